@@ -1,0 +1,100 @@
+//! How the server functions reach the service layer (server side only).
+//!
+//! `app` declares what the pages need as the [`Backend`] trait; the `server` crate
+//! implements it on top of its services and provides it through Leptos context. The
+//! server functions are thin adapters: read the request, call the backend, shape the
+//! answer. No rule about accounts, tokens or environments is written here.
+
+use std::sync::Arc;
+
+use secrecy::SecretString;
+
+use crate::error::AppError;
+use crate::model::*;
+
+/// Name of the browser session cookie.
+pub const SESSION_COOKIE: &str = "kunci_session";
+
+/// What the server knows about the client of a request; the server inserts it into
+/// the request's extensions before any handler runs.
+#[derive(Debug, Clone)]
+pub struct ClientMeta {
+    pub ip: String,
+    pub user_agent: String,
+    /// The request reached the server over https (directly or through a trusted proxy).
+    pub https: bool,
+}
+
+/// The caller of a server function: its session cookie (if any) and where it came from.
+pub struct RequestCtx {
+    pub session: Option<SecretString>,
+    pub client: ClientMeta,
+}
+
+impl RequestCtx {
+    /// Reads the session cookie and client metadata of the current request.
+    pub fn from_parts(parts: &http::request::Parts) -> Self {
+        let session = parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == SESSION_COOKIE)
+            .map(|(_, v)| SecretString::from(v.to_string()));
+        let client = parts
+            .extensions
+            .get::<ClientMeta>()
+            .cloned()
+            .unwrap_or(ClientMeta {
+                ip: "unknown".into(),
+                user_agent: String::new(),
+                https: false,
+            });
+        RequestCtx { session, client }
+    }
+
+    /// The context of the request being served (a server function or an SSR render).
+    pub fn current() -> Result<Self, AppError> {
+        let parts = leptos::prelude::use_context::<http::request::Parts>()
+            .ok_or_else(|| AppError::Internal("no request context".into()))?;
+        Ok(Self::from_parts(&parts))
+    }
+}
+
+/// A session just opened: the `Set-Cookie` value that carries it to the browser.
+pub struct OpenedSession {
+    pub set_cookie: SecretString,
+    pub user: UserView,
+}
+
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Creates an account and signs it in.
+    async fn sign_up(
+        &self,
+        ctx: &RequestCtx,
+        login: String,
+        name: String,
+        password: SecretString,
+    ) -> Result<OpenedSession, AppError>;
+    async fn sign_in(
+        &self,
+        ctx: &RequestCtx,
+        login: String,
+        password: SecretString,
+    ) -> Result<OpenedSession, AppError>;
+    /// Ends the current session; returns the `Set-Cookie` value that clears the cookie.
+    async fn sign_out(&self, ctx: &RequestCtx) -> Result<String, AppError>;
+    /// The signed-in user, `None` without a valid session.
+    async fn current_user(&self, ctx: &RequestCtx) -> Result<Option<UserView>, AppError>;
+}
+
+pub type SharedBackend = Arc<dyn Backend>;
+
+/// The backend provided by the server for this request.
+pub fn backend() -> Result<SharedBackend, AppError> {
+    leptos::prelude::use_context::<SharedBackend>()
+        .ok_or_else(|| AppError::Internal("no backend in context".into()))
+}

@@ -1,0 +1,56 @@
+//! Kunci's pages, shared types and server functions. Compiled twice: with `ssr` into
+//! the server (which renders the HTML and runs the server functions) and with
+//! `hydrate` into the browser's WASM (which makes that HTML interactive).
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod error;
+pub mod model;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+pub use error::AppError;
+
+/// The HTML document around the app; rendered by the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="stylesheet" id="leptos" href="/pkg/kunci.css"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Kunci".to_string() } else { format!("{page} · Kunci") }
+        }/>
+        <Router>
+            <Routes fallback=|| view! { <pages::NotFound/> }>
+                // Async: the whole page waits for the session check, so a stranger gets a real
+                // 302 to the sign-in page rather than a streamed page that redirects later.
+                <Route path=path!("/") view=pages::dashboard::DashboardPage ssr=SsrMode::Async/>
+                <Route path=path!("/signin") view=pages::auth::SignInPage/>
+                <Route path=path!("/signup") view=pages::auth::SignUpPage/>
+            </Routes>
+        </Router>
+    }
+}

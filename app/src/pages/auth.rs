@@ -1,0 +1,76 @@
+//! Sign-in and sign-up. Both are plain HTML forms posting to server functions, so they
+//! work before the WASM has loaded; once hydrated, errors appear in place.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::{SignIn, SignUp};
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let error = move || action.value().get().and_then(|r| r.err());
+    view! {
+        <Title text="Sign in"/>
+        <main class="centered">
+            <div class="card auth-card">
+                <h1 class="brand">"Kunci"</h1>
+                <h2>"Sign in"</h2>
+                <ActionForm action=action>
+                    <label>
+                        "Email"
+                        <input type="email" name="login" required autocomplete="username" autofocus/>
+                    </label>
+                    <label>
+                        "Password"
+                        <input type="password" name="password" required autocomplete="current-password"/>
+                    </label>
+                    {move || error().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+                    <button type="submit" class="primary" disabled=move || action.pending().get()>
+                        {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </ActionForm>
+                <p class="muted">"No account yet? " <a href="/signup">"Sign up"</a></p>
+            </div>
+        </main>
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    let error = move || action.value().get().and_then(|r| r.err());
+    view! {
+        <Title text="Sign up"/>
+        <main class="centered">
+            <div class="card auth-card">
+                <h1 class="brand">"Kunci"</h1>
+                <h2>"Create your account"</h2>
+                <ActionForm action=action>
+                    <label>
+                        "Email"
+                        <input type="email" name="login" required autocomplete="username" autofocus/>
+                    </label>
+                    <label>
+                        "Name"
+                        <input type="text" name="name" required maxlength="100" autocomplete="name"/>
+                    </label>
+                    <label>
+                        "Password"
+                        <input type="password" name="password" required minlength="12" autocomplete="new-password"/>
+                        <small class="muted">"At least 12 characters."</small>
+                    </label>
+                    <label>
+                        "Password again"
+                        <input type="password" name="password_again" required minlength="12" autocomplete="new-password"/>
+                    </label>
+                    {move || error().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+                    <button type="submit" class="primary" disabled=move || action.pending().get()>
+                        {move || if action.pending().get() { "Creating…" } else { "Create account" }}
+                    </button>
+                </ActionForm>
+                <p class="muted">"Already registered? " <a href="/signin">"Sign in"</a></p>
+            </div>
+        </main>
+    }
+}

@@ -1,0 +1,49 @@
+//! The dashboard: the signed-in user's home, with the environments and the Settings frame.
+
+use leptos::either::EitherOf3;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+use crate::api::{current_user, SignOut};
+use crate::model::UserView;
+use crate::pages::ErrorNote;
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let user = Resource::new(|| (), |_| current_user());
+    view! {
+        <Title text="Dashboard"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(user)) => EitherOf3::A(view! { <Dashboard user/> }),
+                    Ok(None) => EitherOf3::B(view! { <Redirect path="/signin"/> }),
+                    Err(error) => EitherOf3::C(view! { <main class="centered"><ErrorNote error/></main> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Dashboard(user: UserView) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <header class="topbar">
+            <span class="brand">"Kunci"</span>
+            <span class="spacer"></span>
+            <span class="account" title=user.login.clone()>{user.name.clone()}</span>
+            <button type="button" class="settings-button" data-testid="settings-button">"Settings"</button>
+            <ActionForm action=sign_out>
+                <button type="submit" class="link-button">"Sign out"</button>
+            </ActionForm>
+        </header>
+        <main class="dashboard">
+            <section class="environments" aria-labelledby="envs-title">
+                <h1 id="envs-title">"Environments"</h1>
+                <p class="empty">"No environments yet."</p>
+            </section>
+        </main>
+    }
+}

@@ -1,0 +1,288 @@
+//! The `server` command line: `serve` (the default), `user create|disable|enable`, `migrate`.
+//!
+//! Every failure ends in one line on stderr saying what is wrong and how to fix it, and
+//! a non-zero exit code.
+
+use std::io::BufRead;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+
+use crate::config::{
+    Config, CookieSecure, DEFAULT_DATABASE_URL, LogFormat, SecurityPolicy, default_hash_concurrency,
+};
+use crate::storage::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "server",
+    version,
+    about = "Kunci: a self-hosted PaaS control panel with personal access tokens",
+    long_about = "Kunci: a self-hosted PaaS control panel with personal access tokens.\n\n\
+                  Without a subcommand, `server` runs `serve`.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server (dashboard and REST API); the default.
+    Serve(ServeArgs),
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from stdin (one line).
+    Create {
+        /// The account's email address, used to sign in.
+        #[arg(long)]
+        login: String,
+        /// Display name (defaults to the part of the login before '@').
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Disable an account: it can no longer sign in, and its sessions and tokens stop working.
+    Disable {
+        #[arg(long)]
+        login: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(long)]
+        login: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Args, Clone)]
+struct DbArgs {
+    /// sqlite://PATH (created on first run) or postgres://USER@HOST:PORT/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    database_url: String,
+}
+
+#[derive(Debug, Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on, HOST:PORT.
+    #[arg(long, env = "KUNCI_LISTEN", default_value = "127.0.0.1:3000")]
+    listen: String,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Directory holding the compiled site (pkg/ with WASM, JS and CSS).
+    #[arg(long, env = "KUNCI_SITE_ROOT", default_value = "target/site")]
+    site_root: PathBuf,
+    /// Log format on stderr.
+    #[arg(long, env = "KUNCI_LOG_FORMAT", value_enum, default_value = "human")]
+    log_format: LogFormat,
+    /// A session unused for this long expires (e.g. 30m, 24h).
+    #[arg(long, env = "KUNCI_SESSION_IDLE_TIMEOUT", default_value = "24h", value_parser = parse_duration)]
+    session_idle_timeout: Duration,
+    /// A session expires this long after sign-in, used or not.
+    #[arg(long, env = "KUNCI_SESSION_LIFETIME", default_value = "14days", value_parser = parse_duration)]
+    session_lifetime: Duration,
+    /// Failed sign-ins or password confirmations of one account that lock it.
+    #[arg(long, env = "KUNCI_LOCKOUT_THRESHOLD", default_value_t = 5)]
+    lockout_threshold: u32,
+    /// Failed sign-ins or password confirmations from one client IP that lock that IP.
+    #[arg(long, env = "KUNCI_LOCKOUT_IP_THRESHOLD", default_value_t = 50)]
+    lockout_ip_threshold: u32,
+    /// The window in which failures are counted.
+    #[arg(long, env = "KUNCI_LOCKOUT_WINDOW", default_value = "15m", value_parser = parse_duration)]
+    lockout_window: Duration,
+    /// How long a lock lasts.
+    #[arg(long, env = "KUNCI_LOCKOUT_DURATION", default_value = "15m", value_parser = parse_duration)]
+    lockout_duration: Duration,
+    /// Mark the session cookie Secure: auto (when the request came over https), always, never.
+    #[arg(long, env = "KUNCI_COOKIE_SECURE", value_enum, default_value = "auto")]
+    cookie_secure: CookieSecure,
+    /// Trust X-Forwarded-For and X-Forwarded-Proto (only behind your own reverse proxy).
+    #[arg(long, env = "KUNCI_TRUST_PROXY")]
+    trust_proxy: bool,
+    /// Domain environments live under: NAME.<domain>.
+    #[arg(long, env = "KUNCI_PLATFORM_DOMAIN", default_value = "kunci.local")]
+    platform_domain: String,
+    /// Environments one account may have.
+    #[arg(long, env = "KUNCI_MAX_ENVIRONMENTS", default_value_t = 50)]
+    max_environments: u32,
+    /// Password hashes computed at once [default: half the cores, at least 1].
+    #[arg(long, env = "KUNCI_HASH_CONCURRENCY")]
+    hash_concurrency: Option<usize>,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 90s, 15m, 24h, 14days)"))
+}
+
+/// A one-line, user-facing failure.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<E: std::fmt::Display> From<E> for CliError
+where
+    E: std::error::Error,
+{
+    fn from(e: E) -> Self {
+        CliError(e.to_string())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Migrate(db)) => {
+            let store = Store::connect(&db.database_url).await?;
+            store.migrate().await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Some(Command::User { command }) => user(command).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), CliError> {
+    crate::telemetry::init(args.log_format);
+    let config = Config {
+        listen: resolve_listen(&args.listen)?,
+        database_url: args.db.database_url,
+        site_root: args.site_root,
+        platform_domain: args.platform_domain,
+        max_environments: args.max_environments,
+        security: SecurityPolicy {
+            session_idle: args.session_idle_timeout,
+            session_lifetime: args.session_lifetime,
+            lockout_threshold: args.lockout_threshold.max(1),
+            lockout_ip_threshold: args.lockout_ip_threshold.max(1),
+            lockout_window: args.lockout_window,
+            lockout_duration: args.lockout_duration,
+            cookie_secure: args.cookie_secure,
+            trust_proxy: args.trust_proxy,
+            hash_concurrency: args
+                .hash_concurrency
+                .unwrap_or_else(default_hash_concurrency)
+                .max(1),
+        },
+    };
+    let server = crate::Server::start(config).await?;
+    tracing::info!(url = %format!("http://{}", server.addr()), "Kunci is running: open http://{}", server.addr());
+    server.run_until_signal().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn resolve_listen(listen: &str) -> Result<SocketAddr, CliError> {
+    let bad = || {
+        CliError(format!(
+            "--listen '{listen}' is not HOST:PORT (for example 127.0.0.1:3000 or 0.0.0.0:8080)"
+        ))
+    };
+    listen
+        .to_socket_addrs()
+        .map_err(|_| bad())?
+        .next()
+        .ok_or_else(bad)
+}
+
+async fn user(command: UserCommand) -> Result<(), CliError> {
+    match command {
+        UserCommand::Create { login, name, db } => {
+            let password = read_password_line()?;
+            let store = Store::connect(&db.database_url).await?;
+            store.migrate().await?;
+            let accounts = crate::services::accounts::Accounts::new(
+                store,
+                SecurityPolicy::default(),
+                crate::services::passwords::Hasher::new(default_hash_concurrency()),
+            );
+            let user = accounts
+                .register(&login, name.as_deref(), password)
+                .await
+                .map_err(|e| CliError(e.to_string()))?;
+            println!(
+                "created user {} <{}> (id {})",
+                user.name, user.login, user.id
+            );
+            Ok(())
+        }
+        UserCommand::Disable { login, db } => set_status(&login, &db, false).await,
+        UserCommand::Enable { login, db } => set_status(&login, &db, true).await,
+    }
+}
+
+async fn set_status(login: &str, db: &DbArgs, enabled: bool) -> Result<(), CliError> {
+    let store = Store::connect(&db.database_url).await?;
+    store.migrate().await?;
+    let login = login.trim().to_lowercase();
+    let changed = store
+        .set_user_enabled(&login, enabled, crate::clock::now())
+        .await?;
+    if !changed {
+        return Err(CliError(format!("no account with login '{login}'")));
+    }
+    println!("{} {login}", if enabled { "enabled" } else { "disabled" });
+    Ok(())
+}
+
+/// Reads one line from stdin as the password, without its line ending.
+fn read_password_line() -> Result<SecretString, CliError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError(format!("cannot read the password from stdin: {e}")))?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        return Err(CliError(
+            "no password on stdin: pipe it in, e.g. `printf '%s\\n' \"$PASSWORD\" | server user create --login you@example.com`".into(),
+        ));
+    }
+    Ok(SecretString::from(password))
+}

@@ -1,0 +1,160 @@
+//! Values validated once at the edge. Past `parse`, an invalid login, name or password
+//! cannot exist.
+
+use app::AppError;
+use secrecy::{ExposeSecret, SecretString};
+
+/// An account's login: a normalised (trimmed, lower-case) email address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login(String);
+
+impl Login {
+    pub fn parse(raw: &str) -> Result<Login, AppError> {
+        let s = raw.trim().to_lowercase();
+        let err = |reason: &str| AppError::invalid("login", reason);
+        if s.is_empty() {
+            return Err(err("an email address is required"));
+        }
+        if s.chars().count() > 254 {
+            return Err(err("an email address has at most 254 characters"));
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(err("an email address has no spaces"));
+        }
+        let Some((local, domain)) = s.rsplit_once('@') else {
+            return Err(err("an email address looks like name@example.com"));
+        };
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !domain.contains('@');
+        if local.is_empty() || local.contains('@') || !domain_ok {
+            return Err(err("an email address looks like name@example.com"));
+        }
+        Ok(Login(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The part before `@`, used as a display name when none is given.
+    pub fn local_part(&self) -> &str {
+        self.0.split('@').next().unwrap_or(&self.0)
+    }
+}
+
+/// A person's display name: 1 to 100 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub fn parse(raw: &str) -> Result<DisplayName, AppError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(AppError::invalid("name", "a name is required"));
+        }
+        if s.chars().count() > 100 {
+            return Err(AppError::invalid(
+                "name",
+                "a name has at most 100 characters",
+            ));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(AppError::invalid(
+                "name",
+                "a name has no control characters",
+            ));
+        }
+        Ok(DisplayName(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The shortest password an account may have.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// The longest: argon2 takes any length, but a megabyte password is an attack.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// A password good enough to set on an account.
+pub struct NewPassword(SecretString);
+
+impl NewPassword {
+    pub fn parse(raw: SecretString) -> Result<NewPassword, AppError> {
+        let s = raw.expose_secret();
+        if s.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(AppError::invalid(
+                "password",
+                format!("a password has at least {MIN_PASSWORD_CHARS} characters"),
+            ));
+        }
+        if s.len() > MAX_PASSWORD_BYTES {
+            return Err(AppError::invalid(
+                "password",
+                format!("a password has at most {MAX_PASSWORD_BYTES} bytes"),
+            ));
+        }
+        if s.trim().is_empty() {
+            return Err(AppError::invalid(
+                "password",
+                "a password is not only spaces",
+            ));
+        }
+        Ok(NewPassword(raw))
+    }
+
+    pub fn into_secret(self) -> SecretString {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_are_normalised_and_validated() {
+        assert_eq!(
+            Login::parse("  Alice@Example.COM ").unwrap().as_str(),
+            "alice@example.com"
+        );
+        for bad in [
+            "",
+            "alice",
+            "alice@",
+            "@example.com",
+            "a b@example.com",
+            "a@example",
+            "a@.com",
+            "a@b..com",
+            "a@b@c.com",
+        ] {
+            assert!(Login::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(DisplayName::parse("  Ann ").unwrap().as_str(), "Ann");
+        assert!(DisplayName::parse("   ").is_err());
+        assert!(DisplayName::parse(&"x".repeat(101)).is_err());
+        assert!(DisplayName::parse("a\u{0}b").is_err());
+        assert!(DisplayName::parse("Zoë 🚀").is_ok());
+    }
+
+    #[test]
+    fn weak_passwords_are_refused() {
+        let p = |s: &str| NewPassword::parse(SecretString::from(s.to_string()));
+        assert!(p("short").is_err());
+        assert!(p("elevenchars").is_err());
+        assert!(p("twelve chars").is_ok());
+        assert!(p(&" ".repeat(20)).is_err());
+        assert!(p(&"x".repeat(2000)).is_err());
+        // characters, not bytes: 12 multi-byte characters are enough
+        assert!(p("ñññññññññññ1").is_ok());
+    }
+}

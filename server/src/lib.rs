@@ -1,0 +1,152 @@
+//! Kunci's server: a self-hosted PaaS control panel with personal access tokens, serving
+//! a Jelastic / Virtuozzo-compatible REST API and a Leptos dashboard.
+//!
+//! Layers, from the edge inwards: `cli` → `web` (HTTP, pages, server functions) →
+//! `services` (every rule) → `storage` (every SQL statement).
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod secrets;
+pub mod services;
+pub mod storage;
+pub mod telemetry;
+pub mod web;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::cli::CliError;
+use crate::config::Config;
+use crate::services::accounts::Accounts;
+use crate::services::passwords::Hasher;
+use crate::services::sessions::Sessions;
+use crate::storage::Store;
+
+/// Kunci's services, shared by every request.
+pub struct Kunci {
+    pub config: Config,
+    pub store: Store,
+    pub hasher: Hasher,
+    pub accounts: Accounts,
+    pub sessions: Sessions,
+}
+
+impl Kunci {
+    pub fn new(config: Config, store: Store) -> Arc<Kunci> {
+        let policy = config.security.clone();
+        let hasher = Hasher::new(policy.hash_concurrency);
+        Arc::new(Kunci {
+            accounts: Accounts::new(store.clone(), policy.clone(), hasher.clone()),
+            sessions: Sessions::new(store.clone(), policy),
+            hasher,
+            store,
+            config,
+        })
+    }
+}
+
+/// A bound, migrated server, ready to run.
+pub struct Server {
+    listener: TcpListener,
+    addr: SocketAddr,
+    kunci: Arc<Kunci>,
+}
+
+impl Server {
+    /// Opens the database, applies migrations and binds the listening socket. Every
+    /// failure is one line saying what is wrong and how to fix it.
+    pub async fn start(config: Config) -> Result<Server, CliError> {
+        let store = Store::connect(&config.database_url).await?;
+        store.migrate().await?;
+        let listener = TcpListener::bind(config.listen).await.map_err(|e| {
+            let hint = match e.kind() {
+                std::io::ErrorKind::AddrInUse => {
+                    "another process uses this port: stop it or choose another port with --listen"
+                }
+                std::io::ErrorKind::PermissionDenied => {
+                    "ports below 1024 need privileges: choose another port with --listen"
+                }
+                std::io::ErrorKind::AddrNotAvailable => {
+                    "this machine has no such address: use 127.0.0.1 or 0.0.0.0 in --listen"
+                }
+                _ => "check --listen",
+            };
+            CliError(format!("cannot listen on {}: {e} ({hint})", config.listen))
+        })?;
+        let addr = listener.local_addr()?;
+        Ok(Server {
+            listener,
+            addr,
+            kunci: Kunci::new(config, store),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn kunci(&self) -> Arc<Kunci> {
+        self.kunci.clone()
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) {
+        let router = web::router(self.kunci.clone(), self.addr);
+        let housekeeping = tokio::spawn(housekeeping(self.kunci.clone()));
+        let served = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        housekeeping.abort();
+        if let Err(e) = served {
+            tracing::error!(error = %e, "server error");
+        }
+        self.kunci.store.close().await;
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run_until_signal(self) {
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+/// Deletes expired sessions every ten minutes.
+async fn housekeeping(kunci: Arc<Kunci>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = kunci.sessions.purge_expired().await {
+            tracing::warn!(error = %e, "session purge failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

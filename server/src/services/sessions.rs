@@ -1,0 +1,161 @@
+//! Sessions: one table and one expiry rule for the browser and the REST API.
+//! A session dies when unused for `session_idle` or older than `session_lifetime`.
+
+use app::AppError;
+use app::backend::ClientMeta;
+use app::model::SessionView;
+
+use crate::clock::{Timestamp, format_wire, now};
+use crate::config::SecurityPolicy;
+use crate::secrets::{SecretHash, SessionSecret, sha256_hex};
+use crate::storage::{NewSession, SessionAuthRow, Store};
+
+/// `last_seen_at` is written at most once a minute per session (or twice per idle
+/// timeout, when that is shorter), not on every request.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Web,
+    Api,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Web => "web",
+            SessionKind::Api => "api",
+        }
+    }
+}
+
+/// The user behind a valid session.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub session_id: i64,
+    pub user_id: i64,
+    pub login: String,
+    pub name: String,
+}
+
+#[derive(Clone)]
+pub struct Sessions {
+    store: Store,
+    policy: SecurityPolicy,
+}
+
+impl Sessions {
+    pub fn new(store: Store, policy: SecurityPolicy) -> Sessions {
+        Sessions { store, policy }
+    }
+
+    pub fn policy(&self) -> &SecurityPolicy {
+        &self.policy
+    }
+
+    /// Opens a new session (a new id at every sign-in).
+    pub async fn open(
+        &self,
+        user_id: i64,
+        kind: SessionKind,
+        client: &ClientMeta,
+    ) -> Result<SessionSecret, AppError> {
+        let secret = SessionSecret::generate();
+        let user_agent: String = client.user_agent.chars().take(512).collect();
+        self.store
+            .insert_session(NewSession {
+                user_id,
+                secret_hash: secret.hash().as_str(),
+                kind: kind.as_str(),
+                ip: &client.ip,
+                user_agent: &user_agent,
+                now: now(),
+            })
+            .await?;
+        Ok(secret)
+    }
+
+    /// The user of a session id: 702 when unknown or expired, 704 when the account is
+    /// disabled.
+    pub async fn resolve(&self, secret: &str) -> Result<SessionUser, AppError> {
+        if secret.len() != SessionSecret::LEN || !secret.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            return Err(AppError::NotAuthenticated);
+        }
+        let Some(row) = self.store.session_by_hash(&sha256_hex(secret)).await? else {
+            return Err(AppError::NotAuthenticated);
+        };
+        let now = now();
+        if self.expired(&row, now) {
+            self.store.delete_session(row.session_id).await?;
+            return Err(AppError::NotAuthenticated);
+        }
+        if row.status != "ENABLED" {
+            return Err(AppError::UserBlocked("this account is disabled".into()));
+        }
+        let touch_every = TOUCH_EVERY_SECS.min(self.policy.session_idle.as_secs() as i64 / 2);
+        if now - row.last_seen_at >= touch_every {
+            self.store.touch_session(row.session_id, now).await?;
+        }
+        Ok(SessionUser {
+            session_id: row.session_id,
+            user_id: row.user_id,
+            login: row.login,
+            name: row.name,
+        })
+    }
+
+    fn expired(&self, row: &SessionAuthRow, now: Timestamp) -> bool {
+        now - row.last_seen_at >= self.policy.session_idle.as_secs() as i64
+            || now - row.created_at >= self.policy.session_lifetime.as_secs() as i64
+    }
+
+    /// Ends the session with this id, if it exists.
+    pub async fn close(&self, secret: &str) -> Result<(), AppError> {
+        let hash = SecretHash::of(&secret.to_string().into());
+        if let Some(row) = self.store.session_by_hash(hash.as_str()).await? {
+            self.store.delete_session(row.session_id).await?;
+        }
+        Ok(())
+    }
+
+    /// The live sessions of a user, newest activity first.
+    pub async fn list(&self, user_id: i64, current: i64) -> Result<Vec<SessionView>, AppError> {
+        let now = now();
+        let idle = self.policy.session_idle.as_secs() as i64;
+        let life = self.policy.session_lifetime.as_secs() as i64;
+        Ok(self
+            .store
+            .sessions_of(user_id)
+            .await?
+            .into_iter()
+            .filter(|s| now - s.last_seen_at < idle && now - s.created_at < life)
+            .map(|s| SessionView {
+                id: s.id,
+                host: s.ip,
+                user_agent: s.user_agent,
+                kind: s.kind,
+                created_on: format_wire(s.created_at),
+                last_access: format_wire(s.last_seen_at),
+                current: s.id == current,
+            })
+            .collect())
+    }
+
+    /// Ends the given sessions of `user_id`; ids of other users are ignored.
+    pub async fn close_many(&self, user_id: i64, ids: &[i64]) -> Result<u64, AppError> {
+        Ok(self.store.delete_sessions_of(user_id, ids).await?)
+    }
+
+    /// Deletes every expired session (run periodically).
+    pub async fn purge_expired(&self) -> Result<u64, AppError> {
+        let now = now();
+        Ok(self
+            .store
+            .purge_sessions(
+                now - self.policy.session_idle.as_secs() as i64,
+                now - self.policy.session_lifetime.as_secs() as i64,
+            )
+            .await?)
+    }
+}

@@ -1,0 +1,293 @@
+//! Users, sessions and sign-in throttling.
+
+use super::{Store, StoreError, classify, with_pool, write_tx};
+use crate::clock::Timestamp;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub password_hash: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+impl UserRow {
+    pub fn enabled(&self) -> bool {
+        self.status == "ENABLED"
+    }
+}
+
+/// A session joined with its user: what authenticating a request needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionAuthRow {
+    pub session_id: i64,
+    pub kind: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub user_id: i64,
+    pub login: String,
+    pub name: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub kind: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
+pub struct NewSession<'a> {
+    pub user_id: i64,
+    pub secret_hash: &'a str,
+    pub kind: &'a str,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+    pub now: Timestamp,
+}
+
+impl Store {
+    pub async fn insert_user(
+        &self,
+        login: &str,
+        name: &str,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> Result<UserRow, StoreError> {
+        with_pool!(self, |pool| sqlx::query_as::<_, UserRow>(
+            "INSERT INTO users (login, name, password_hash, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'ENABLED', $4, $4) \
+             RETURNING id, login, name, password_hash, status, created_at",
+        )
+        .bind(login)
+        .bind(name)
+        .bind(password_hash)
+        .bind(now)
+        .fetch_one(pool)
+        .await
+        .map_err(classify))
+    }
+
+    pub async fn user_by_login(&self, login: &str) -> Result<Option<UserRow>, StoreError> {
+        Ok(with_pool!(self, |pool| sqlx::query_as::<_, UserRow>(
+            "SELECT id, login, name, password_hash, status, created_at FROM users WHERE login = $1",
+        )
+        .bind(login)
+        .fetch_optional(pool)
+        .await)?)
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>, StoreError> {
+        Ok(with_pool!(self, |pool| sqlx::query_as::<_, UserRow>(
+            "SELECT id, login, name, password_hash, status, created_at FROM users WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?)
+    }
+
+    /// Enables or disables an account; a disabled account's sessions are deleted at once.
+    /// Returns whether the login exists.
+    pub async fn set_user_enabled(
+        &self,
+        login: &str,
+        enabled: bool,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let status = if enabled { "ENABLED" } else { "DISABLED" };
+        let changed = write_tx!(self, |tx| {
+            let id: Option<i64> = sqlx::query_scalar(
+                "UPDATE users SET status = $1, updated_at = $2 WHERE login = $3 RETURNING id",
+            )
+            .bind(status)
+            .bind(now)
+            .bind(login)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let (Some(id), false) = (id, enabled) {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            id.is_some()
+        });
+        Ok(changed)
+    }
+
+    pub async fn insert_session(&self, s: NewSession<'_>) -> Result<i64, StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::query_scalar::<_, i64>(
+            "INSERT INTO sessions (user_id, secret_hash, kind, ip, user_agent, created_at, last_seen_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(s.user_id)
+        .bind(s.secret_hash)
+        .bind(s.kind)
+        .bind(s.ip)
+        .bind(s.user_agent)
+        .bind(s.now)
+            .fetch_one(pool).await.map_err(classify)
+        })
+    }
+
+    pub async fn session_by_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<SessionAuthRow>, StoreError> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, SessionAuthRow>(
+                "SELECT s.id AS session_id, s.kind, s.created_at, s.last_seen_at, \
+                    u.id AS user_id, u.login, u.name, u.status \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.secret_hash = $1",
+            )
+            .bind(secret_hash)
+            .fetch_optional(pool)
+            .await
+        })?)
+    }
+
+    pub async fn touch_session(&self, id: i64, now: Timestamp) -> Result<(), StoreError> {
+        with_pool!(self, |pool| sqlx::query(
+            "UPDATE sessions SET last_seen_at = $1 WHERE id = $2"
+        )
+        .bind(now)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, id: i64) -> Result<(), StoreError> {
+        with_pool!(self, |pool| sqlx::query(
+            "DELETE FROM sessions WHERE id = $1"
+        )
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn sessions_of(&self, user_id: i64) -> Result<Vec<SessionRow>, StoreError> {
+        Ok(with_pool!(self, |pool| sqlx::query_as::<_, SessionRow>(
+            "SELECT id, user_id, kind, ip, user_agent, created_at, last_seen_at \
+             FROM sessions WHERE user_id = $1 ORDER BY last_seen_at DESC, id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await)?)
+    }
+
+    /// Deletes the given sessions of `user_id` (ids of other users are ignored).
+    /// Returns how many were deleted.
+    pub async fn delete_sessions_of(&self, user_id: i64, ids: &[i64]) -> Result<u64, StoreError> {
+        let mut deleted = 0;
+        write_tx!(self, |tx| {
+            for id in ids {
+                deleted += sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+                    .bind(id)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            }
+        });
+        Ok(deleted)
+    }
+
+    /// Deletes sessions idle since before `idle_before` or created before `created_before`.
+    pub async fn purge_sessions(
+        &self,
+        idle_before: Timestamp,
+        created_before: Timestamp,
+    ) -> Result<u64, StoreError> {
+        Ok(with_pool!(self, |pool| sqlx::query(
+            "DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2"
+        )
+        .bind(idle_before)
+        .bind(created_before)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
+
+    /// The latest `locked_until` among `keys` that is still in the future.
+    pub async fn locked_until(
+        &self,
+        keys: &[&str],
+        now: Timestamp,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let mut latest = None;
+        for key in keys {
+            let until = with_pool!(self, |pool| sqlx::query_scalar::<_, i64>(
+                "SELECT locked_until FROM auth_throttle WHERE key = $1 AND locked_until > $2",
+            )
+            .bind(*key)
+            .bind(now)
+            .fetch_optional(pool)
+            .await)?;
+            latest = latest.max(until);
+        }
+        Ok(latest)
+    }
+
+    /// Counts a failure against `key`; once `threshold` failures fall inside `window`
+    /// seconds, locks it until `now + lock_secs`. Returns whether this failure locked it.
+    pub async fn record_failure(
+        &self,
+        key: &str,
+        now: Timestamp,
+        window_secs: i64,
+        threshold: u32,
+        lock_secs: i64,
+    ) -> Result<bool, StoreError> {
+        let locked = write_tx!(self, |tx| {
+            let failures: i64 = sqlx::query_scalar(
+                "INSERT INTO auth_throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, 0) \
+                 ON CONFLICT (key) DO UPDATE SET \
+                   failures = CASE WHEN auth_throttle.window_start <= $3 THEN 1 ELSE auth_throttle.failures + 1 END, \
+                   window_start = CASE WHEN auth_throttle.window_start <= $3 THEN $2 ELSE auth_throttle.window_start END \
+                 RETURNING failures",
+            )
+            .bind(key)
+            .bind(now)
+            .bind(now - window_secs)
+            .fetch_one(&mut *tx)
+            .await?;
+            if failures >= i64::from(threshold) {
+                sqlx::query("UPDATE auth_throttle SET locked_until = $1, failures = 0, window_start = $2 WHERE key = $3")
+                    .bind(now + lock_secs)
+                    .bind(now)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+                true
+            } else {
+                false
+            }
+        });
+        Ok(locked)
+    }
+
+    /// Forgets the failures of `key` unless it is locked right now.
+    pub async fn clear_failures(&self, key: &str, now: Timestamp) -> Result<(), StoreError> {
+        with_pool!(self, |pool| sqlx::query(
+            "DELETE FROM auth_throttle WHERE key = $1 AND locked_until <= $2"
+        )
+        .bind(key)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}

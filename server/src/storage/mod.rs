@@ -1,0 +1,254 @@
+//! All of Kunci's SQL lives in this module and its children.
+//!
+//! One portable set of runtime queries (`$1` placeholders, `RETURNING`, `ON CONFLICT`)
+//! runs on SQLite and PostgreSQL alike; [`with_pool!`] sends a query to whichever pool
+//! the store holds. Times are `BIGINT` Unix seconds, so no date type differs between the
+//! two. The integration suite runs against both databases.
+
+mod accounts;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, PgPool, SqlitePool};
+
+pub use accounts::*;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Clone)]
+pub(crate) enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database, SQLite or PostgreSQL. Cheap to clone (it holds a pool).
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) db: Db,
+}
+
+/// Runs `$body` with `$pool` bound to the store's pool, whichever database it is.
+macro_rules! with_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.db {
+            $crate::storage::Db::Sqlite($pool) => $body,
+            $crate::storage::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite, so two writers queue on the
+/// busy timeout instead of one failing when it upgrades a read lock.
+macro_rules! write_tx {
+    ($store:expr, |$tx:ident| $body:expr) => {
+        match &$store.db {
+            $crate::storage::Db::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::storage::Db::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+pub(crate) use write_tx;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A UNIQUE constraint refused the write; holds the constraint's name when known.
+    #[error("conflict on {0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    pub fn is_conflict_on(&self, constraint_part: &str) -> bool {
+        matches!(self, StoreError::Conflict(c) if c.contains(constraint_part))
+    }
+}
+
+/// Maps a unique violation to [`StoreError::Conflict`] naming the constraint (or, on
+/// SQLite, which reports columns rather than names, the message).
+pub(crate) fn classify(e: sqlx::Error) -> StoreError {
+    if let Some(db) = e.as_database_error()
+        && db.is_unique_violation()
+    {
+        let name = db
+            .constraint()
+            .map(str::to_string)
+            .unwrap_or_else(|| db.message().to_string());
+        return StoreError::Conflict(name);
+    }
+    StoreError::Database(e)
+}
+
+/// Why the database could not be opened, as one line for an operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConnectError(String);
+
+impl Store {
+    /// Opens `url`: `sqlite://PATH` (file and directory created if missing) or
+    /// `postgres://...`.
+    pub async fn connect(url: &str) -> Result<Store, ConnectError> {
+        if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::connect_postgres(url).await
+        } else {
+            Err(ConnectError(format!(
+                "--database-url '{}' is not a database URL: use sqlite://PATH (e.g. sqlite://data/kunci.db) or postgres://USER@HOST:PORT/DB",
+                redact_url(url)
+            )))
+        }
+    }
+
+    async fn connect_sqlite(url: &str) -> Result<Store, ConnectError> {
+        let options = SqliteConnectOptions::from_str(url).map_err(|e| {
+            ConnectError(format!(
+                "--database-url '{url}' is not a valid SQLite URL: {e}"
+            ))
+        })?;
+        let file = options.get_filename().to_path_buf();
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            ensure_writable_dir(dir)?;
+        }
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .log_statements(tracing::log::LevelFilter::Off)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                ConnectError(format!(
+                    "cannot open the SQLite database {}: {e} (check that the file is writable, or choose another with --database-url)",
+                    file.display()
+                ))
+            })?;
+        Ok(Store {
+            db: Db::Sqlite(pool),
+        })
+    }
+
+    async fn connect_postgres(url: &str) -> Result<Store, ConnectError> {
+        let shown = redact_url(url);
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| {
+                ConnectError(format!(
+                    "--database-url '{shown}' is not a valid PostgreSQL URL: {e}"
+                ))
+            })?
+            .log_statements(tracing::log::LevelFilter::Off)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                ConnectError(format!(
+                    "cannot connect to PostgreSQL at {shown}: {e} (is the server running and the database created? check --database-url)"
+                ))
+            })?;
+        Ok(Store {
+            db: Db::Postgres(pool),
+        })
+    }
+
+    /// Applies the migrations this build carries that the database lacks.
+    pub async fn migrate(&self) -> Result<(), ConnectError> {
+        let result = match &self.db {
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        };
+        result.map_err(|e| ConnectError(format!("cannot migrate the database: {e}")))
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> bool {
+        with_pool!(self, |pool| sqlx::query_scalar::<_, i32>("SELECT 1")
+            .fetch_one(pool)
+            .await
+            .is_ok())
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, |pool| pool.close().await)
+    }
+}
+
+fn ensure_writable_dir(dir: &Path) -> Result<(), ConnectError> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        ConnectError(format!(
+            "cannot create the data directory {}: {e} (choose a writable place with --database-url sqlite://PATH)",
+            dir.display()
+        ))
+    })?;
+    let probe = dir.join(format!(".kunci-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .and_then(|_| std::fs::remove_file(&probe))
+        .map_err(|e| {
+            ConnectError(format!(
+                "the data directory {} is not writable: {e} (choose a writable place with --database-url sqlite://PATH)",
+                dir.display()
+            ))
+        })
+}
+
+/// `url` with any password replaced by `***`, for messages.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://bob:hunter2@db:5432/kunci"),
+            "postgres://bob:***@db:5432/kunci"
+        );
+        assert_eq!(
+            redact_url("postgres://bob@db/kunci"),
+            "postgres://bob@db/kunci"
+        );
+    }
+}

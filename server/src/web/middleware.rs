@@ -1,0 +1,211 @@
+//! Middleware every request passes through.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use app::backend::ClientMeta;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::Kunci;
+use crate::telemetry::{redact_query, with_request_id};
+
+/// Works out who the client is (address, user agent, https), gives the request an id,
+/// and logs one line when it is answered. The line holds the path and the query with
+/// secret parameters redacted, never a header.
+pub async fn request_context(
+    State(kunci): State<Arc<Kunci>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let trust_proxy = kunci.config.security.trust_proxy;
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let client = client_meta(req.headers(), peer, trust_proxy);
+    let request_id = crate::secrets::random_hex(8);
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(redact_query);
+    let ip = client.ip.clone();
+    req.extensions_mut().insert(client);
+
+    let mut response = with_request_id(request_id.clone(), next.run(req)).await;
+
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    let status = response.status().as_u16();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if !(path == "/healthz" || path == "/readyz") || status >= 400 {
+        tracing::info!(
+            request_id = %request_id,
+            method = %method,
+            path = %path,
+            query = query.as_deref().unwrap_or(""),
+            status,
+            ms = format!("{ms:.2}"),
+            client_ip = %ip,
+            "request"
+        );
+    }
+    response
+}
+
+fn client_meta(headers: &HeaderMap, peer: Option<IpAddr>, trust_proxy: bool) -> ClientMeta {
+    let forwarded_ip = || {
+        headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+            .next_back()
+    };
+    let ip = if trust_proxy {
+        forwarded_ip().or(peer)
+    } else {
+        peer
+    };
+    let https = trust_proxy
+        && headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(512)
+        .collect();
+    ClientMeta {
+        ip: ip
+            .map(|i| i.to_string())
+            .unwrap_or_else(|| "unknown".into()),
+        user_agent,
+        https,
+    }
+}
+
+/// Headers that make the browser safer for every page and answer.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let cacheable =
+        req.uri().path().starts_with("/pkg/") || req.uri().path().starts_with("/favicon");
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !cacheable {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Guards the server functions (`/api/...`):
+/// - refuses state-changing calls from another origin (CSRF): a browser always sends
+///   `Origin` on such a request, and it must name this host;
+/// - gives a failed call the HTTP status its error deserves (400 for bad input, 401,
+///   403, 409...), where the framework would answer 500 for every error.
+pub async fn server_fn_guard(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !same_origin(req.headers()) {
+        return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
+    }
+    let response = next.run(req).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        // No Origin: not a browser's cross-site request (browsers send it on POST).
+        return headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|v| v == "same-origin" || v == "none");
+    };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn origin_must_match_host() {
+        assert!(same_origin(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "https://evil.example")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "null")
+        ])));
+        assert!(same_origin(&headers(&[("host", "a")])));
+        assert!(!same_origin(&headers(&[
+            ("host", "a"),
+            ("sec-fetch-site", "cross-site")
+        ])));
+    }
+
+    #[test]
+    fn forwarded_address_is_used_only_behind_a_trusted_proxy() {
+        let h = headers(&[
+            ("x-forwarded-for", "9.9.9.9, 10.0.0.7"),
+            ("x-forwarded-proto", "https"),
+        ]);
+        let peer = Some("127.0.0.1".parse().unwrap());
+        let direct = client_meta(&h, peer, false);
+        assert_eq!(direct.ip, "127.0.0.1");
+        assert!(!direct.https);
+        let proxied = client_meta(&h, peer, true);
+        assert_eq!(proxied.ip, "10.0.0.7");
+        assert!(proxied.https);
+    }
+}

@@ -1,0 +1,83 @@
+//! The HTTP surface: health checks, the Leptos pages and server functions, and the
+//! middleware every request passes through (client metadata, request id and log,
+//! security headers, cross-origin refusal for server functions).
+
+pub mod backend;
+mod middleware;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::backend::SharedBackend;
+use axum::Router;
+use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+
+use crate::Kunci;
+
+/// The router's state: the services, and Leptos' options for rendering.
+#[derive(Clone)]
+pub struct AppState {
+    pub kunci: Arc<Kunci>,
+    pub leptos: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+pub fn router(kunci: Arc<Kunci>, addr: SocketAddr) -> Router {
+    let leptos = LeptosOptions::builder()
+        .output_name("kunci")
+        .site_root(kunci.config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .env(leptos::config::Env::PROD)
+        .build();
+    let state = AppState {
+        kunci: kunci.clone(),
+        leptos: leptos.clone(),
+    };
+    let backend: SharedBackend = Arc::new(backend::WebBackend::new(kunci.clone()));
+    let routes = generate_route_list(app::App);
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(backend.clone()),
+            move || app::shell(leptos.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .layer(axum::middleware::from_fn(middleware::server_fn_guard))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            kunci.clone(),
+            middleware::request_context,
+        ))
+        .with_state(state)
+}
+
+/// The process is up.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The process can serve: its database answers.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.kunci.store.ping().await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}

@@ -1,0 +1,196 @@
+//! The `server` command line, run as a real process.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::{Backend, ServerProcess, TestDb, web};
+
+fn server(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("KUNCI_LISTEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run server");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// A failure is one line on stderr, starting with "error:", and a non-zero exit.
+fn assert_one_line_error(o: &Output, expect: &str) {
+    let err = stderr(o);
+    assert!(!o.status.success(), "should fail: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err:?}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(expect), "{err:?} should mention {expect:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_create_reads_password_from_stdin_and_refuses_weak_and_duplicate() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let db = TestDb::new(backend).await;
+        let url = db.url.clone();
+        let weak = server(
+            &[
+                "user",
+                "create",
+                "--login",
+                "ops@example.com",
+                "--database-url",
+                &url,
+            ],
+            "short\n",
+        );
+        assert_one_line_error(&weak, "at least 12 characters");
+
+        let ok = server(
+            &[
+                "user",
+                "create",
+                "--login",
+                "Ops@Example.com",
+                "--name",
+                "Ops Team",
+                "--database-url",
+                &url,
+            ],
+            "a long enough password\n",
+        );
+        assert!(ok.status.success(), "{}", stderr(&ok));
+        let out = String::from_utf8_lossy(&ok.stdout);
+        assert!(
+            out.contains("ops@example.com") && out.contains("Ops Team"),
+            "{out}"
+        );
+        assert!(!out.contains("a long enough password"));
+
+        let dup = server(
+            &[
+                "user",
+                "create",
+                "--login",
+                "ops@example.com",
+                "--database-url",
+                &url,
+            ],
+            "another long password\n",
+        );
+        assert_one_line_error(&dup, "already registered");
+
+        let empty = server(
+            &[
+                "user",
+                "create",
+                "--login",
+                "x@example.com",
+                "--database-url",
+                &url,
+            ],
+            "",
+        );
+        assert_one_line_error(&empty, "stdin");
+
+        // The account works for sign-in.
+        let p = ServerProcess::start(&url, &[]).await;
+        let a = web::sign_in(&p.url(""), "ops@example.com", "a long enough password").await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        p.terminate().await;
+    }
+}
+
+#[tokio::test]
+async fn misconfiguration_is_one_line_and_non_zero() {
+    let bad_url = server(&["migrate", "--database-url", "mysql://nope"], "");
+    assert_one_line_error(&bad_url, "not a database URL");
+
+    let unreachable = server(
+        &[
+            "migrate",
+            "--database-url",
+            "postgres://postgres:s3cret@127.0.0.1:1/kunci",
+        ],
+        "",
+    );
+    assert_one_line_error(&unreachable, "cannot connect to PostgreSQL");
+    assert!(
+        !stderr(&unreachable).contains("s3cret"),
+        "the password is not echoed"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, b"").unwrap();
+    let unwritable = format!("sqlite://{}/sub/kunci.db", blocker.display());
+    let o = server(&["migrate", "--database-url", &unwritable], "");
+    assert_one_line_error(&o, "data directory");
+
+    let bad_listen = server(
+        &[
+            "serve",
+            "--listen",
+            "nowhere",
+            "--database-url",
+            "sqlite::memory:",
+        ],
+        "",
+    );
+    assert_one_line_error(&bad_listen, "--listen");
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().to_string();
+    let db = format!("sqlite://{}/k.db", dir.path().display());
+    let in_use = server(&["serve", "--listen", &port, "--database-url", &db], "");
+    assert_one_line_error(&in_use, "cannot listen on");
+}
+
+#[tokio::test]
+async fn migrate_then_serve_and_sigterm_shuts_down_cleanly() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let m = server(&["migrate", "--database-url", &db.url], "");
+    assert!(m.status.success(), "{}", stderr(&m));
+    let again = server(&["migrate", "--database-url", &db.url], "");
+    assert!(again.status.success(), "migrations are idempotent");
+    let p = ServerProcess::start(&db.url, &[]).await;
+    let ready = common::client().get(p.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let log = p.log.clone();
+    let status = p.terminate().await;
+    assert!(status.success(), "exit status {status:?}");
+    assert!(
+        log.lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("shutting down"))
+    );
+}
+
+#[test]
+fn default_database_is_created_under_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("migrate")
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("data/kunci.db").exists());
+}
