@@ -57,9 +57,16 @@ pub fn SignUpPage() -> impl IntoView {
                     </label>
                     <label>
                         "Password"
-                        <input type="password" name="password" required minlength="12" autocomplete="new-password"/>
-                        <small class="muted">"At least 12 characters."</small>
+                        <input
+                            type="password"
+                            name="password"
+                            required
+                            minlength="12"
+                            autocomplete="new-password"
+                            aria-describedby="password-hint"
+                        />
                     </label>
+                    <small id="password-hint" class="muted hint">"At least 12 characters."</small>
                     <label>
                         "Password again"
                         <input type="password" name="password_again" required minlength="12" autocomplete="new-password"/>

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every Kunci test: formatting and lints, unit and integration tests (SQLite and
+# PostgreSQL, the real server over HTTP), then Playwright end-to-end tests in Chromium
+# against the release build. Installs what it lacks first.
+set -euo pipefail
+source "$(dirname "$0")/setup.sh"
+cd "$KUNCI_ROOT"
+started=$SECONDS
+ensure_build_env
+ensure_chromium
+ensure_postgres
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+# The server side and the browser side are built separately: building the whole
+# workspace at once would unify `app`'s ssr and hydrate features into one build.
+say "cargo clippy (server, then browser)"
+cargo clippy -p server -p app --all-targets --locked -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
+say "unit and integration tests (SQLite and PostgreSQL)"
+cargo test -p server -p app --locked
+say "release build (server + optimised WASM)"
+cargo leptos build --release --cargo-locked
+say "end-to-end tests in Chromium"
+(cd end2end && npx playwright test)
+say "all tests passed in $((SECONDS - started)) s"
