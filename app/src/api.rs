@@ -79,3 +79,39 @@ pub async fn current_user() -> Result<Option<UserView>, AppError> {
     let ctx = RequestCtx::current()?;
     backend()?.current_user(&ctx).await
 }
+
+/// The signed-in user's environments.
+#[server(endpoint = "envs/list")]
+pub async fn list_envs() -> Result<Vec<EnvSummary>, AppError> {
+    use ssr::*;
+    backend()?.list_envs(&RequestCtx::current()?).await
+}
+
+/// Creates an environment from the dashboard's form.
+#[server(endpoint = "envs/create", input = leptos::server_fn::codec::Json)]
+pub async fn create_env(
+    name: String,
+    display_name: String,
+    nodes: Vec<NewNode>,
+) -> Result<EnvSummary, AppError> {
+    use ssr::*;
+    backend()?
+        .create_env(&RequestCtx::current()?, name, display_name, nodes)
+        .await
+}
+
+/// Starts or stops an environment (`action` is `start` or `stop`).
+#[server(endpoint = "envs/action")]
+pub async fn env_action(name: String, action: String) -> Result<(), AppError> {
+    use ssr::*;
+    backend()?
+        .env_action(&RequestCtx::current()?, name, action)
+        .await
+}
+
+/// The platform's method catalog, for the API reference and the permission picker.
+#[server(endpoint = "catalog")]
+pub async fn api_catalog() -> Result<Vec<ApiMethodView>, AppError> {
+    use ssr::*;
+    backend()?.api_catalog().await
+}

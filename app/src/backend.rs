@@ -89,6 +89,26 @@ pub trait Backend: Send + Sync + 'static {
     async fn sign_out(&self, ctx: &RequestCtx) -> Result<String, AppError>;
     /// The signed-in user, `None` without a valid session.
     async fn current_user(&self, ctx: &RequestCtx) -> Result<Option<UserView>, AppError>;
+
+    /// The signed-in user's environments.
+    async fn list_envs(&self, ctx: &RequestCtx) -> Result<Vec<EnvSummary>, AppError>;
+    async fn create_env(
+        &self,
+        ctx: &RequestCtx,
+        name: String,
+        display_name: String,
+        nodes: Vec<NewNode>,
+    ) -> Result<EnvSummary, AppError>;
+    /// `start` or `stop` an environment.
+    async fn env_action(
+        &self,
+        ctx: &RequestCtx,
+        name: String,
+        action: String,
+    ) -> Result<(), AppError>;
+
+    /// The whole method catalog (public).
+    async fn api_catalog(&self) -> Result<Vec<ApiMethodView>, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

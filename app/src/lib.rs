@@ -2,6 +2,8 @@
 //! the server (which renders the HTML and runs the server functions) and with
 //! `hydrate` into the browser's WASM (which makes that HTML interactive).
 
+#![recursion_limit = "512"]
+
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
@@ -57,6 +59,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::dashboard::DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/signin") view=pages::auth::SignInPage/>
                 <Route path=path!("/signup") view=pages::auth::SignUpPage/>
+                <Route path=path!("/docs/api") view=pages::docs::ApiIndexPage/>
+                <Route path=path!("/docs/api/:method") view=pages::docs::ApiMethodPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -93,11 +93,22 @@ impl std::fmt::Debug for IssuedToken {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiMethodView {
     pub id: u32,
-    /// `service.class.Method` with `env` for `environment`.
+    /// `service.class.Method` with `env` for `environment`: the permission name.
     pub method: String,
+    /// The REST path, `/1.0/{service}/{class}/rest/{method}`.
+    pub path: String,
     pub params: Vec<String>,
     pub implemented: bool,
     pub is_safe: bool,
+    /// What the method does, for the methods Kunci implements.
+    pub description: Option<String>,
+}
+
+impl ApiMethodView {
+    /// The method's page in the API reference.
+    pub fn docs_href(&self) -> String {
+        format!("/docs/api/{}", self.method)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,4 +137,35 @@ pub struct SessionView {
     pub created_on: String,
     pub last_access: String,
     pub current: bool,
+}
+
+/// `yyyy-MM-dd HH:mm:ss` (the wire format, UTC) → `dd-mm-yyyy`, the dashboard's format.
+pub fn wire_to_ui_date(wire: &str) -> String {
+    match (wire.get(0..4), wire.get(5..7), wire.get(8..10)) {
+        (Some(y), Some(m), Some(d)) => format!("{d}-{m}-{y}"),
+        _ => wire.to_string(),
+    }
+}
+
+/// `yyyy-MM-dd HH:mm:ss` → `dd-mm-yyyy HH:mm` (UTC).
+pub fn wire_to_ui_datetime(wire: &str) -> String {
+    match wire.get(11..16) {
+        Some(hm) => format!("{} {hm}", wire_to_ui_date(wire)),
+        None => wire_to_ui_date(wire),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_dates_show_as_dd_mm_yyyy() {
+        assert_eq!(wire_to_ui_date("2027-01-31 00:00:00"), "31-01-2027");
+        assert_eq!(
+            wire_to_ui_datetime("2027-01-31 09:05:00"),
+            "31-01-2027 09:05"
+        );
+        assert_eq!(wire_to_ui_date("junk"), "junk");
+    }
 }

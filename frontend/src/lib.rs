@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! The browser half of Kunci: compiled to wasm32, it takes over the server-rendered
 //! HTML (hydration) so the pages become interactive without a second render.
 

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod rest;
 pub mod secrets;
 pub mod services;
 pub mod storage;
@@ -24,6 +25,8 @@ use tokio::net::TcpListener;
 use crate::cli::CliError;
 use crate::config::Config;
 use crate::services::accounts::Accounts;
+use crate::services::authz::Authorizer;
+use crate::services::envs::Environments;
 use crate::services::passwords::Hasher;
 use crate::services::sessions::Sessions;
 use crate::storage::Store;
@@ -35,15 +38,24 @@ pub struct Kunci {
     pub hasher: Hasher,
     pub accounts: Accounts,
     pub sessions: Sessions,
+    pub envs: Environments,
+    pub authz: Authorizer,
 }
 
 impl Kunci {
     pub fn new(config: Config, store: Store) -> Arc<Kunci> {
         let policy = config.security.clone();
         let hasher = Hasher::new(policy.hash_concurrency);
+        let sessions = Sessions::new(store.clone(), policy.clone());
         Arc::new(Kunci {
-            accounts: Accounts::new(store.clone(), policy.clone(), hasher.clone()),
-            sessions: Sessions::new(store.clone(), policy),
+            accounts: Accounts::new(store.clone(), policy, hasher.clone()),
+            authz: Authorizer::new(sessions.clone()),
+            envs: Environments::new(
+                store.clone(),
+                config.platform_domain.clone(),
+                config.max_environments,
+            ),
+            sessions,
             hasher,
             store,
             config,

@@ -7,6 +7,7 @@ use leptos_router::components::Redirect;
 
 use crate::api::{current_user, SignOut};
 use crate::model::UserView;
+use crate::pages::envs::EnvironmentsPanel;
 use crate::pages::ErrorNote;
 
 #[component]
@@ -40,10 +41,7 @@ fn Dashboard(user: UserView) -> impl IntoView {
             </ActionForm>
         </header>
         <main class="dashboard">
-            <section class="environments" aria-labelledby="envs-title">
-                <h1 id="envs-title">"Environments"</h1>
-                <p class="empty">"No environments yet."</p>
-            </section>
+            <EnvironmentsPanel/>
         </main>
     }
 }

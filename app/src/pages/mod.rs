@@ -1,5 +1,7 @@
 pub mod auth;
 pub mod dashboard;
+pub mod docs;
+pub mod envs;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

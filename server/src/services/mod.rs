@@ -2,6 +2,9 @@
 //! in plain Rust. The REST API and the server functions are thin adapters over it.
 
 pub mod accounts;
+pub mod authz;
+pub mod catalog;
+pub mod envs;
 pub mod passwords;
 pub mod sessions;
 pub mod throttle;

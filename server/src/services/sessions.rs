@@ -119,6 +119,11 @@ impl Sessions {
         Ok(())
     }
 
+    /// Ends the session with this row id.
+    pub async fn end(&self, session_id: i64) -> Result<(), AppError> {
+        Ok(self.store.delete_session(session_id).await?)
+    }
+
     /// The live sessions of a user, newest activity first.
     pub async fn list(&self, user_id: i64, current: i64) -> Result<Vec<SessionView>, AppError> {
         let now = now();

@@ -4,12 +4,14 @@ use std::sync::Arc;
 
 use app::AppError;
 use app::backend::{Backend, OpenedSession, RequestCtx};
-use app::model::UserView;
+use app::model::{ApiMethodView, EnvSummary, NewNode, UserView};
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::Kunci;
 use crate::config::CookieSecure;
+use crate::domain::env::{EnvAction, EnvName, EnvSpec};
+use crate::services::catalog::Catalog;
 use crate::services::sessions::{SessionKind, SessionUser};
 use crate::storage::UserRow;
 
@@ -126,4 +128,73 @@ impl Backend for WebBackend {
             Err(e) => Err(e),
         }
     }
+
+    async fn list_envs(&self, ctx: &RequestCtx) -> Result<Vec<EnvSummary>, AppError> {
+        let user = self.require_user(ctx).await?;
+        self.kunci.envs.summaries(user.user_id).await
+    }
+
+    async fn create_env(
+        &self,
+        ctx: &RequestCtx,
+        name: String,
+        display_name: String,
+        nodes: Vec<NewNode>,
+    ) -> Result<EnvSummary, AppError> {
+        let user = self.require_user(ctx).await?;
+        let nodes: Vec<(String, u32)> = nodes.into_iter().map(|n| (n.node_type, n.count)).collect();
+        let spec = EnvSpec::from_form(&name, &display_name, &nodes)?;
+        let created = self.kunci.envs.create(user.user_id, spec).await?;
+        let name = created.env.name.clone();
+        self.kunci
+            .envs
+            .summaries(user.user_id)
+            .await?
+            .into_iter()
+            .find(|e| e.name == name)
+            .ok_or(AppError::EnvNotFound(name))
+    }
+
+    async fn env_action(
+        &self,
+        ctx: &RequestCtx,
+        name: String,
+        action: String,
+    ) -> Result<(), AppError> {
+        let user = self.require_user(ctx).await?;
+        let action = match action.as_str() {
+            "start" => EnvAction::Start,
+            "stop" => EnvAction::Stop,
+            "sleep" => EnvAction::Sleep,
+            _ => return Err(AppError::invalid("action", "start, stop or sleep")),
+        };
+        self.kunci
+            .envs
+            .change_status(user.user_id, &EnvName::lookup(&name), action)
+            .await
+    }
+
+    async fn api_catalog(&self) -> Result<Vec<ApiMethodView>, AppError> {
+        Ok(catalog_views().to_vec())
+    }
+}
+
+/// The catalog as the pages show it, built once.
+pub fn catalog_views() -> &'static [ApiMethodView] {
+    static VIEWS: std::sync::OnceLock<Vec<ApiMethodView>> = std::sync::OnceLock::new();
+    VIEWS.get_or_init(|| {
+        Catalog::get()
+            .all()
+            .iter()
+            .map(|m| ApiMethodView {
+                id: m.id,
+                method: m.name.clone(),
+                path: m.path(),
+                params: m.params.clone(),
+                implemented: crate::rest::is_implemented(m),
+                is_safe: m.is_safe(),
+                description: crate::rest::describe(&m.key).map(str::to_string),
+            })
+            .collect()
+    })
 }

@@ -13,7 +13,7 @@ use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{any, get};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 
@@ -50,6 +50,8 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/1.0/{*method}", any(crate::rest::handle))
+        .route("/ui/envs", get(ui_envs))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -79,5 +81,27 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         (StatusCode::OK, "ready")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+    }
+}
+
+/// The dashboard's live environment list: polled by the browser (with gloo-net) every
+/// 1.5 s, authenticated by the session cookie. Polling rather than server-sent events:
+/// it needs no pub/sub between instances, so a change made through any instance of a
+/// cluster shows up within one poll, and one indexed query per open dashboard every
+/// 1.5 s costs little.
+async fn ui_envs(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, _) = req.into_parts();
+    let ctx = app::backend::RequestCtx::from_parts(&parts);
+    let backend = backend::WebBackend::new(state.kunci.clone());
+    match app::backend::Backend::list_envs(&backend, &ctx).await {
+        Ok(list) => axum::Json(list).into_response(),
+        Err(e) => (
+            StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            axum::Json(e),
+        )
+            .into_response(),
     }
 }

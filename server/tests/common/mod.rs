@@ -356,3 +356,185 @@ pub mod web {
         a.cookie.expect("sign-up sets the session cookie")
     }
 }
+
+/// The platform REST API, called the way existing clients call it.
+pub mod api {
+    use serde_json::Value;
+
+    pub const AUTH: &str = "/1.0/users/authentication/rest";
+    pub const ENV: &str = "/1.0/environment/control/rest";
+
+    pub struct Api {
+        pub base: String,
+        client: reqwest::Client,
+    }
+
+    /// An answer: HTTP status and the JSON envelope.
+    #[derive(Debug, Clone)]
+    pub struct Reply {
+        pub status: u16,
+        pub body: Value,
+    }
+
+    impl Reply {
+        pub fn result(&self) -> i64 {
+            self.body["result"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("no result in {}", self.body))
+        }
+        pub fn error(&self) -> &str {
+            self.body["error"].as_str().unwrap_or("")
+        }
+        /// Asserts result 0 and returns the body.
+        pub fn ok(&self) -> &Value {
+            assert_eq!(self.result(), 0, "expected success, got {}", self.body);
+            &self.body
+        }
+        /// Asserts an API error: HTTP 200 with this result code.
+        pub fn fails(&self, code: i64) -> &Self {
+            assert_eq!((self.status, self.result()), (200, code), "{}", self.body);
+            assert_eq!(self.body["source"], "kunci");
+            self
+        }
+    }
+
+    impl Api {
+        pub fn new(base: &str) -> Api {
+            Api {
+                base: base.trim_end_matches('/').to_string(),
+                client: super::client(),
+            }
+        }
+
+        async fn reply(res: reqwest::Response) -> Reply {
+            let status = res.status().as_u16();
+            let text = res.text().await.unwrap();
+            let body = serde_json::from_str(&text)
+                .unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+            Reply { status, body }
+        }
+
+        /// GET with the parameters in the query string.
+        pub async fn get(&self, path: &str, params: &[(&str, &str)]) -> Reply {
+            Self::reply(
+                self.client
+                    .get(format!("{}{path}", self.base))
+                    .query(params)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+
+        /// POST with a form body.
+        pub async fn post(&self, path: &str, params: &[(&str, &str)]) -> Reply {
+            Self::reply(
+                self.client
+                    .post(format!("{}{path}", self.base))
+                    .form(params)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+
+        /// POST with everything in the query string and an empty body.
+        pub async fn post_query(&self, path: &str, params: &[(&str, &str)]) -> Reply {
+            Self::reply(
+                self.client
+                    .post(format!("{}{path}", self.base))
+                    .query(params)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+
+        /// GET with `Authorization: Bearer`.
+        pub async fn bearer(&self, path: &str, credential: &str, params: &[(&str, &str)]) -> Reply {
+            Self::reply(
+                self.client
+                    .get(format!("{}{path}", self.base))
+                    .bearer_auth(credential)
+                    .query(params)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+
+        /// Any request, for the odd cases.
+        pub async fn raw(&self, req: reqwest::RequestBuilder) -> Reply {
+            Self::reply(req.send().await.unwrap()).await
+        }
+
+        pub fn client(&self) -> &reqwest::Client {
+            &self.client
+        }
+
+        pub fn url(&self, path: &str) -> String {
+            format!("{}{path}", self.base)
+        }
+
+        /// Signs in over the API and returns the session.
+        pub async fn signin(&self, login: &str, password: &str) -> String {
+            let r = self
+                .post(
+                    &format!("{AUTH}/signin"),
+                    &[("login", login), ("password", password)],
+                )
+                .await;
+            r.ok()["session"].as_str().unwrap().to_string()
+        }
+
+        /// Creates `name` with one nginx and one tomcat node.
+        pub async fn create_env(&self, session: &str, name: &str) -> Reply {
+            let env = format!(r#"{{"shortdomain":"{name}","displayName":"Env {name}"}}"#);
+            self.post(
+                &format!("{ENV}/createenvironment"),
+                &[
+                    ("session", session),
+                    ("env", &env),
+                    (
+                        "nodes",
+                        r#"[{"nodeType":"nginx"},{"nodeType":"tomcat","count":2}]"#,
+                    ),
+                ],
+            )
+            .await
+        }
+
+        pub async fn status(&self, session: &str, name: &str) -> i64 {
+            let r = self
+                .get(
+                    &format!("{ENV}/getenvinfo"),
+                    &[("session", session), ("envName", name)],
+                )
+                .await;
+            r.ok()["env"]["status"].as_i64().unwrap()
+        }
+    }
+
+    /// A user (signed up through the CLI-free path: the service) with an API session.
+    pub async fn user_with_session(
+        server: &super::TestServer,
+        login: &str,
+        password: &str,
+    ) -> String {
+        server
+            .kunci
+            .accounts
+            .register(
+                login,
+                None,
+                secrecy::SecretString::from(password.to_string()),
+            )
+            .await
+            .expect("register");
+        Api::new(&server.url("")).signin(login, password).await
+    }
+}

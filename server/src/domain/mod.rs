@@ -1,6 +1,8 @@
 //! Values validated once at the edge. Past `parse`, an invalid login, name or password
 //! cannot exist.
 
+pub mod env;
+
 use app::AppError;
 use secrecy::{ExposeSecret, SecretString};
 

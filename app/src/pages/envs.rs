@@ -1,0 +1,294 @@
+//! The dashboard's environments: the list (live), Start/Stop, and "New environment".
+
+use leptos::prelude::*;
+
+use crate::api::{list_envs, CreateEnv, EnvAction};
+use crate::model::{env_status_label, wire_to_ui_datetime, EnvSummary, NewNode};
+use crate::pages::ErrorNote;
+
+/// How often an open dashboard asks for the environment list.
+#[cfg(feature = "hydrate")]
+const POLL_EVERY: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Node types offered by the "New environment" form: (nodeType, label).
+const NODE_TYPES: &[(&str, &str)] = &[
+    ("nginx", "NGINX load balancer"),
+    ("tomcat", "Tomcat"),
+    ("nodejs", "Node.js"),
+    ("php", "PHP"),
+    ("python", "Python"),
+    ("golang", "Go"),
+    ("mysql", "MySQL"),
+    ("postgres", "PostgreSQL"),
+    ("mongodb", "MongoDB"),
+    ("redis", "Redis"),
+    ("docker", "Custom container"),
+];
+
+/// The list as the browser last fetched it (`/ui/envs`, gloo-net).
+#[cfg(feature = "hydrate")]
+async fn fetch_envs() -> Option<Vec<EnvSummary>> {
+    let response = gloo_net::http::Request::get("/ui/envs").send().await.ok()?;
+    if !response.ok() {
+        return None;
+    }
+    response.json().await.ok()
+}
+
+#[component]
+pub fn EnvironmentsPanel() -> impl IntoView {
+    let initial = Resource::new(|| (), |_| list_envs());
+    let live: RwSignal<Option<Vec<EnvSummary>>> = RwSignal::new(None);
+    let action = ServerAction::<EnvAction>::new();
+    let create = ServerAction::<CreateEnv>::new();
+    let show_form = RwSignal::new(false);
+
+    // In the browser: poll, and refresh at once after our own changes.
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::task::spawn_local;
+        let refresh = move || {
+            spawn_local(async move {
+                if let Some(list) = fetch_envs().await {
+                    live.set(Some(list));
+                }
+            })
+        };
+        if let Ok(handle) = set_interval_with_handle(refresh, POLL_EVERY) {
+            on_cleanup(move || handle.clear());
+        }
+        Effect::new(move |_| {
+            action.version().get();
+            create.version().get();
+            refresh();
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = live;
+
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(_))) {
+            show_form.set(false);
+        }
+    });
+
+    view! {
+        <section class="environments" aria-labelledby="envs-title">
+            <div class="section-head">
+                <h1 id="envs-title">"Environments"</h1>
+                <button
+                    type="button"
+                    class="primary"
+                    aria-expanded=move || show_form.get().to_string()
+                    on:click=move |_| show_form.update(|s| *s = !*s)
+                >
+                    "New environment"
+                </button>
+            </div>
+            <Show when=move || show_form.get()>
+                <NewEnvironmentForm create/>
+            </Show>
+            {move || {
+                action.value().get().and_then(|r| r.err()).map(|error| view! { <ErrorNote error/> })
+            }}
+            <Suspense fallback=|| view! { <p class="loading">"Loading environments…"</p> }>
+                {move || Suspend::new(async move {
+                    match initial.await {
+                        Ok(first) => {
+                            let rows = Signal::derive(move || live.get().unwrap_or_else(|| first.clone()));
+                            view! { <EnvTable rows action/> }.into_any()
+                        }
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn EnvTable(rows: Signal<Vec<EnvSummary>>, action: ServerAction<EnvAction>) -> impl IntoView {
+    let pending = action.pending();
+    view! {
+        <Show
+            when=move || rows.with(|r| !r.is_empty())
+            fallback=|| view! { <p class="empty">"No environments yet. Create one with “New environment”, or through the API."</p> }
+        >
+            <div class="table-wrap">
+                <table class="env-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Name"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Nodes"</th>
+                            <th scope="col">"Created"</th>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For each=move || rows.get() key=|e| (e.name.clone(), e.status, e.node_count) let:env>
+                            {
+                                let (label, class) = env_status_label(env.status);
+                                let name = env.name.clone();
+                                let start_name = name.clone();
+                                let stop_name = name.clone();
+                                let can_start = env.status == 2 || env.status == 4;
+                                let can_stop = env.status == 1;
+                                view! {
+                                    <tr data-env=name.clone()>
+                                        <td>
+                                            <div class="env-name">{env.display_name.clone()}</div>
+                                            <div class="muted small">{name.clone()}</div>
+                                        </td>
+                                        <td>
+                                            <span class=format!("badge {class}") data-status=env.status.to_string()>
+                                                {label}
+                                            </span>
+                                        </td>
+                                        <td>{env.node_count}</td>
+                                        <td>{wire_to_ui_datetime(&env.created_on)}</td>
+                                        <td class="row-actions">
+                                            <button
+                                                type="button"
+                                                disabled=move || !can_start || pending.get()
+                                                aria-label=format!("Start {name}")
+                                                on:click=move |_| {
+                                                    action.dispatch(EnvAction { name: start_name.clone(), action: "start".into() });
+                                                }
+                                            >
+                                                "Start"
+                                            </button>
+                                            <button
+                                                type="button"
+                                                disabled=move || !can_stop || pending.get()
+                                                aria-label=format!("Stop {}", stop_name)
+                                                on:click={
+                                                    let stop_name = stop_name.clone();
+                                                    move |_| {
+                                                        action.dispatch(EnvAction { name: stop_name.clone(), action: "stop".into() });
+                                                    }
+                                                }
+                                            >
+                                                "Stop"
+                                            </button>
+                                        </td>
+                                    </tr>
+                                }
+                            }
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn NewEnvironmentForm(create: ServerAction<CreateEnv>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let display_name = RwSignal::new(String::new());
+    let nodes: RwSignal<Vec<(String, u32)>> =
+        RwSignal::new(vec![("nginx".into(), 1), ("tomcat".into(), 1)]);
+    let error = move || create.value().get().and_then(|r| r.err());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateEnv {
+            name: name.get_untracked(),
+            display_name: display_name.get_untracked(),
+            nodes: nodes
+                .get_untracked()
+                .into_iter()
+                .map(|(node_type, count)| NewNode { node_type, count })
+                .collect(),
+        });
+    };
+    view! {
+        <form class="card wide new-env" on:submit=submit aria-label="New environment">
+            <div class="form-row">
+                <label>
+                    "Name"
+                    <input
+                        type="text"
+                        name="envName"
+                        required
+                        autocomplete="off"
+                        placeholder="my-project"
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    "Display name"
+                    <input
+                        type="text"
+                        name="displayName"
+                        placeholder="My project"
+                        prop:value=move || display_name.get()
+                        on:input=move |ev| display_name.set(event_target_value(&ev))
+                    />
+                </label>
+            </div>
+            <fieldset>
+                <legend>"Nodes"</legend>
+                {move || {
+                    nodes
+                        .get()
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (node_type, count))| {
+                            view! {
+                                <div class="node-row">
+                                    <select
+                                        aria-label=format!("Node {} type", i + 1)
+                                        on:change=move |ev| {
+                                            let v = event_target_value(&ev);
+                                            nodes.update(|n| n[i].0 = v);
+                                        }
+                                    >
+                                        {NODE_TYPES
+                                            .iter()
+                                            .map(|(value, label)| {
+                                                view! { <option value=*value selected=*value == node_type>{*label}</option> }
+                                            })
+                                            .collect_view()}
+                                    </select>
+                                    <input
+                                        type="number"
+                                        min="1"
+                                        max="16"
+                                        aria-label=format!("Node {} count", i + 1)
+                                        prop:value=count.to_string()
+                                        on:input=move |ev| {
+                                            let c = event_target_value(&ev).parse().unwrap_or(1);
+                                            nodes.update(|n| n[i].1 = c);
+                                        }
+                                    />
+                                    <button
+                                        type="button"
+                                        class="link-button"
+                                        aria-label=format!("Remove node {}", i + 1)
+                                        disabled=move || nodes.with(|n| n.len() <= 1)
+                                        on:click=move |_| nodes.update(|n| {
+                                            n.remove(i);
+                                        })
+                                    >
+                                        "Remove"
+                                    </button>
+                                </div>
+                            }
+                        })
+                        .collect_view()
+                }}
+                <button type="button" class="link-button" on:click=move |_| nodes.update(|n| n.push(("docker".into(), 1)))>
+                    "+ Add node"
+                </button>
+            </fieldset>
+            {move || error().map(|error| view! { <ErrorNote error/> })}
+            <div class="form-actions">
+                <button type="submit" class="primary" disabled=move || create.pending().get()>
+                    {move || if create.pending().get() { "Creating…" } else { "Create environment" }}
+                </button>
+            </div>
+        </form>
+    }
+}

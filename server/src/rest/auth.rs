@@ -1,0 +1,113 @@
+//! `users.authentication`: Signin, Signout, CheckSign, GetSessions, SignoutSessions.
+
+use app::AppError;
+use axum::http::Method;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+use super::params::parse_ids;
+use super::{Call, Fields};
+use crate::services::sessions::SessionKind;
+
+fn account_fields(uid: i64, login: &str, name: &str) -> Fields {
+    let Value::Object(map) = json!({
+        "uid": uid,
+        "email": login,
+        "name": name,
+        "status": "ENABLED",
+        "accessType": "FULL_ACCESS",
+        "authType": "BASIC",
+    }) else {
+        unreachable!("a JSON object literal")
+    };
+    map
+}
+
+/// The current session of a session caller (tokens never get here: the authorization
+/// point refuses them on authentication methods).
+fn session_id(call: &Call<'_>) -> Result<i64, AppError> {
+    call.caller()?
+        .session_id()
+        .ok_or(AppError::NotAuthenticated)
+}
+
+pub async fn signin(call: &Call<'_>) -> Result<Fields, AppError> {
+    if call.http_method != Method::POST {
+        return Err(AppError::invalid(
+            "request",
+            "Signin accepts POST only: send login and password in the body, not the URL",
+        ));
+    }
+    let login = call.params.required("login")?;
+    let password = SecretString::from(call.params.required("password")?.to_string());
+    let k = call.kunci;
+    let user = k
+        .accounts
+        .authenticate(login, password, &call.client.ip)
+        .await?;
+    let secret = k
+        .sessions
+        .open(user.id, SessionKind::Api, &call.client)
+        .await?;
+    let mut fields = Fields::new();
+    fields.insert("session".into(), Value::String(secret.expose().to_string()));
+    fields.extend(account_fields(user.id, &user.login, &user.name));
+    Ok(fields)
+}
+
+pub async fn signout(call: &Call<'_>) -> Result<Fields, AppError> {
+    call.kunci.sessions.end(session_id(call)?).await?;
+    Ok(Fields::new())
+}
+
+pub async fn check_sign(call: &Call<'_>) -> Result<Fields, AppError> {
+    let p = call.caller()?;
+    Ok(account_fields(p.user_id, &p.login, &p.name))
+}
+
+pub async fn get_sessions(call: &Call<'_>) -> Result<Fields, AppError> {
+    let p = call.caller()?;
+    let sessions = call
+        .kunci
+        .sessions
+        .list(p.user_id, session_id(call)?)
+        .await?;
+    let list: Vec<Value> = sessions
+        .into_iter()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "uid": p.user_id,
+                "host": s.host,
+                "userAgent": s.user_agent,
+                "lastAccess": s.last_access,
+                "createdOn": s.created_on,
+                "current": s.current,
+                "type": s.kind.to_uppercase(),
+            })
+        })
+        .collect();
+    let mut fields = Fields::new();
+    fields.insert("sessions".into(), Value::Array(list));
+    Ok(fields)
+}
+
+/// Ends the sessions `ids` (`1;4;6`, `1,4,6`); `*` ends every session but this one.
+pub async fn signout_sessions(call: &Call<'_>) -> Result<Fields, AppError> {
+    let p = call.caller()?;
+    let current = session_id(call)?;
+    let ids = match parse_ids(call.params.required("ids")?, "ids")? {
+        Some(ids) => ids,
+        None => call
+            .kunci
+            .sessions
+            .list(p.user_id, current)
+            .await?
+            .into_iter()
+            .filter(|s| !s.current)
+            .map(|s| s.id)
+            .collect(),
+    };
+    call.kunci.sessions.close_many(p.user_id, &ids).await?;
+    Ok(Fields::new())
+}

@@ -1,0 +1,150 @@
+//! `environment.control`: GetEnvs, GetEnvInfo, CreateEnvironment, StartEnv, StopEnv,
+//! SleepEnv, RestartNodes, CloneEnv, DeleteEnv.
+
+use app::AppError;
+use secrecy::SecretString;
+use serde_json::Value;
+
+use super::{Call, Fields};
+use crate::domain::env::{EnvAction, EnvSpec};
+use crate::services::authz::Via;
+use crate::services::envs::NodeFilter;
+
+fn object(value: Value) -> Fields {
+    match value {
+        Value::Object(map) => map,
+        other => {
+            let mut m = Fields::new();
+            m.insert("value".into(), other);
+            m
+        }
+    }
+}
+
+pub async fn get_envs(call: &Call<'_>) -> Result<Fields, AppError> {
+    let lazy = call.params.bool("lazy")?.unwrap_or(false);
+    let envs = &call.kunci.envs;
+    let infos: Vec<Value> = envs
+        .list(call.caller()?.user_id)
+        .await?
+        .iter()
+        .map(|i| envs.info_json(i, lazy))
+        .collect();
+    let mut fields = Fields::new();
+    fields.insert("infos".into(), Value::Array(infos));
+    Ok(fields)
+}
+
+pub async fn get_env_info(call: &Call<'_>) -> Result<Fields, AppError> {
+    let lazy = call.params.bool("lazy")?.unwrap_or(false);
+    let envs = &call.kunci.envs;
+    let info = envs
+        .info(call.caller()?.user_id, call.params.required("envName")?)
+        .await?;
+    Ok(object(envs.info_json(&info, lazy)))
+}
+
+pub async fn create_environment(call: &Call<'_>) -> Result<Fields, AppError> {
+    let env = call
+        .params
+        .json("env")?
+        .ok_or_else(|| AppError::invalid("env", "required"))?;
+    let nodes = call
+        .params
+        .json("nodes")?
+        .ok_or_else(|| AppError::invalid("nodes", "required"))?;
+    // A JSON array, or plain comma-separated names.
+    let groups = call
+        .params
+        .text("envGroups")
+        .map(|text| serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string())));
+    let spec = EnvSpec::from_json(&env, &nodes, groups.as_ref())?;
+    let envs = &call.kunci.envs;
+    let info = envs.create(call.caller()?.user_id, spec).await?;
+    let mut response = Fields::new();
+    response.insert("result".into(), Value::from(0));
+    response.extend(object(envs.info_json(&info, false)));
+    let mut fields = Fields::new();
+    fields.insert("response".into(), Value::Object(response));
+    Ok(fields)
+}
+
+async fn change(call: &Call<'_>, action: EnvAction) -> Result<Fields, AppError> {
+    let name = call.params.required("envName")?;
+    call.kunci
+        .envs
+        .change_status(call.caller()?.user_id, name, action)
+        .await?;
+    Ok(Fields::new())
+}
+
+pub async fn start_env(call: &Call<'_>) -> Result<Fields, AppError> {
+    change(call, EnvAction::Start).await
+}
+
+pub async fn stop_env(call: &Call<'_>) -> Result<Fields, AppError> {
+    change(call, EnvAction::Stop).await
+}
+
+pub async fn sleep_env(call: &Call<'_>) -> Result<Fields, AppError> {
+    change(call, EnvAction::Sleep).await
+}
+
+/// The longest restart delay accepted: one hour, in milliseconds.
+const MAX_DELAY_MS: i64 = 3_600_000;
+
+pub async fn restart_nodes(call: &Call<'_>) -> Result<Fields, AppError> {
+    let name = call.params.required("envName")?;
+    let filter = NodeFilter {
+        node_group: call.params.text("nodeGroup").map(str::to_string),
+        node_id: call.params.int("nodeId")?,
+    };
+    if let Some(delay) = call.params.int("delay")?
+        && !(0..=MAX_DELAY_MS).contains(&delay)
+    {
+        return Err(AppError::invalid(
+            "delay",
+            format!("milliseconds between 0 and {MAX_DELAY_MS}"),
+        ));
+    }
+    call.params.bool("isSequential")?;
+    call.params.bool("manageDNSState")?;
+    call.kunci
+        .envs
+        .restart_nodes(call.caller()?.user_id, name, &filter)
+        .await?;
+    Ok(Fields::new())
+}
+
+pub async fn clone_env(call: &Call<'_>) -> Result<Fields, AppError> {
+    let src = call.params.required("srcEnvName")?;
+    let dst = call
+        .params
+        .text("dstEnvName")
+        .or_else(|| call.params.text("ditEnvName"))
+        .ok_or_else(|| AppError::invalid("dstEnvName", "required"))?;
+    let envs = &call.kunci.envs;
+    let info = envs.clone_env(call.caller()?.user_id, src, dst).await?;
+    Ok(object(envs.info_json(&info, false)))
+}
+
+/// With a sign-in session the account password confirms the deletion (801 when wrong);
+/// a token that holds this permission needs none.
+pub async fn delete_env(call: &Call<'_>) -> Result<Fields, AppError> {
+    let caller = call.caller()?;
+    let name = call.params.required("envName")?;
+    let envs = &call.kunci.envs;
+    envs.row(caller.user_id, name).await?;
+    if matches!(caller.via, Via::Session { .. }) {
+        let password = call
+            .params
+            .get("password")
+            .map(|p| SecretString::from(p.to_string()));
+        call.kunci
+            .accounts
+            .confirm_password(caller.user_id, password, &call.client.ip)
+            .await?;
+    }
+    envs.delete(caller.user_id, name).await?;
+    Ok(Fields::new())
+}

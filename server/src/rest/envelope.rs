@@ -1,0 +1,54 @@
+//! The platform's answer envelope: `{"result": 0, ...fields}` on success and
+//! `{"result": N, "error": "...", "source": "kunci"}` on failure, as UTF-8 JSON.
+//! Null fields are left out.
+
+use app::AppError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+use super::Fields;
+
+const JSON: &str = "application/json;charset=UTF-8";
+
+/// Removes every `null` field, at any depth.
+pub fn strip_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(strip_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
+}
+
+fn respond(status: StatusCode, mut body: Value) -> Response {
+    strip_nulls(&mut body);
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+pub fn success(fields: Fields) -> Response {
+    let mut body = Map::with_capacity(fields.len() + 1);
+    body.insert("result".into(), Value::from(0));
+    body.extend(fields);
+    respond(StatusCode::OK, Value::Object(body))
+}
+
+pub fn failure(error: &AppError, status: StatusCode) -> Response {
+    failure_with(error.code(), &error.to_string(), status)
+}
+
+pub fn failure_with(code: i32, message: &str, status: StatusCode) -> Response {
+    respond(
+        status,
+        serde_json::json!({"result": code, "error": message, "source": "kunci"}),
+    )
+}

@@ -1,0 +1,250 @@
+//! The platform REST API: `/1.0/{service}/{class}/rest/{method}`.
+//!
+//! One handler takes every call: it finds the method in the catalog (any case; 404
+//! and result 1702 when the path names no method, or one this server does not
+//! implement), merges the parameters, passes the caller through the one authorization
+//! point, and runs the method. API failures are HTTP 200 with the envelope
+//! `{"result": N, "error": "...", "source": "kunci"}`, as the platform answers.
+
+mod auth;
+mod env;
+pub mod envelope;
+pub mod params;
+
+use app::AppError;
+use app::backend::ClientMeta;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::response::Response;
+use serde_json::{Map, Value};
+
+use crate::Kunci;
+use crate::services::authz::Principal;
+use crate::services::catalog::{ApiMethod, Catalog};
+use crate::web::AppState;
+use envelope::{failure, failure_with, success};
+use params::{BodyKind, Params};
+
+/// Request bodies larger than this are refused with HTTP 413.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// The fields a method answers with, beside `result`.
+pub type Fields = Map<String, Value>;
+
+/// One API call, as a handler sees it.
+pub struct Call<'a> {
+    pub kunci: &'a Kunci,
+    pub params: Params,
+    /// `None` only for public methods (Signin).
+    pub principal: Option<Principal>,
+    pub client: ClientMeta,
+    pub http_method: Method,
+    pub api: &'static ApiMethod,
+}
+
+impl Call<'_> {
+    /// The authenticated caller (every non-public method has one).
+    pub fn caller(&self) -> Result<&Principal, AppError> {
+        self.principal.as_ref().ok_or(AppError::NotAuthenticated)
+    }
+}
+
+/// Declares the implemented methods: catalog key, handler and description, in one place.
+macro_rules! methods {
+    ($($key:literal => $handler:path, $doc:literal;)*) => {
+        /// Catalog keys (lower-case short names) of the methods this server implements.
+        pub const IMPLEMENTED: &[&str] = &[$($key),*];
+
+        /// What an implemented method does, for the API reference.
+        pub fn describe(key: &str) -> Option<&'static str> {
+            match key {
+                $($key => Some($doc),)*
+                _ => None,
+            }
+        }
+
+        async fn dispatch(key: &str, call: &Call<'_>) -> Result<Fields, AppError> {
+            match key {
+                $($key => $handler(call).await,)*
+                _ => Err(AppError::NotImplemented(call.api.name.clone())),
+            }
+        }
+    };
+}
+
+methods! {
+    "users.authentication.signin" => auth::signin,
+        "Signs in with login and password (POST only) and answers a new session id with the account's fields.";
+    "users.authentication.signout" => auth::signout,
+        "Ends the session given in `session`.";
+    "users.authentication.checksign" => auth::check_sign,
+        "Answers the account's fields while the session is valid (result 702 otherwise).";
+    "users.authentication.getsessions" => auth::get_sessions,
+        "Lists the account's live sessions (browser and API) with their address, user agent and times; `current` marks the caller's.";
+    "users.authentication.signoutsessions" => auth::signout_sessions,
+        "Ends the sessions whose ids are given (`1;4;6`, `1,4,6`), or all but the current one with `*`.";
+    "env.control.getenvs" => env::get_envs,
+        "Lists the caller's environments as EnvInfo objects in `infos`; `lazy=true` leaves out the nodes.";
+    "env.control.getenvinfo" => env::get_env_info,
+        "Answers the EnvInfo of one environment (env, envGroups, nodeGroups, nodes) at the top level.";
+    "env.control.createenvironment" => env::create_environment,
+        "Creates an environment from `env` (JSON: shortdomain, displayName, region...) and `nodes` (JSON array: nodeType, count, nodeGroup, fixedCloudlets, flexibleCloudlets, diskLimit, image, tag). Answers its EnvInfo in `response`.";
+    "env.control.startenv" => env::start_env,
+        "Starts a stopped or sleeping environment (status 2 or 4 → 1); result 2212 from any other status.";
+    "env.control.stopenv" => env::stop_env,
+        "Stops a running environment (status 1 → 2); result 2212 from any other status.";
+    "env.control.sleepenv" => env::sleep_env,
+        "Puts a running environment to sleep (status 1 → 4); result 2212 from any other status.";
+    "env.control.restartnodes" => env::restart_nodes,
+        "Restarts the nodes of a running environment, all or those of `nodeGroup` or the node `nodeId`.";
+    "env.control.cloneenv" => env::clone_env,
+        "Copies a running or stopped environment with its nodes under the name `dstEnvName` (`ditEnvName` is accepted too) and answers the clone's EnvInfo.";
+    "env.control.deleteenv" => env::delete_env,
+        "Deletes an environment and its nodes. With a sign-in session the account `password` is required (801 when wrong); a token allowed this method needs none.";
+}
+
+pub fn is_implemented(api: &ApiMethod) -> bool {
+    IMPLEMENTED.contains(&api.key.as_str())
+}
+
+/// The catalog method a path names: `/1.0/{service}/{class}/rest/{method}`, any case.
+pub fn method_of_path(path: &str) -> Option<&'static ApiMethod> {
+    let rest = path.strip_prefix("/1.0/")?.trim_end_matches('/');
+    let parts: Vec<&str> = rest.split('/').collect();
+    match parts.as_slice() {
+        [service, class, r, method] if r.eq_ignore_ascii_case("rest") => {
+            Catalog::get().find_parts(service, class, method)
+        }
+        _ => None,
+    }
+}
+
+/// The credential of a call: the `session` parameter, else `Authorization: Bearer`.
+fn credential<'p>(params: &'p Params, headers: &'p axum::http::HeaderMap) -> Option<&'p str> {
+    params.text("session").or_else(|| {
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.split_once(' ')
+                    .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            })
+            .map(|(_, token)| token.trim())
+    })
+}
+
+pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let Some(api) = method_of_path(parts.uri.path()) else {
+        let shown = parts.uri.path().trim_start_matches("/1.0/");
+        return failure_with(
+            1702,
+            &format!("unknown method [{shown}]"),
+            StatusCode::NOT_FOUND,
+        );
+    };
+    if !is_implemented(api) {
+        return failure(
+            &AppError::NotImplemented(api.name.clone()),
+            StatusCode::NOT_FOUND,
+        );
+    }
+    if !matches!(parts.method, Method::GET | Method::POST | Method::HEAD) {
+        return failure(
+            &AppError::invalid("request", "use GET or POST"),
+            StatusCode::METHOD_NOT_ALLOWED,
+        );
+    }
+    let body = match read_body(body).await {
+        Ok(b) => b,
+        Err(status) => {
+            let e = AppError::invalid("request", "the request body is larger than the 1 MiB limit");
+            return failure(&e, status);
+        }
+    };
+    let kind = BodyKind::from_content_type(
+        parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let params = match Params::parse(parts.uri.query(), &body, kind) {
+        Ok(p) => p,
+        Err(e) if kind == BodyKind::Other => {
+            return failure(&e, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        }
+        Err(e) => return failure(&e, StatusCode::OK),
+    };
+    let client = parts
+        .extensions
+        .get::<ClientMeta>()
+        .cloned()
+        .unwrap_or(ClientMeta {
+            ip: "unknown".into(),
+            user_agent: String::new(),
+            https: false,
+        });
+    let kunci = &state.kunci;
+    let principal = match kunci
+        .authz
+        .authorize(credential(&params, &parts.headers), api, &client)
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return failure(&e, StatusCode::OK),
+    };
+    let call = Call {
+        kunci,
+        params,
+        principal,
+        client,
+        http_method: parts.method,
+        api,
+    };
+    match dispatch(&api.key, &call).await {
+        Ok(fields) => success(fields),
+        Err(e) => failure(&e, StatusCode::OK),
+    }
+}
+
+async fn read_body(body: Body) -> Result<axum::body::Bytes, StatusCode> {
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_implemented_method_is_in_the_catalog() {
+        for key in IMPLEMENTED {
+            assert!(
+                Catalog::get().find(key).is_some(),
+                "{key} is not a catalog method"
+            );
+        }
+    }
+
+    #[test]
+    fn paths_match_in_any_case_and_either_service_form() {
+        let stop = Catalog::get().find("env.control.StopEnv").unwrap();
+        for path in [
+            "/1.0/environment/control/rest/stopenv",
+            "/1.0/Environment/Control/REST/StopEnv",
+            "/1.0/env/control/rest/stopenv/",
+        ] {
+            assert_eq!(method_of_path(path), Some(stop), "{path}");
+        }
+        for path in [
+            "/1.0/environment/control/stopenv",
+            "/1.0/environment/control/rest/nosuch",
+            "/2.0/environment/control/rest/stopenv",
+            "/1.0/environment/control/api/stopenv",
+        ] {
+            assert_eq!(method_of_path(path), None, "{path}");
+        }
+    }
+}

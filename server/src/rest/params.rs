@@ -1,0 +1,421 @@
+//! The platform's request parameters: the query string and the body, merged.
+//!
+//! - names are case-insensitive (`envName`, `envname`, `ENVNAME`);
+//! - a name repeated (`apiList=a&apiList=b`) is joined with `,`;
+//! - the body may be `application/x-www-form-urlencoded` (what clients send), or a JSON
+//!   object (an extension: its values become parameters, objects and arrays as JSON text);
+//! - values must be UTF-8 after percent-decoding; anything else is result 3.
+
+use std::collections::HashMap;
+
+use app::AppError;
+use serde_json::Value;
+
+/// At most this many name=value pairs per request.
+pub const MAX_PAIRS: usize = 1000;
+
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    values: HashMap<String, String>,
+}
+
+/// How the body is encoded, from its `Content-Type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    Form,
+    Json,
+    /// Anything else: accepted only when the body is empty.
+    Other,
+}
+
+impl BodyKind {
+    pub fn from_content_type(content_type: Option<&str>) -> BodyKind {
+        let Some(ct) = content_type else {
+            return BodyKind::Form;
+        };
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match mime.as_str() {
+            "" | "application/x-www-form-urlencoded" | "text/plain" => BodyKind::Form,
+            "application/json" => BodyKind::Json,
+            _ => BodyKind::Other,
+        }
+    }
+}
+
+/// Decodes one `application/x-www-form-urlencoded` component: `+` is a space, `%XX` a byte.
+fn decode(raw: &str) -> Option<String> {
+    let spaced = raw.replace('+', " ");
+    let bytes: Vec<u8> = percent_encoding::percent_decode_str(&spaced).collect();
+    String::from_utf8(bytes).ok()
+}
+
+impl Params {
+    /// Merges the query string and the body.
+    pub fn parse(query: Option<&str>, body: &[u8], kind: BodyKind) -> Result<Params, AppError> {
+        let mut params = Params::default();
+        if let Some(q) = query {
+            params.add_form(q)?;
+        }
+        if !body.is_empty() {
+            match kind {
+                BodyKind::Form => {
+                    let text = std::str::from_utf8(body)
+                        .map_err(|_| AppError::invalid("request", "the body is not valid UTF-8"))?;
+                    params.add_form(text)?;
+                }
+                BodyKind::Json => params.add_json(body)?,
+                BodyKind::Other => {
+                    return Err(AppError::invalid(
+                        "request",
+                        "unsupported content type: send application/x-www-form-urlencoded (or a JSON object)",
+                    ));
+                }
+            }
+        }
+        Ok(params)
+    }
+
+    fn insert(&mut self, name: &str, value: String) -> Result<(), AppError> {
+        if self.values.len() >= MAX_PAIRS && !self.values.contains_key(&name.to_lowercase()) {
+            return Err(AppError::invalid(
+                "request",
+                format!("more than {MAX_PAIRS} parameters"),
+            ));
+        }
+        self.values
+            .entry(name.to_lowercase())
+            .and_modify(|v| {
+                v.push(',');
+                v.push_str(&value);
+            })
+            .or_insert(value);
+        Ok(())
+    }
+
+    fn add_form(&mut self, text: &str) -> Result<(), AppError> {
+        for (i, pair) in text.split('&').filter(|p| !p.is_empty()).enumerate() {
+            if i >= MAX_PAIRS {
+                return Err(AppError::invalid(
+                    "request",
+                    format!("more than {MAX_PAIRS} parameters"),
+                ));
+            }
+            let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = decode(raw_name).ok_or_else(|| {
+                AppError::invalid("request", "a parameter name is not valid UTF-8")
+            })?;
+            let name = name.trim();
+            if name.is_empty() {
+                continue;
+            }
+            let value =
+                decode(raw_value).ok_or_else(|| AppError::invalid(name, "not valid UTF-8"))?;
+            self.insert(name, value)?;
+        }
+        Ok(())
+    }
+
+    fn add_json(&mut self, body: &[u8]) -> Result<(), AppError> {
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            AppError::invalid("request", format!("the body is not valid JSON: {e}"))
+        })?;
+        let Value::Object(map) = value else {
+            return Err(AppError::invalid(
+                "request",
+                "a JSON body must be an object of parameters",
+            ));
+        };
+        for (name, v) in map {
+            let text = match v {
+                Value::Null => continue,
+                Value::String(s) => s,
+                Value::Bool(b) => b.to_string(),
+                Value::Number(n) => n.to_string(),
+                other => other.to_string(),
+            };
+            self.insert(&name, text)?;
+        }
+        Ok(())
+    }
+
+    /// The raw value, if the parameter was sent (possibly empty).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(&name.to_lowercase()).map(String::as_str)
+    }
+
+    /// The value, trimmed, if sent and not blank.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.get(name).map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    /// The value, or result 3 naming the parameter.
+    pub fn required(&self, name: &str) -> Result<&str, AppError> {
+        self.text(name)
+            .ok_or_else(|| AppError::invalid(name, "required"))
+    }
+
+    /// `true`/`false`, `True`/`False`, `1`/`0` (any case); absent or blank is `None`.
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, AppError> {
+        match self.text(name) {
+            None => Ok(None),
+            Some(v) => parse_bool(v)
+                .map(Some)
+                .ok_or_else(|| AppError::invalid(name, "must be true or false")),
+        }
+    }
+
+    /// A whole number; absent or blank is `None`.
+    pub fn int(&self, name: &str) -> Result<Option<i64>, AppError> {
+        match self.text(name) {
+            None => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| AppError::invalid(name, "must be a whole number")),
+        }
+    }
+
+    /// A JSON value sent as text; absent or blank is `None`.
+    pub fn json(&self, name: &str) -> Result<Option<Value>, AppError> {
+        match self.text(name) {
+            None => Ok(None),
+            Some(v) => serde_json::from_str(v)
+                .map(Some)
+                .map_err(|e| AppError::invalid(name, format!("not valid JSON: {e}"))),
+        }
+    }
+
+    /// Names of all parameters (lower-case), for tests and diagnostics.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.values.keys().map(String::as_str)
+    }
+}
+
+pub fn parse_bool(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// An id list as the platform sends it: `1;4;6`, `1,4,6`, a JSON array `[1,4,6]`, or
+/// `*` for all (`None`).
+pub fn parse_ids(raw: &str, param: &str) -> Result<Option<Vec<i64>>, AppError> {
+    let raw = raw.trim();
+    if raw == "*" {
+        return Ok(None);
+    }
+    let inner = raw
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .unwrap_or(raw);
+    let ids: Result<Vec<i64>, _> = inner
+        .split([',', ';'])
+        .map(|s| s.trim().trim_matches('"'))
+        .filter(|s| !s.is_empty())
+        .map(str::parse::<i64>)
+        .collect();
+    match ids {
+        Ok(ids) if !ids.is_empty() && ids.len() <= 1000 => Ok(Some(ids)),
+        Ok(ids) if ids.is_empty() => Err(AppError::invalid(param, "at least one id, or *")),
+        Ok(_) => Err(AppError::invalid(param, "at most 1000 ids")),
+        Err(_) => Err(AppError::invalid(
+            param,
+            "ids are whole numbers separated by ; or , (or *)",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parameter-parsing table: (query, body, content type) → expected values.
+    #[test]
+    fn parameter_parsing_table() {
+        struct Case {
+            query: Option<&'static str>,
+            body: &'static str,
+            content_type: Option<&'static str>,
+            expect: &'static [(&'static str, Option<&'static str>)],
+        }
+        let cases = [
+            // GET query
+            Case {
+                query: Some("envName=my-project&lazy=true"),
+                body: "",
+                content_type: None,
+                expect: &[("envName", Some("my-project")), ("lazy", Some("true"))],
+            },
+            // names are case-insensitive
+            Case {
+                query: Some("ENVNAME=a"),
+                body: "",
+                content_type: None,
+                expect: &[("envName", Some("a")), ("envname", Some("a"))],
+            },
+            // POST form body
+            Case {
+                query: None,
+                body: "envName=b&session=s",
+                content_type: Some("application/x-www-form-urlencoded; charset=UTF-8"),
+                expect: &[("envName", Some("b")), ("session", Some("s"))],
+            },
+            // POST with query string and empty body
+            Case {
+                query: Some("envName=c"),
+                body: "",
+                content_type: Some("application/x-www-form-urlencoded"),
+                expect: &[("envName", Some("c"))],
+            },
+            // query and body merged
+            Case {
+                query: Some("session=q"),
+                body: "envName=d",
+                content_type: None,
+                expect: &[("envName", Some("d")), ("session", Some("q"))],
+            },
+            // repeated keys joined with a comma, across query and body and case
+            Case {
+                query: Some("apiList=a&APILIST=b"),
+                body: "apilist=c",
+                content_type: None,
+                expect: &[("apiList", Some("a,b,c"))],
+            },
+            // + is a space, percent-escapes decode, UTF-8 survives
+            Case {
+                query: Some("displayName=My+project%21&x=%E2%9C%93"),
+                body: "",
+                content_type: None,
+                expect: &[("displayName", Some("My project!")), ("x", Some("✓"))],
+            },
+            // JSON inside a form field stays text
+            Case {
+                query: None,
+                body: "env=%7B%22shortdomain%22%3A%22e%22%7D",
+                content_type: None,
+                expect: &[("env", Some("{\"shortdomain\":\"e\"}"))],
+            },
+            // a name without a value is present and empty; empty pairs are skipped
+            Case {
+                query: Some("&&flag&x=1&"),
+                body: "",
+                content_type: None,
+                expect: &[("flag", Some("")), ("x", Some("1"))],
+            },
+            // unknown extras are kept but harmless
+            Case {
+                query: Some("appid=abc&ruk=1&charset=UTF-8&hx_lang=en&fid=9"),
+                body: "",
+                content_type: None,
+                expect: &[("appid", Some("abc"))],
+            },
+            // a JSON object body
+            Case {
+                query: None,
+                body: r#"{"envName":"j","lazy":true,"n":3,"env":{"a":1},"none":null}"#,
+                content_type: Some("application/json"),
+                expect: &[
+                    ("envName", Some("j")),
+                    ("lazy", Some("true")),
+                    ("n", Some("3")),
+                    ("env", Some("{\"a\":1}")),
+                    ("none", None),
+                ],
+            },
+            // a malformed escape is kept literally
+            Case {
+                query: Some("x=%zz"),
+                body: "",
+                content_type: None,
+                expect: &[("x", Some("%zz"))],
+            },
+        ];
+        for c in cases {
+            let p = Params::parse(
+                c.query,
+                c.body.as_bytes(),
+                BodyKind::from_content_type(c.content_type),
+            )
+            .unwrap();
+            for (name, want) in c.expect {
+                assert_eq!(p.get(name), *want, "{:?} {:?}: {name}", c.query, c.body);
+            }
+        }
+    }
+
+    #[test]
+    fn bad_encodings_are_result_3() {
+        let bad = [
+            (Some("x=%FF%FE"), "", None),
+            (Some("%FF=1"), "", None),
+            (None, "x=\u{0}", Some("multipart/form-data; boundary=x")),
+            (None, "{not json", Some("application/json")),
+            (None, "[1,2]", Some("application/json")),
+        ];
+        for (q, body, ct) in bad {
+            let e = Params::parse(q, body.as_bytes(), BodyKind::from_content_type(ct)).unwrap_err();
+            assert_eq!(e.code(), 3, "{q:?} {body:?}");
+        }
+        let invalid_utf8 = [b'x', b'=', 0xff];
+        assert_eq!(
+            Params::parse(None, &invalid_utf8, BodyKind::Form)
+                .unwrap_err()
+                .code(),
+            3
+        );
+        let many: String = (0..1001).map(|i| format!("p{i}=1&")).collect();
+        assert_eq!(
+            Params::parse(Some(&many), b"", BodyKind::Form)
+                .unwrap_err()
+                .code(),
+            3
+        );
+    }
+
+    #[test]
+    fn booleans_are_lenient() {
+        let p = Params::parse(
+            Some("a=true&b=False&c=1&d=0&e=TRUE&f=yes"),
+            b"",
+            BodyKind::Form,
+        )
+        .unwrap();
+        assert_eq!(p.bool("a").unwrap(), Some(true));
+        assert_eq!(p.bool("b").unwrap(), Some(false));
+        assert_eq!(p.bool("c").unwrap(), Some(true));
+        assert_eq!(p.bool("d").unwrap(), Some(false));
+        assert_eq!(p.bool("e").unwrap(), Some(true));
+        assert_eq!(p.bool("missing").unwrap(), None);
+        assert_eq!(p.bool("f").unwrap_err().field(), Some("f"));
+    }
+
+    #[test]
+    fn typed_accessors_name_the_parameter() {
+        let p = Params::parse(Some("n=x&j={&blank=%20"), b"", BodyKind::Form).unwrap();
+        assert_eq!(p.int("n").unwrap_err().field(), Some("n"));
+        assert_eq!(p.json("j").unwrap_err().field(), Some("j"));
+        assert_eq!(
+            p.required("blank").unwrap_err().to_string(),
+            "invalid parameter [blank]: required"
+        );
+        assert_eq!(p.text("blank"), None);
+    }
+
+    #[test]
+    fn id_lists_take_every_platform_form() {
+        assert_eq!(parse_ids("1;4;6", "ids").unwrap(), Some(vec![1, 4, 6]));
+        assert_eq!(parse_ids("1,4,6", "ids").unwrap(), Some(vec![1, 4, 6]));
+        assert_eq!(parse_ids("[1, 4, 6]", "ids").unwrap(), Some(vec![1, 4, 6]));
+        assert_eq!(parse_ids(" 7 ", "ids").unwrap(), Some(vec![7]));
+        assert_eq!(parse_ids("*", "ids").unwrap(), None);
+        assert!(parse_ids("", "ids").is_err());
+        assert!(parse_ids("1;x", "ids").is_err());
+    }
+}

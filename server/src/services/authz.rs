@@ -1,0 +1,76 @@
+//! The one authorization point of the REST API. Every call passes here: the credential
+//! it carries (`session` parameter or `Authorization: Bearer`) is resolved to a caller,
+//! and the caller and the method decide whether the call may run. No handler checks
+//! permissions on its own.
+
+use app::AppError;
+use app::backend::ClientMeta;
+
+use crate::services::catalog::ApiMethod;
+use crate::services::sessions::Sessions;
+
+/// How the caller authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// A sign-in session: the user's full rights.
+    Session { session_id: i64 },
+}
+
+/// Who is calling, once authenticated and authorized.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: i64,
+    pub login: String,
+    pub name: String,
+    pub via: Via,
+}
+
+impl Principal {
+    pub fn session_id(&self) -> Option<i64> {
+        match self.via {
+            Via::Session { session_id } => Some(session_id),
+        }
+    }
+}
+
+/// Methods anyone may call, without a credential.
+pub fn is_public(method: &ApiMethod) -> bool {
+    method.key == "users.authentication.signin"
+}
+
+#[derive(Clone)]
+pub struct Authorizer {
+    sessions: Sessions,
+}
+
+impl Authorizer {
+    pub fn new(sessions: Sessions) -> Authorizer {
+        Authorizer { sessions }
+    }
+
+    /// Resolves `credential` and decides whether its holder may call `method`.
+    /// `Ok(None)` for a public method; 702 without a valid credential.
+    pub async fn authorize(
+        &self,
+        credential: Option<&str>,
+        method: &ApiMethod,
+        _client: &ClientMeta,
+    ) -> Result<Option<Principal>, AppError> {
+        if is_public(method) {
+            return Ok(None);
+        }
+        let credential = credential
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .ok_or(AppError::NotAuthenticated)?;
+        let user = self.sessions.resolve(credential).await?;
+        Ok(Some(Principal {
+            user_id: user.user_id,
+            login: user.login,
+            name: user.name,
+            via: Via::Session {
+                session_id: user.session_id,
+            },
+        }))
+    }
+}

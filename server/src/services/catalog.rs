@@ -1,0 +1,197 @@
+//! The platform's method catalog: the 860 user-level methods (service, class, method,
+//! parameters) that the router knows and token permissions are chosen from. The data
+//! is `server/data/api-catalog.tsv`, compiled into the binary.
+//!
+//! A method's canonical name is `service.class.Method` with `env` as the short form of
+//! `environment` (`env.control.StopEnv`); lookups accept either form, in any case.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const CATALOG_TSV: &str = include_str!("../../data/api-catalog.tsv");
+
+/// Name prefixes of methods that only read (the `isSafe` flag of the platform).
+const SAFE_PREFIXES: &[&str] = &[
+    "Get", "Check", "Search", "Read", "Is", "Has", "Find", "Count", "Estimate",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiMethod {
+    /// 1-based position in the catalog file: the method's stable `id` on the wire.
+    pub id: u32,
+    /// As in the REST path: `environment`, `users`, ...
+    pub service: String,
+    pub class: String,
+    /// As documented: `StopEnv`.
+    pub method: String,
+    pub params: Vec<String>,
+    /// `env.control.StopEnv`: the name token permissions use.
+    pub name: String,
+    /// Lower-case `name`, the lookup key.
+    pub key: String,
+}
+
+impl ApiMethod {
+    /// Whether the method only reads (never changes anything).
+    pub fn is_safe(&self) -> bool {
+        SAFE_PREFIXES.iter().any(|p| {
+            self.method.starts_with(p)
+                && self.method[p.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        })
+    }
+
+    /// Whether it acts on one environment (usable on shared environments).
+    pub fn is_collaboration_accessible(&self) -> bool {
+        self.params
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case("envName"))
+    }
+
+    /// The REST path, in the documentation's casing.
+    pub fn path(&self) -> String {
+        format!(
+            "/1.0/{}/{}/rest/{}",
+            self.service,
+            self.class,
+            self.method.to_lowercase()
+        )
+    }
+
+    /// Whether this is a `users.authentication` method, which no token may call.
+    pub fn is_authentication(&self) -> bool {
+        self.service == "users" && self.class == "authentication"
+    }
+}
+
+pub struct Catalog {
+    methods: Vec<ApiMethod>,
+    by_key: HashMap<String, usize>,
+}
+
+/// `environment.x.Y` → `env.x.Y`; other services are unchanged.
+fn short_service(service: &str) -> &str {
+    if service.eq_ignore_ascii_case("environment") {
+        "env"
+    } else {
+        service
+    }
+}
+
+/// The lookup key of `service.class.method` in any form and case.
+pub fn key_of(service: &str, class: &str, method: &str) -> String {
+    format!("{}.{}.{}", short_service(service), class, method).to_lowercase()
+}
+
+impl Catalog {
+    pub fn get() -> &'static Catalog {
+        static CATALOG: OnceLock<Catalog> = OnceLock::new();
+        CATALOG.get_or_init(|| Catalog::parse(CATALOG_TSV))
+    }
+
+    fn parse(tsv: &str) -> Catalog {
+        let mut methods = Vec::new();
+        for line in tsv.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+            let mut cols = line.split('\t');
+            let (Some(service), Some(class), Some(method)) =
+                (cols.next(), cols.next(), cols.next())
+            else {
+                continue;
+            };
+            let params = cols
+                .next()
+                .unwrap_or("")
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect();
+            let name = format!("{}.{}.{}", short_service(service), class, method);
+            methods.push(ApiMethod {
+                id: methods.len() as u32 + 1,
+                service: service.to_string(),
+                class: class.to_string(),
+                method: method.to_string(),
+                params,
+                key: name.to_lowercase(),
+                name,
+            });
+        }
+        let by_key = methods
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.key.clone(), i))
+            .collect();
+        Catalog { methods, by_key }
+    }
+
+    pub fn all(&self) -> &[ApiMethod] {
+        &self.methods
+    }
+
+    /// Finds `env.control.StopEnv`, `environment.control.stopenv`, ... (any case).
+    pub fn find(&self, name: &str) -> Option<&ApiMethod> {
+        let name = name.trim();
+        let mut parts = name.splitn(3, '.');
+        let (Some(s), Some(c), Some(m)) = (parts.next(), parts.next(), parts.next()) else {
+            return None;
+        };
+        self.find_parts(s, c, m)
+    }
+
+    pub fn find_parts(&self, service: &str, class: &str, method: &str) -> Option<&ApiMethod> {
+        self.by_key
+            .get(&key_of(service, class, method))
+            .map(|&i| &self.methods[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_has_all_860_methods_with_unique_names() {
+        let c = Catalog::get();
+        assert_eq!(c.all().len(), 860);
+        assert_eq!(c.by_key.len(), 860, "names are unique");
+        assert_eq!(c.all()[0].id, 1);
+    }
+
+    #[test]
+    fn lookups_accept_both_service_forms_and_any_case() {
+        let c = Catalog::get();
+        let stop = c.find("env.control.StopEnv").unwrap();
+        assert_eq!(stop.name, "env.control.StopEnv");
+        assert_eq!(stop.service, "environment");
+        assert_eq!(stop.params, vec!["envName"]);
+        assert_eq!(c.find("ENVIRONMENT.Control.stopenv"), Some(stop));
+        assert_eq!(
+            c.find_parts("environment", "control", "STOPENV"),
+            Some(stop)
+        );
+        assert_eq!(stop.path(), "/1.0/environment/control/rest/stopenv");
+        assert!(c.find("env.control.NoSuchMethod").is_none());
+        assert!(c.find("stopenv").is_none());
+    }
+
+    #[test]
+    fn safety_follows_the_method_name() {
+        let c = Catalog::get();
+        assert!(c.find("env.control.GetEnvInfo").unwrap().is_safe());
+        assert!(!c.find("env.control.StopEnv").unwrap().is_safe());
+        assert!(c.find("users.authentication.CheckSign").unwrap().is_safe());
+        assert!(
+            c.find("users.authentication.GetTokens")
+                .unwrap()
+                .is_authentication()
+        );
+        assert!(
+            c.find("env.control.StopEnv")
+                .unwrap()
+                .is_collaboration_accessible()
+        );
+    }
+}
