@@ -36,6 +36,18 @@ ensure_build_tools() {
   apt_install build-essential pkg-config perl
 }
 
+# rustfmt and clippy; call cargo's subcommands through rustup so they work even where
+# ~/.cargo/bin holds no proxy for them.
+ensure_rust_components() {
+  local installed
+  installed=$(rustup component list --installed 2>/dev/null)
+  for c in rustfmt clippy; do
+    grep -q "^$c" <<<"$installed" || { say "adding the $c component"; rustup component add "$c"; }
+  done
+}
+cargo_fmt() { "$(rustup which cargo-fmt)" fmt "$@"; }
+cargo_clippy() { "$(rustup which cargo-clippy)" clippy "$@"; }
+
 ensure_wasm_target() {
   rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown && return 0
   say "adding the wasm32-unknown-unknown target"
@@ -102,6 +114,7 @@ ensure_postgres() {
 
 ensure_build_env() {
   ensure_build_tools
+  ensure_rust_components
   ensure_wasm_target
   ensure_cargo_leptos
   ensure_wasm_bindgen

@@ -115,3 +115,104 @@ pub async fn api_catalog() -> Result<Vec<ApiMethodView>, AppError> {
     use ssr::*;
     backend()?.api_catalog().await
 }
+
+// ----- access tokens -----
+
+/// The signed-in user's tokens (never their values).
+#[server(endpoint = "tokens/list")]
+pub async fn list_tokens() -> Result<Vec<TokenView>, AppError> {
+    use ssr::*;
+    backend()?.list_tokens(&RequestCtx::current()?).await
+}
+
+/// Generates a token; its value is in the answer, this once.
+#[server(endpoint = "tokens/create", input = leptos::server_fn::codec::Json)]
+pub async fn create_token(form: TokenForm, password: String) -> Result<IssuedToken, AppError> {
+    use ssr::*;
+    backend()?
+        .create_token(&RequestCtx::current()?, form, SecretString::from(password))
+        .await
+}
+
+#[server(endpoint = "tokens/edit", input = leptos::server_fn::codec::Json)]
+pub async fn edit_token(id: i64, form: TokenForm, password: String) -> Result<TokenView, AppError> {
+    use ssr::*;
+    backend()?
+        .edit_token(
+            &RequestCtx::current()?,
+            id,
+            form,
+            SecretString::from(password),
+        )
+        .await
+}
+
+#[server(endpoint = "tokens/copy", input = leptos::server_fn::codec::Json)]
+pub async fn copy_token(
+    source_id: i64,
+    form: TokenForm,
+    password: String,
+) -> Result<IssuedToken, AppError> {
+    use ssr::*;
+    backend()?
+        .copy_token(
+            &RequestCtx::current()?,
+            source_id,
+            form,
+            SecretString::from(password),
+        )
+        .await
+}
+
+#[server(endpoint = "tokens/regenerate", input = leptos::server_fn::codec::Json)]
+pub async fn regenerate_token(id: i64, password: String) -> Result<IssuedToken, AppError> {
+    use ssr::*;
+    backend()?
+        .regenerate_token(&RequestCtx::current()?, id, SecretString::from(password))
+        .await
+}
+
+#[server(endpoint = "tokens/delete", input = leptos::server_fn::codec::Json)]
+pub async fn delete_tokens(ids: Vec<i64>, password: String) -> Result<Vec<i64>, AppError> {
+    use ssr::*;
+    backend()?
+        .delete_tokens(&RequestCtx::current()?, ids, SecretString::from(password))
+        .await
+}
+
+#[server(endpoint = "tokens/api_list")]
+pub async fn token_api_list(search: String) -> Result<Vec<ApiMethodView>, AppError> {
+    use ssr::*;
+    backend()?
+        .token_api_list(&RequestCtx::current()?, search)
+        .await
+}
+
+#[server(endpoint = "tokens/templates")]
+pub async fn token_templates() -> Result<Vec<TemplateView>, AppError> {
+    use ssr::*;
+    backend()?.token_templates(&RequestCtx::current()?).await
+}
+
+// ----- security log and sessions -----
+
+#[server(endpoint = "account/security_log")]
+pub async fn security_log() -> Result<Vec<SecurityEventView>, AppError> {
+    use ssr::*;
+    backend()?.security_log(&RequestCtx::current()?).await
+}
+
+#[server(endpoint = "account/sessions")]
+pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
+    use ssr::*;
+    backend()?.list_sessions(&RequestCtx::current()?).await
+}
+
+/// Signs out the given sessions, or all others when `ids` is `None`.
+#[server(endpoint = "account/sign_out_sessions", input = leptos::server_fn::codec::Json)]
+pub async fn sign_out_sessions(ids: Option<Vec<i64>>) -> Result<(), AppError> {
+    use ssr::*;
+    backend()?
+        .sign_out_sessions(&RequestCtx::current()?, ids)
+        .await
+}

@@ -109,6 +109,61 @@ pub trait Backend: Send + Sync + 'static {
 
     /// The whole method catalog (public).
     async fn api_catalog(&self) -> Result<Vec<ApiMethodView>, AppError>;
+
+    // Access tokens: every change is confirmed with the account password.
+    async fn list_tokens(&self, ctx: &RequestCtx) -> Result<Vec<TokenView>, AppError>;
+    async fn create_token(
+        &self,
+        ctx: &RequestCtx,
+        form: TokenForm,
+        password: SecretString,
+    ) -> Result<IssuedToken, AppError>;
+    /// Replaces the token's description, expiry and permissions with the form's.
+    async fn edit_token(
+        &self,
+        ctx: &RequestCtx,
+        id: i64,
+        form: TokenForm,
+        password: SecretString,
+    ) -> Result<TokenView, AppError>;
+    /// A new token from `source_id`'s settings as edited in the form.
+    async fn copy_token(
+        &self,
+        ctx: &RequestCtx,
+        source_id: i64,
+        form: TokenForm,
+        password: SecretString,
+    ) -> Result<IssuedToken, AppError>;
+    async fn regenerate_token(
+        &self,
+        ctx: &RequestCtx,
+        id: i64,
+        password: SecretString,
+    ) -> Result<IssuedToken, AppError>;
+    async fn delete_tokens(
+        &self,
+        ctx: &RequestCtx,
+        ids: Vec<i64>,
+        password: SecretString,
+    ) -> Result<Vec<i64>, AppError>;
+    /// Catalog methods a token may hold, filtered by `search`.
+    async fn token_api_list(
+        &self,
+        ctx: &RequestCtx,
+        search: String,
+    ) -> Result<Vec<ApiMethodView>, AppError>;
+    async fn token_templates(&self, ctx: &RequestCtx) -> Result<Vec<TemplateView>, AppError>;
+
+    /// The account's security log, newest first.
+    async fn security_log(&self, ctx: &RequestCtx) -> Result<Vec<SecurityEventView>, AppError>;
+    /// The account's live sessions (browser and API).
+    async fn list_sessions(&self, ctx: &RequestCtx) -> Result<Vec<SessionView>, AppError>;
+    /// Ends the given sessions, or every other one with `None`.
+    async fn sign_out_sessions(
+        &self,
+        ctx: &RequestCtx,
+        ids: Option<Vec<i64>>,
+    ) -> Result<(), AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

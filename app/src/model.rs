@@ -53,7 +53,8 @@ pub struct TokenView {
     pub description: String,
     /// The template's name, `None` for a Custom token.
     pub template: Option<String>,
-    /// The methods the token may call (the template's, or its own list), short form.
+    /// A Custom token's methods (short form); empty for a template token, whose
+    /// methods are the template's (see [`TemplateView`]).
     pub methods: Vec<String>,
     /// UTC, `yyyy-MM-dd HH:mm:ss`.
     pub expires_at: Option<String>,

@@ -125,6 +125,9 @@ struct ServeArgs {
     /// Environments one account may have.
     #[arg(long, env = "KUNCI_MAX_ENVIRONMENTS", default_value_t = 50)]
     max_environments: u32,
+    /// A token-templates file (TOML) replacing the built-in one (see docs/tokens.md).
+    #[arg(long, env = "KUNCI_TOKEN_TEMPLATES")]
+    token_templates: Option<PathBuf>,
     /// Password hashes computed at once [default: half the cores, at least 1].
     #[arg(long, env = "KUNCI_HASH_CONCURRENCY")]
     hash_concurrency: Option<usize>,
@@ -196,6 +199,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         site_root: args.site_root,
         platform_domain: args.platform_domain,
         max_environments: args.max_environments,
+        token_templates: args.token_templates,
         security: SecurityPolicy {
             session_idle: args.session_idle_timeout,
             session_lifetime: args.session_lifetime,

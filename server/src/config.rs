@@ -75,6 +75,8 @@ pub struct Config {
     /// Domain under which environments get their names (`my-project.<domain>`).
     pub platform_domain: String,
     pub max_environments: u32,
+    /// A token-templates file replacing the built-in one.
+    pub token_templates: Option<PathBuf>,
     pub security: SecurityPolicy,
 }
 
@@ -87,6 +89,7 @@ impl Config {
             site_root: PathBuf::from("target/site"),
             platform_domain: "kunci.local".into(),
             max_environments: 50,
+            token_templates: None,
             security: SecurityPolicy::default(),
         }
     }

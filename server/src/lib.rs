@@ -28,7 +28,10 @@ use crate::services::accounts::Accounts;
 use crate::services::authz::Authorizer;
 use crate::services::envs::Environments;
 use crate::services::passwords::Hasher;
+use crate::services::security_log::SecurityLog;
 use crate::services::sessions::Sessions;
+use crate::services::templates::Templates;
+use crate::services::tokens::Tokens;
 use crate::storage::Store;
 
 /// Kunci's services, shared by every request.
@@ -39,17 +42,29 @@ pub struct Kunci {
     pub accounts: Accounts,
     pub sessions: Sessions,
     pub envs: Environments,
+    pub tokens: Tokens,
+    pub security_log: SecurityLog,
     pub authz: Authorizer,
 }
 
 impl Kunci {
-    pub fn new(config: Config, store: Store) -> Arc<Kunci> {
+    pub fn new(config: Config, store: Store, templates: Templates) -> Arc<Kunci> {
         let policy = config.security.clone();
         let hasher = Hasher::new(policy.hash_concurrency);
         let sessions = Sessions::new(store.clone(), policy.clone());
+        let accounts = Accounts::new(store.clone(), policy, hasher.clone());
+        let security_log = SecurityLog::new(store.clone());
+        let tokens = Tokens::new(
+            store.clone(),
+            accounts.clone(),
+            security_log.clone(),
+            Arc::new(templates),
+        );
         Arc::new(Kunci {
-            accounts: Accounts::new(store.clone(), policy, hasher.clone()),
-            authz: Authorizer::new(sessions.clone()),
+            accounts,
+            authz: Authorizer::new(sessions.clone(), tokens.clone()),
+            tokens,
+            security_log,
             envs: Environments::new(
                 store.clone(),
                 config.platform_domain.clone(),
@@ -74,6 +89,10 @@ impl Server {
     /// Opens the database, applies migrations and binds the listening socket. Every
     /// failure is one line saying what is wrong and how to fix it.
     pub async fn start(config: Config) -> Result<Server, CliError> {
+        let templates = match &config.token_templates {
+            Some(path) => Templates::load(path).map_err(CliError)?,
+            None => Templates::built_in(),
+        };
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
         let listener = TcpListener::bind(config.listen).await.map_err(|e| {
@@ -92,10 +111,16 @@ impl Server {
             CliError(format!("cannot listen on {}: {e} ({hint})", config.listen))
         })?;
         let addr = listener.local_addr()?;
+        let kunci = Kunci::new(config, store, templates);
+        kunci
+            .hasher
+            .warm_up()
+            .await
+            .map_err(|e| CliError(e.to_string()))?;
         Ok(Server {
             listener,
             addr,
-            kunci: Kunci::new(config, store),
+            kunci,
         })
     }
 

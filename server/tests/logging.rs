@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::api::{AUTH, Api, ENV};
 use common::{Backend, ServerProcess, TestDb, web};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -34,6 +35,59 @@ async fn request_log_never_contains_secrets() {
                 .await
                 .unwrap();
         }
+        // The REST API: a session, a token made, used in the query and as Bearer, regenerated.
+        let api = Api::new(&base);
+        let session = api.signin(&login, password).await;
+        let env_name = format!("log-env-{}", p.addr.port());
+        api.create_env(&session, &env_name).await.ok();
+        let created = api
+            .post(
+                &format!("{AUTH}/createtoken"),
+                &[
+                    ("session", &session),
+                    ("password", password),
+                    ("description", "logged?"),
+                    ("apiList", "env.control.GetEnvInfo"),
+                ],
+            )
+            .await;
+        let token = created.ok()["token"]["key"].as_str().unwrap().to_string();
+        let id = created.body["token"]["id"].as_i64().unwrap().to_string();
+        api.get(
+            &format!("{ENV}/getenvinfo"),
+            &[("session", &token), ("envName", &env_name)],
+        )
+        .await
+        .ok();
+        api.bearer(
+            &format!("{ENV}/getenvinfo"),
+            &token,
+            &[("envName", &env_name)],
+        )
+        .await
+        .ok();
+        let regenerated = api
+            .post(
+                &format!("{AUTH}/regeneratetoken"),
+                &[("session", &session), ("password", password), ("id", &id)],
+            )
+            .await;
+        let token2 = regenerated.ok()["token"]["key"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        api.get(
+            &format!("{ENV}/getenvinfo"),
+            &[("session", &token), ("envName", &env_name)],
+        )
+        .await
+        .fails(702);
+        api.get(
+            &format!("{ENV}/getenvinfo?session={token2}&envName={env_name}"),
+            &[],
+        )
+        .await
+        .ok();
         web::sign_out(&base, &cookie).await;
         // Wait until the last request's line is written.
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -46,7 +100,15 @@ async fn request_log_never_contains_secrets() {
             log.contains("session=***"),
             "and marks redacted ones:\n{log}"
         );
-        for secret in [password, query_secret, header_secret, cookie.as_str()] {
+        for secret in [
+            password,
+            query_secret,
+            header_secret,
+            cookie.as_str(),
+            session.as_str(),
+            token.as_str(),
+            token2.as_str(),
+        ] {
             assert!(
                 !log.contains(secret),
                 "secret {secret:?} leaked into the log:\n{log}"

@@ -2,6 +2,7 @@
 //! cannot exist.
 
 pub mod env;
+pub mod token;
 
 use app::AppError;
 use secrecy::{ExposeSecret, SecretString};

@@ -2,7 +2,6 @@
 
 use app::AppError;
 use axum::http::Method;
-use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use super::params::parse_ids;
@@ -39,7 +38,8 @@ pub async fn signin(call: &Call<'_>) -> Result<Fields, AppError> {
         ));
     }
     let login = call.params.required("login")?;
-    let password = SecretString::from(call.params.required("password")?.to_string());
+    let password =
+        super::tokens::password(call).ok_or_else(|| AppError::invalid("password", "required"))?;
     let k = call.kunci;
     let user = k
         .accounts

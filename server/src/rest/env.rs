@@ -2,7 +2,6 @@
 //! SleepEnv, RestartNodes, CloneEnv, DeleteEnv.
 
 use app::AppError;
-use secrecy::SecretString;
 use serde_json::Value;
 
 use super::{Call, Fields};
@@ -136,13 +135,15 @@ pub async fn delete_env(call: &Call<'_>) -> Result<Fields, AppError> {
     let envs = &call.kunci.envs;
     envs.row(caller.user_id, name).await?;
     if matches!(caller.via, Via::Session { .. }) {
-        let password = call
-            .params
-            .get("password")
-            .map(|p| SecretString::from(p.to_string()));
+        let password = super::tokens::password(call);
         call.kunci
             .accounts
-            .confirm_password(caller.user_id, password, &call.client.ip)
+            .confirm_password(
+                caller.user_id,
+                password,
+                &call.client.ip,
+                "delete an environment",
+            )
             .await?;
     }
     envs.delete(caller.user_id, name).await?;

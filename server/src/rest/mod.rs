@@ -10,6 +10,7 @@ mod auth;
 mod env;
 pub mod envelope;
 pub mod params;
+mod tokens;
 
 use app::AppError;
 use app::backend::ClientMeta;
@@ -84,6 +85,20 @@ methods! {
         "Lists the account's live sessions (browser and API) with their address, user agent and times; `current` marks the caller's.";
     "users.authentication.signoutsessions" => auth::signout_sessions,
         "Ends the sessions whose ids are given (`1;4;6`, `1,4,6`), or all but the current one with `*`.";
+    "users.authentication.createtoken" => tokens::create_token,
+        "Creates a personal access token: `description` (required), `tokenTemplate` (a template name or id) or `apiList` (methods, as a JSON array, comma/semicolon-separated text, repeated parameters or a Python-style list), optional `expiresAt` (yyyy-MM-dd HH:mm:ss UTC), and the account `password`. Answers the token with its value in `key`, shown this once.";
+    "users.authentication.edittoken" => tokens::edit_token,
+        "Changes only the fields given of token `id` (description, tokenTemplate, apiList, expiresAt; an empty expiresAt removes the expiry); needs the account `password`. The value stays the same.";
+    "users.authentication.regeneratetoken" => tokens::regenerate_token,
+        "Gives token `id` (or `ids` naming one token) a new value, answered in `key`; the old value stops working at once; everything else is kept. Needs the account `password`.";
+    "users.authentication.deletetokens" => tokens::delete_tokens,
+        "Deletes the tokens `ids` (`1;4;6`, `1,4,6`, or `*` for all); all or nothing. Needs the account `password`.";
+    "users.authentication.gettokens" => tokens::get_tokens,
+        "Lists the account's tokens (or those in `ids`) in `apiTokens`, never with their values.";
+    "users.authentication.gettokenapilist" => tokens::get_token_api_list,
+        "Lists the methods a token can be allowed, filtered by `search` (a substring of service.class.Method, any case); `showPrivate=true` includes the authentication methods no token may hold.";
+    "users.authentication.gettokentemplates" => tokens::get_token_templates,
+        "Lists the predefined templates (Extended Access, IDE Plugins, Marketplace, Maven Plugin) with their methods.";
     "env.control.getenvs" => env::get_envs,
         "Lists the caller's environments as EnvInfo objects in `infos`; `lazy=true` leaves out the nodes.";
     "env.control.getenvinfo" => env::get_env_info,

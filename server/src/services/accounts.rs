@@ -7,6 +7,7 @@ use crate::clock::now;
 use crate::config::SecurityPolicy;
 use crate::domain::{DisplayName, Login, NewPassword};
 use crate::services::passwords::Hasher;
+use crate::services::security_log::{EventKind, SecurityLog};
 use crate::services::throttle::{Subject, Throttle, sign_in_locked};
 use crate::storage::{Store, UserRow};
 
@@ -15,15 +16,18 @@ pub struct Accounts {
     store: Store,
     hasher: Hasher,
     throttle: Throttle,
+    log: SecurityLog,
 }
 
 impl Accounts {
     pub fn new(store: Store, policy: SecurityPolicy, hasher: Hasher) -> Accounts {
         let throttle = Throttle::new(store.clone(), policy);
+        let log = SecurityLog::new(store.clone());
         Accounts {
             store,
             hasher,
             throttle,
+            log,
         }
     }
 
@@ -95,14 +99,16 @@ impl Accounts {
         }
     }
 
-    /// Confirms a protected change with the account's password: 801 when wrong, 705
-    /// after repeated wrong confirmations (per account and per client IP).
+    /// Confirms a protected change (`purpose`, e.g. "delete tokens") with the account's
+    /// password: 801 when wrong, 705 after repeated wrong confirmations (per account and
+    /// per client IP). A wrong password is recorded in the account's security log.
     #[tracing::instrument(skip_all, fields(user_id))]
     pub async fn confirm_password(
         &self,
         user_id: i64,
         password: Option<SecretString>,
         ip: &str,
+        purpose: &str,
     ) -> Result<(), AppError> {
         let subjects = [Subject::Confirm(user_id), Subject::Ip(ip)];
         if let Some(secs) = self.throttle.locked(&subjects).await? {
@@ -124,6 +130,10 @@ impl Accounts {
             Ok(())
         } else {
             self.throttle.fail(&subjects).await?;
+            let detail = format!("wrong password to {purpose}");
+            self.log
+                .record(user_id, EventKind::PasswordConfirmationFailed, ip, &detail)
+                .await;
             Err(AppError::InvalidPassword)
         }
     }

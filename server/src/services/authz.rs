@@ -8,12 +8,15 @@ use app::backend::ClientMeta;
 
 use crate::services::catalog::ApiMethod;
 use crate::services::sessions::Sessions;
+use crate::services::tokens::Tokens;
 
 /// How the caller authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
     /// A sign-in session: the user's full rights.
     Session { session_id: i64 },
+    /// A personal access token: only the methods of its permission set.
+    Token { token_id: i64 },
 }
 
 /// Who is calling, once authenticated and authorized.
@@ -29,6 +32,7 @@ impl Principal {
     pub fn session_id(&self) -> Option<i64> {
         match self.via {
             Via::Session { session_id } => Some(session_id),
+            Via::Token { .. } => None,
         }
     }
 }
@@ -41,20 +45,22 @@ pub fn is_public(method: &ApiMethod) -> bool {
 #[derive(Clone)]
 pub struct Authorizer {
     sessions: Sessions,
+    tokens: Tokens,
 }
 
 impl Authorizer {
-    pub fn new(sessions: Sessions) -> Authorizer {
-        Authorizer { sessions }
+    pub fn new(sessions: Sessions, tokens: Tokens) -> Authorizer {
+        Authorizer { sessions, tokens }
     }
 
     /// Resolves `credential` and decides whether its holder may call `method`.
-    /// `Ok(None)` for a public method; 702 without a valid credential.
+    /// `Ok(None)` for a public method; 702 without a valid credential; 8202 when a
+    /// token's permissions lack the method, and for every authentication method.
     pub async fn authorize(
         &self,
         credential: Option<&str>,
         method: &ApiMethod,
-        _client: &ClientMeta,
+        client: &ClientMeta,
     ) -> Result<Option<Principal>, AppError> {
         if is_public(method) {
             return Ok(None);
@@ -63,6 +69,28 @@ impl Authorizer {
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .ok_or(AppError::NotAuthenticated)?;
+        if Tokens::looks_like_token(credential) {
+            let token = self.tokens.authenticate(credential, client).await?;
+            if method.is_authentication() {
+                return Err(AppError::PermissionDenied(format!(
+                    "access tokens cannot call {}: authentication and token management need a sign-in session",
+                    method.name
+                )));
+            }
+            if !self.tokens.allows(&token, method) {
+                return Err(AppError::PermissionDenied(format!(
+                    "this token is not allowed to call {}",
+                    method.name
+                )));
+            }
+            self.tokens.note_use(&token).await;
+            return Ok(Some(Principal {
+                user_id: token.user_id,
+                login: token.login,
+                name: token.name,
+                via: Via::Token { token_id: token.id },
+            }));
+        }
         let user = self.sessions.resolve(credential).await?;
         Ok(Some(Principal {
             user_id: user.user_id,

@@ -85,6 +85,22 @@ pub fn key_of(service: &str, class: &str, method: &str) -> String {
     format!("{}.{}.{}", short_service(service), class, method).to_lowercase()
 }
 
+/// The key prefix of a pattern's `service` or `service.class` part (`environment.control`
+/// → `env.control.`), for matching `service.class.*`.
+pub fn key_prefix(prefix: &str) -> String {
+    let (service, rest) = match prefix.split_once('.') {
+        Some((s, r)) => (s, Some(r)),
+        None => (prefix, None),
+    };
+    let mut key = short_service(service).to_lowercase();
+    if let Some(rest) = rest {
+        key.push('.');
+        key.push_str(&rest.to_lowercase());
+    }
+    key.push('.');
+    key
+}
+
 impl Catalog {
     pub fn get() -> &'static Catalog {
         static CATALOG: OnceLock<Catalog> = OnceLock::new();

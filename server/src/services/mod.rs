@@ -6,8 +6,11 @@ pub mod authz;
 pub mod catalog;
 pub mod envs;
 pub mod passwords;
+pub mod security_log;
 pub mod sessions;
+pub mod templates;
 pub mod throttle;
+pub mod tokens;
 
 use app::AppError;
 

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod envs;
+mod tokens;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -18,6 +19,7 @@ use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 pub use accounts::*;
 pub use envs::*;
+pub use tokens::*;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -32,6 +34,23 @@ pub(crate) enum Db {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) db: Db,
+    pub metrics: std::sync::Arc<StoreMetrics>,
+}
+
+/// Counters tests and benchmarks read.
+#[derive(Debug, Default)]
+pub struct StoreMetrics {
+    /// Token lookups by hash (a malformed token value must cause none).
+    pub token_lookups: std::sync::atomic::AtomicU64,
+}
+
+impl Store {
+    fn new(db: Db) -> Store {
+        Store {
+            db,
+            metrics: Default::default(),
+        }
+    }
 }
 
 /// Runs `$body` with `$pool` bound to the store's pool, whichever database it is.
@@ -148,9 +167,7 @@ impl Store {
                     file.display()
                 ))
             })?;
-        Ok(Store {
-            db: Db::Sqlite(pool),
-        })
+        Ok(Store::new(Db::Sqlite(pool)))
     }
 
     async fn connect_postgres(url: &str) -> Result<Store, ConnectError> {
@@ -174,9 +191,7 @@ impl Store {
                     "cannot connect to PostgreSQL at {shown}: {e} (is the server running and the database created? check --database-url)"
                 ))
             })?;
-        Ok(Store {
-            db: Db::Postgres(pool),
-        })
+        Ok(Store::new(Db::Postgres(pool)))
     }
 
     /// Applies the migrations this build carries that the database lacks.

@@ -4,15 +4,21 @@ use std::sync::Arc;
 
 use app::AppError;
 use app::backend::{Backend, OpenedSession, RequestCtx};
-use app::model::{ApiMethodView, EnvSummary, NewNode, UserView};
+use app::model::{
+    ApiMethodView, EnvSummary, IssuedToken, NewNode, SecurityEventView, SessionView, TemplateView,
+    TokenForm, TokenView, UserView,
+};
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::Kunci;
+use crate::clock::{format_wire, now};
 use crate::config::CookieSecure;
 use crate::domain::env::{EnvAction, EnvName, EnvSpec};
+use crate::domain::token::{TokenDescription, parse_api_list, parse_ui_expiry};
 use crate::services::catalog::Catalog;
 use crate::services::sessions::{SessionKind, SessionUser};
+use crate::services::tokens::{Actor, Permissions, Token, TokenInput, TokenPatch};
 use crate::storage::UserRow;
 
 pub struct WebBackend {
@@ -48,6 +54,57 @@ impl WebBackend {
                 name: user.name,
             },
         })
+    }
+
+    /// The dialog's form as the token service's input.
+    fn token_input(&self, form: &TokenForm) -> Result<TokenInput, AppError> {
+        let description = TokenDescription::parse(&form.description)?;
+        let expires_at = parse_ui_expiry(&form.expires, now())?;
+        let permissions = match form
+            .template
+            .as_deref()
+            .filter(|t| !t.eq_ignore_ascii_case("custom"))
+        {
+            Some(t) => self
+                .kunci
+                .tokens
+                .permissions_from(Some(t), None)?
+                .ok_or_else(|| AppError::invalid("tokenTemplate", "choose a template or Custom"))?,
+            None => Permissions::Custom(parse_api_list(&form.methods.join(","), "methods")?),
+        };
+        Ok(TokenInput {
+            description,
+            expires_at,
+            permissions,
+        })
+    }
+
+    fn token_view(&self, token: &Token) -> TokenView {
+        let tokens = &self.kunci.tokens;
+        let template = match (&token.row.template, tokens.template_of(token)) {
+            (Some(_), Some(t)) => Some(t.name.clone()),
+            (Some(key), None) => Some(format!("{key} (template removed)")),
+            (None, _) => None,
+        };
+        let methods = if token.row.template.is_none() {
+            tokens
+                .methods_of(token)
+                .iter()
+                .map(|m| m.name.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        TokenView {
+            id: token.row.id,
+            description: token.row.description.clone(),
+            template,
+            methods,
+            expires_at: token.row.expires_at.map(format_wire),
+            expired: token.expired_at(now()),
+            last_used: token.row.last_used_at.map(format_wire),
+            created_on: format_wire(token.row.created_at),
+        }
     }
 
     /// The signed-in user of this request: 702 without a valid web session.
@@ -176,6 +233,195 @@ impl Backend for WebBackend {
 
     async fn api_catalog(&self) -> Result<Vec<ApiMethodView>, AppError> {
         Ok(catalog_views().to_vec())
+    }
+
+    async fn list_tokens(&self, ctx: &RequestCtx) -> Result<Vec<TokenView>, AppError> {
+        let user = self.require_user(ctx).await?;
+        let list = self.kunci.tokens.list(user.user_id, None).await?;
+        Ok(list.iter().map(|t| self.token_view(t)).collect())
+    }
+
+    async fn create_token(
+        &self,
+        ctx: &RequestCtx,
+        form: TokenForm,
+        password: SecretString,
+    ) -> Result<IssuedToken, AppError> {
+        let user = self.require_user(ctx).await?;
+        let input = self.token_input(&form)?;
+        let actor = Actor {
+            user_id: user.user_id,
+            ip: &ctx.client.ip,
+        };
+        let (token, value) = self
+            .kunci
+            .tokens
+            .create(actor, Some(password), input)
+            .await?;
+        Ok(IssuedToken {
+            token: self.token_view(&token),
+            value: value.expose().to_string(),
+        })
+    }
+
+    async fn edit_token(
+        &self,
+        ctx: &RequestCtx,
+        id: i64,
+        form: TokenForm,
+        password: SecretString,
+    ) -> Result<TokenView, AppError> {
+        let user = self.require_user(ctx).await?;
+        let input = self.token_input(&form)?;
+        let patch = TokenPatch {
+            description: Some(input.description),
+            expires_at: Some(input.expires_at),
+            permissions: Some(input.permissions),
+        };
+        let actor = Actor {
+            user_id: user.user_id,
+            ip: &ctx.client.ip,
+        };
+        let token = self
+            .kunci
+            .tokens
+            .edit(actor, Some(password), id, patch)
+            .await?;
+        Ok(self.token_view(&token))
+    }
+
+    async fn copy_token(
+        &self,
+        ctx: &RequestCtx,
+        source_id: i64,
+        form: TokenForm,
+        password: SecretString,
+    ) -> Result<IssuedToken, AppError> {
+        let user = self.require_user(ctx).await?;
+        let input = self.token_input(&form)?;
+        let actor = Actor {
+            user_id: user.user_id,
+            ip: &ctx.client.ip,
+        };
+        let (token, value) = self
+            .kunci
+            .tokens
+            .copy(actor, Some(password), source_id, input)
+            .await?;
+        Ok(IssuedToken {
+            token: self.token_view(&token),
+            value: value.expose().to_string(),
+        })
+    }
+
+    async fn regenerate_token(
+        &self,
+        ctx: &RequestCtx,
+        id: i64,
+        password: SecretString,
+    ) -> Result<IssuedToken, AppError> {
+        let user = self.require_user(ctx).await?;
+        let actor = Actor {
+            user_id: user.user_id,
+            ip: &ctx.client.ip,
+        };
+        let (token, value) = self
+            .kunci
+            .tokens
+            .regenerate(actor, Some(password), id)
+            .await?;
+        Ok(IssuedToken {
+            token: self.token_view(&token),
+            value: value.expose().to_string(),
+        })
+    }
+
+    async fn delete_tokens(
+        &self,
+        ctx: &RequestCtx,
+        ids: Vec<i64>,
+        password: SecretString,
+    ) -> Result<Vec<i64>, AppError> {
+        let user = self.require_user(ctx).await?;
+        if ids.is_empty() {
+            return Err(AppError::invalid("ids", "select at least one token"));
+        }
+        let actor = Actor {
+            user_id: user.user_id,
+            ip: &ctx.client.ip,
+        };
+        self.kunci
+            .tokens
+            .delete(actor, Some(password), Some(ids))
+            .await
+    }
+
+    async fn token_api_list(
+        &self,
+        ctx: &RequestCtx,
+        search: String,
+    ) -> Result<Vec<ApiMethodView>, AppError> {
+        self.require_user(ctx).await?;
+        let views = catalog_views();
+        Ok(self
+            .kunci
+            .tokens
+            .api_list(Some(&search), false)
+            .iter()
+            .filter_map(|m| views.get(m.id as usize - 1).cloned())
+            .collect())
+    }
+
+    async fn token_templates(&self, ctx: &RequestCtx) -> Result<Vec<TemplateView>, AppError> {
+        self.require_user(ctx).await?;
+        Ok(self
+            .kunci
+            .tokens
+            .templates()
+            .all()
+            .iter()
+            .map(|t| TemplateView {
+                id: t.id,
+                name: t.name.clone(),
+                summary: t.summary.clone(),
+                methods: t.methods().iter().map(|m| m.name.clone()).collect(),
+            })
+            .collect())
+    }
+
+    async fn security_log(&self, ctx: &RequestCtx) -> Result<Vec<SecurityEventView>, AppError> {
+        let user = self.require_user(ctx).await?;
+        self.kunci.security_log.list(user.user_id, 200).await
+    }
+
+    async fn list_sessions(&self, ctx: &RequestCtx) -> Result<Vec<SessionView>, AppError> {
+        let user = self.require_user(ctx).await?;
+        self.kunci
+            .sessions
+            .list(user.user_id, user.session_id)
+            .await
+    }
+
+    async fn sign_out_sessions(
+        &self,
+        ctx: &RequestCtx,
+        ids: Option<Vec<i64>>,
+    ) -> Result<(), AppError> {
+        let user = self.require_user(ctx).await?;
+        let ids = match ids {
+            Some(ids) => ids,
+            None => self
+                .kunci
+                .sessions
+                .list(user.user_id, user.session_id)
+                .await?
+                .into_iter()
+                .filter(|s| !s.current)
+                .map(|s| s.id)
+                .collect(),
+        };
+        self.kunci.sessions.close_many(user.user_id, &ids).await?;
+        Ok(())
     }
 }
 

@@ -1,0 +1,394 @@
+//! Personal access tokens at the edge: the value format, descriptions, expiry dates and
+//! API lists, each validated once.
+//!
+//! A token value is `kunci_` + 32 base62 characters from the OS CSPRNG (190 bits) +
+//! 6 base62 characters of CRC32 over the first 38. The checksum lets a secret scanner or
+//! a client reject a mistyped or made-up value offline, and the server rejects it
+//! before touching the database.
+
+use app::AppError;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::clock::{Timestamp, parse_ui_date, parse_wire};
+use crate::secrets::{SecretHash, random_base62};
+use crate::services::catalog::{ApiMethod, Catalog};
+
+/// The product prefix of every token value. It must never change: secret scanners
+/// (GitHub's, GitLab's, gitleaks rules) recognise Kunci tokens by it.
+pub const TOKEN_PREFIX: &str = "kunci_";
+/// Random base62 characters after the prefix: 32 × log2(62) ≈ 190 bits.
+pub const TOKEN_RANDOM_CHARS: usize = 32;
+/// Base62 characters of the CRC32 checksum (62^6 > 2^32).
+pub const TOKEN_CHECKSUM_CHARS: usize = 6;
+pub const TOKEN_LEN: usize = TOKEN_PREFIX.len() + TOKEN_RANDOM_CHARS + TOKEN_CHECKSUM_CHARS;
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// `n` as exactly `TOKEN_CHECKSUM_CHARS` base62 digits.
+fn checksum_chars(n: u32) -> String {
+    let mut n = u64::from(n);
+    let mut out = [b'0'; TOKEN_CHECKSUM_CHARS];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    String::from_utf8(out.to_vec()).expect("base62 is ASCII")
+}
+
+fn checksum_of(prefix_and_random: &str) -> String {
+    checksum_chars(crc32fast::hash(prefix_and_random.as_bytes()))
+}
+
+/// A token value in plain text. It exists only between its creation and the one
+/// answer that shows it; `Debug` prints nothing of it.
+pub struct PlainToken(SecretString);
+
+impl PlainToken {
+    pub fn generate() -> PlainToken {
+        let head = format!("{TOKEN_PREFIX}{}", random_base62(TOKEN_RANDOM_CHARS));
+        let sum = checksum_of(&head);
+        PlainToken(SecretString::from(format!("{head}{sum}")))
+    }
+
+    /// Checks the format and checksum, without any database access.
+    pub fn parse(value: &str) -> Option<PlainToken> {
+        if value.len() != TOKEN_LEN || !value.starts_with(TOKEN_PREFIX) {
+            return None;
+        }
+        let (head, sum) = value.split_at(TOKEN_PREFIX.len() + TOKEN_RANDOM_CHARS);
+        let random = &head[TOKEN_PREFIX.len()..];
+        let base62 = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !base62(random) || !base62(sum) || checksum_of(head) != sum {
+            return None;
+        }
+        Some(PlainToken(SecretString::from(value.to_string())))
+    }
+
+    /// Whether `value` claims to be a token (has the prefix); sessions never do.
+    pub fn looks_like(value: &str) -> bool {
+        value.starts_with(TOKEN_PREFIX)
+    }
+
+    pub fn hash(&self) -> SecretHash {
+        SecretHash::of(&self.0)
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl std::fmt::Debug for PlainToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PlainToken(***)")
+    }
+}
+
+/// A token's description: 1 to 255 characters after trimming; any Unicode except
+/// control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenDescription(String);
+
+impl TokenDescription {
+    pub const MAX_CHARS: usize = 255;
+
+    pub fn parse(raw: &str) -> Result<TokenDescription, AppError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(AppError::invalid(
+                "description",
+                "a description is required",
+            ));
+        }
+        if s.chars().count() > Self::MAX_CHARS {
+            return Err(AppError::invalid(
+                "description",
+                "a description has at most 255 characters",
+            ));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(AppError::invalid(
+                "description",
+                "a description has no control characters",
+            ));
+        }
+        Ok(TokenDescription(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How far ahead an expiry date may be.
+pub const MAX_EXPIRY_YEARS: i64 = 10;
+
+/// A token's expiry: `None` never expires; a time must be in the future and at most
+/// ten years ahead.
+pub fn check_expiry(ts: Timestamp, now: Timestamp, param: &str) -> Result<Timestamp, AppError> {
+    if ts <= now {
+        return Err(AppError::invalid(
+            param,
+            "the expiry date must be in the future",
+        ));
+    }
+    if ts > now + MAX_EXPIRY_YEARS * 366 * 24 * 3600 {
+        return Err(AppError::invalid(
+            param,
+            format!(
+                "the expiry date is at most {MAX_EXPIRY_YEARS} years ahead (leave it empty for a token that never expires)"
+            ),
+        ));
+    }
+    Ok(ts)
+}
+
+/// The REST API's `expiresAt`: `yyyy-MM-dd HH:mm:ss` UTC (or `yyyy-MM-dd`, or ISO 8601).
+/// Empty means "never".
+pub fn parse_wire_expiry(raw: &str, now: Timestamp) -> Result<Option<Timestamp>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let ts = parse_wire(raw).ok_or_else(|| {
+        AppError::invalid(
+            "expiresAt",
+            "a date as yyyy-MM-dd HH:mm:ss (UTC) that exists",
+        )
+    })?;
+    check_expiry(ts, now, "expiresAt").map(Some)
+}
+
+/// The dashboard's Expires At: `dd-mm-yyyy`, valid through the end of that day (UTC).
+/// Empty means "never".
+pub fn parse_ui_expiry(raw: &str, now: Timestamp) -> Result<Option<Timestamp>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let ts = parse_ui_date(raw)
+        .ok_or_else(|| AppError::invalid("expires", "a date as dd-mm-yyyy that exists"))?;
+    check_expiry(ts, now, "expires").map(Some)
+}
+
+/// Splits an API list in any form the platform's clients send: a JSON array, a
+/// Python-style list (`['a', 'b']`), or text separated by `,` `;` or new lines
+/// (repeated parameters arrive already joined with `,`).
+pub fn split_api_list(raw: &str) -> Vec<String> {
+    let raw = raw.trim();
+    if raw.starts_with('[')
+        && let Ok(items) = serde_json::from_str::<Vec<String>>(raw)
+    {
+        return items
+            .into_iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+    }
+    let inner = raw
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .unwrap_or(raw);
+    inner
+        .split([',', ';', '\n'])
+        .map(|s| s.trim().trim_matches(|c| c == '\'' || c == '"').trim())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// At most this many names in one API list (the catalog has 860).
+pub const MAX_API_LIST: usize = 2000;
+
+/// Resolves an API list to catalog methods: unknown names are result 3 naming them,
+/// authentication methods cannot be granted, duplicates collapse, order follows the
+/// catalog.
+pub fn parse_api_list(raw: &str, param: &str) -> Result<Vec<&'static ApiMethod>, AppError> {
+    let names = split_api_list(raw);
+    if names.len() > MAX_API_LIST {
+        return Err(AppError::invalid(
+            param,
+            format!("at most {MAX_API_LIST} methods"),
+        ));
+    }
+    let catalog = Catalog::get();
+    let mut methods = Vec::with_capacity(names.len());
+    let mut unknown = Vec::new();
+    for name in &names {
+        match catalog.find(name) {
+            Some(m) if m.is_authentication() => {
+                return Err(AppError::invalid(
+                    param,
+                    format!(
+                        "{} cannot be granted to a token: authentication and token management need a sign-in session",
+                        m.name
+                    ),
+                ));
+            }
+            Some(m) => methods.push(m),
+            None => unknown.push(name.chars().take(100).collect::<String>()),
+        }
+    }
+    if !unknown.is_empty() {
+        let shown: Vec<String> = unknown.iter().take(5).map(|u| format!("[{u}]")).collect();
+        return Err(AppError::invalid(
+            param,
+            format!("unknown method {}", shown.join(", ")),
+        ));
+    }
+    if methods.is_empty() {
+        return Err(AppError::invalid(param, "choose at least one method"));
+    }
+    methods.sort_by_key(|m| m.id);
+    methods.dedup_by_key(|m| m.id);
+    Ok(methods)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_format_round_trips_and_carries_a_checksum() {
+        let t = PlainToken::generate();
+        let v = t.expose().to_string();
+        assert_eq!(v.len(), TOKEN_LEN);
+        assert_eq!(TOKEN_LEN, 44);
+        assert!(v.starts_with("kunci_"));
+        assert!(
+            v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+            "URL-safe: {v}"
+        );
+        assert!(PlainToken::parse(&v).is_some());
+        assert_eq!(PlainToken::parse(&v).unwrap().hash(), t.hash());
+        assert_ne!(PlainToken::generate().expose(), v);
+        assert_eq!(format!("{t:?}"), "PlainToken(***)");
+    }
+
+    #[test]
+    fn a_mistyped_or_made_up_value_fails_the_checksum() {
+        let v = PlainToken::generate().expose().to_string();
+        // Change one character of the random part, one of the checksum, swap two.
+        let mut bytes = v.clone().into_bytes();
+        bytes[10] = if bytes[10] == b'a' { b'b' } else { b'a' };
+        assert!(PlainToken::parse(std::str::from_utf8(&bytes).unwrap()).is_none());
+        let mut bytes = v.clone().into_bytes();
+        bytes[TOKEN_LEN - 1] = if bytes[TOKEN_LEN - 1] == b'0' {
+            b'1'
+        } else {
+            b'0'
+        };
+        assert!(PlainToken::parse(std::str::from_utf8(&bytes).unwrap()).is_none());
+        let made_up = format!("kunci_{}{}", "A".repeat(32), "000000");
+        assert!(PlainToken::parse(&made_up).is_none());
+        for bad in [
+            "",
+            "kunci_",
+            &v[..TOKEN_LEN - 1],
+            &format!("{v}x"),
+            &v.replace("kunci_", "kunca_"),
+            &format!("{}-{}", &v[..10], &v[11..]),
+        ] {
+            assert!(PlainToken::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn checksum_is_crc32_in_six_base62_digits() {
+        assert_eq!(checksum_chars(0), "000000");
+        assert_eq!(checksum_chars(61), "00000z");
+        assert_eq!(checksum_chars(62), "000010");
+        assert_eq!(checksum_chars(u32::MAX), "4gfFC3");
+        let head = format!("kunci_{}", "0".repeat(32));
+        assert_eq!(
+            checksum_of(&head),
+            checksum_chars(crc32fast::hash(head.as_bytes()))
+        );
+    }
+
+    #[test]
+    fn descriptions_are_trimmed_bounded_and_unicode() {
+        assert_eq!(
+            TokenDescription::parse("  gitlab deploy ")
+                .unwrap()
+                .as_str(),
+            "gitlab deploy"
+        );
+        assert!(TokenDescription::parse(&"é".repeat(255)).is_ok());
+        assert!(TokenDescription::parse(&"é".repeat(256)).is_err());
+        assert!(TokenDescription::parse("   ").is_err());
+        assert!(TokenDescription::parse("a\u{0}b").is_err());
+        assert!(TokenDescription::parse("<img src=x onerror=alert(1)> 🚀").is_ok());
+    }
+
+    #[test]
+    fn expiry_dates_must_exist_and_lie_ahead() {
+        let now = parse_wire("2026-11-28 12:00:00").unwrap();
+        assert_eq!(parse_wire_expiry("", now).unwrap(), None);
+        assert_eq!(
+            parse_wire_expiry("2027-01-31 00:00:00", now).unwrap(),
+            parse_wire("2027-01-31 00:00:00")
+        );
+        for bad in [
+            "2026-11-28 11:59:59",
+            "2027-02-31 00:00:00",
+            "31-01-2027",
+            "9999-12-31 00:00:00",
+            "soon",
+        ] {
+            assert_eq!(
+                parse_wire_expiry(bad, now).unwrap_err().field(),
+                Some("expiresAt"),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse_ui_expiry("31-01-2027", now).unwrap(),
+            parse_wire("2027-01-31 23:59:59")
+        );
+        assert_eq!(
+            parse_ui_expiry("28-11-2026", now).unwrap(),
+            parse_wire("2026-11-28 23:59:59"),
+            "today still counts"
+        );
+        for bad in ["31-02-2027", "27-11-2026", "2027-01-31", "01-01-2099"] {
+            assert!(parse_ui_expiry(bad, now).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn api_lists_come_in_every_client_form() {
+        let want = vec![
+            "env.control.StopEnv".to_string(),
+            "env.control.StartEnv".to_string(),
+        ];
+        for raw in [
+            r#"["env.control.StopEnv","env.control.StartEnv"]"#,
+            "['env.control.StopEnv', 'env.control.StartEnv']",
+            "env.control.StopEnv,env.control.StartEnv",
+            "env.control.StopEnv; env.control.StartEnv",
+            "env.control.StopEnv\nenv.control.StartEnv",
+        ] {
+            assert_eq!(split_api_list(raw), want, "{raw}");
+        }
+        let methods = parse_api_list(
+            "environment.control.stopenv,env.control.StopEnv,env.control.GetEnvInfo",
+            "apiList",
+        )
+        .unwrap();
+        let names: Vec<&str> = methods.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(
+            names,
+            vec!["env.control.GetEnvInfo", "env.control.StopEnv"],
+            "canonical, deduplicated, catalog order"
+        );
+        let unknown =
+            parse_api_list("env.control.StopEnv,env.control.Nope", "apiList").unwrap_err();
+        assert!(
+            unknown.to_string().contains("[env.control.Nope]"),
+            "{unknown}"
+        );
+        assert!(parse_api_list("users.authentication.GetTokens", "apiList").is_err());
+        assert!(parse_api_list("[]", "apiList").is_err());
+    }
+}

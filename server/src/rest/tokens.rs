@@ -1,0 +1,171 @@
+//! `users.authentication` token methods: CreateToken, EditToken, RegenerateToken,
+//! DeleteTokens, GetTokens, GetTokenApiList, GetTokenTemplates. Only a sign-in session
+//! reaches these (the authorization point answers 8202 to tokens).
+
+use app::AppError;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+use super::params::parse_ids;
+use super::{Call, Fields};
+use crate::clock::{format_wire, now};
+use crate::domain::token::{PlainToken, TokenDescription, parse_wire_expiry};
+use crate::services::catalog::ApiMethod;
+use crate::services::tokens::{Actor, Token, TokenInput, TokenPatch, Tokens};
+
+/// The `password` parameter, exactly as sent (passwords are never trimmed).
+pub fn password(call: &Call<'_>) -> Option<SecretString> {
+    call.params
+        .get("password")
+        .filter(|p| !p.is_empty())
+        .map(|p| SecretString::from(p.to_string()))
+}
+
+fn actor<'a>(call: &'a Call<'_>) -> Result<Actor<'a>, AppError> {
+    Ok(Actor {
+        user_id: call.caller()?.user_id,
+        ip: &call.client.ip,
+    })
+}
+
+fn item(m: &ApiMethod) -> Value {
+    json!({"id": m.id, "method": m.name, "isSafe": m.is_safe()})
+}
+
+/// The platform's token object; `key` only in the answers that issue a value.
+pub fn token_json(tokens: &Tokens, token: &Token, key: Option<&PlainToken>) -> Value {
+    let r = &token.row;
+    let template = tokens.template_of(token).map(|t| {
+        json!({"id": t.id, "name": t.name, "apiListItems": t.methods().iter().map(|m| item(m)).collect::<Vec<_>>()})
+    });
+    json!({
+        "id": r.id,
+        "description": r.description,
+        "key": key.map(PlainToken::expose),
+        "expiresAt": r.expires_at.map(format_wire),
+        "lastUsed": r.last_used_at.map(format_wire),
+        "createdOn": format_wire(r.created_at),
+        "tokenTemplate": template,
+        "apiListItems": tokens.methods_of(token).iter().map(|m| item(m)).collect::<Vec<_>>(),
+    })
+}
+
+fn single(name: &str, value: Value) -> Fields {
+    let mut f = Fields::new();
+    f.insert(name.into(), value);
+    f
+}
+
+pub async fn create_token(call: &Call<'_>) -> Result<Fields, AppError> {
+    let p = &call.params;
+    let tokens = &call.kunci.tokens;
+    let description = TokenDescription::parse(p.get("description").unwrap_or(""))?;
+    let expires_at = parse_wire_expiry(p.get("expiresAt").unwrap_or(""), now())?;
+    let permissions = tokens
+        .permissions_from(p.get("tokenTemplate"), p.get("apiList"))?
+        .ok_or_else(|| {
+            AppError::invalid(
+                "apiList",
+                "choose a tokenTemplate, or list the methods the token may call in apiList",
+            )
+        })?;
+    let input = TokenInput {
+        description,
+        expires_at,
+        permissions,
+    };
+    let (token, value) = tokens.create(actor(call)?, password(call), input).await?;
+    Ok(single("token", token_json(tokens, &token, Some(&value))))
+}
+
+/// Changes only the fields given. An empty `expiresAt` removes the expiry.
+pub async fn edit_token(call: &Call<'_>) -> Result<Fields, AppError> {
+    let p = &call.params;
+    let tokens = &call.kunci.tokens;
+    let id = p
+        .int("id")?
+        .ok_or_else(|| AppError::invalid("id", "required"))?;
+    let patch = TokenPatch {
+        description: p
+            .get("description")
+            .map(TokenDescription::parse)
+            .transpose()?,
+        expires_at: p
+            .get("expiresAt")
+            .map(|e| parse_wire_expiry(e, now()))
+            .transpose()?,
+        permissions: tokens.permissions_from(p.get("tokenTemplate"), p.get("apiList"))?,
+    };
+    if patch.is_empty() {
+        return Err(AppError::invalid(
+            "description",
+            "nothing to change: give description, expiresAt, tokenTemplate or apiList",
+        ));
+    }
+    let token = tokens.edit(actor(call)?, password(call), id, patch).await?;
+    Ok(single("token", token_json(tokens, &token, None)))
+}
+
+/// `id`, or `ids` naming exactly one token.
+pub async fn regenerate_token(call: &Call<'_>) -> Result<Fields, AppError> {
+    let p = &call.params;
+    let id = match (p.int("id")?, p.text("ids")) {
+        (Some(id), _) => id,
+        (None, Some(ids)) => match parse_ids(ids, "ids")? {
+            Some(ids) if ids.len() == 1 => ids[0],
+            _ => return Err(AppError::invalid("ids", "regenerate one token at a time")),
+        },
+        (None, None) => return Err(AppError::invalid("id", "required")),
+    };
+    let tokens = &call.kunci.tokens;
+    let (token, value) = tokens.regenerate(actor(call)?, password(call), id).await?;
+    Ok(single("token", token_json(tokens, &token, Some(&value))))
+}
+
+/// `ids` as `1;4;6`, `1,4,6`, or `*` for all; all or nothing.
+pub async fn delete_tokens(call: &Call<'_>) -> Result<Fields, AppError> {
+    let ids = parse_ids(call.params.required("ids")?, "ids")?;
+    call.kunci
+        .tokens
+        .delete(actor(call)?, password(call), ids)
+        .await?;
+    Ok(Fields::new())
+}
+
+pub async fn get_tokens(call: &Call<'_>) -> Result<Fields, AppError> {
+    let ids = match call.params.text("ids") {
+        None => None,
+        Some(raw) => parse_ids(raw, "ids")?,
+    };
+    let tokens = &call.kunci.tokens;
+    let list = tokens.list(call.caller()?.user_id, ids.as_deref()).await?;
+    let json: Vec<Value> = list.iter().map(|t| token_json(tokens, t, None)).collect();
+    Ok(single("apiTokens", Value::Array(json)))
+}
+
+pub async fn get_token_api_list(call: &Call<'_>) -> Result<Fields, AppError> {
+    let show_private = call.params.bool("showPrivate")?.unwrap_or(false);
+    let methods = call
+        .kunci
+        .tokens
+        .api_list(call.params.text("search"), show_private);
+    let list: Vec<Value> = methods
+        .iter()
+        .map(|m| json!({"id": m.id, "method": m.name, "isSafe": m.is_safe(), "isCollaborationAccessible": m.is_collaboration_accessible()}))
+        .collect();
+    let mut f = single("behavior", Value::from("ALLOW"));
+    f.insert("tokenPermissions".into(), Value::Array(list));
+    Ok(f)
+}
+
+pub async fn get_token_templates(call: &Call<'_>) -> Result<Fields, AppError> {
+    let templates: Vec<Value> = call
+        .kunci
+        .tokens
+        .templates()
+        .all()
+        .iter()
+        .map(|t| json!({"id": t.id, "name": t.name, "description": t.summary, "apiListItems": t.methods().iter().map(|m| item(m)).collect::<Vec<_>>()}))
+        .collect();
+    Ok(single("templates", Value::Array(templates)))
+}

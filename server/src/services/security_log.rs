@@ -1,0 +1,75 @@
+//! Each account's security log: token changes, failed password confirmations, and uses
+//! of dead tokens, with time and client IP. Never a secret: descriptions and ids only.
+
+use app::AppError;
+use app::model::SecurityEventView;
+
+use crate::clock::{format_wire, now};
+use crate::storage::Store;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    TokenCreated,
+    TokenEdited,
+    TokenCopied,
+    TokenRegenerated,
+    TokenDeleted,
+    PasswordConfirmationFailed,
+    DeadTokenUsed,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::TokenCreated => "token.created",
+            EventKind::TokenEdited => "token.edited",
+            EventKind::TokenCopied => "token.copied",
+            EventKind::TokenRegenerated => "token.regenerated",
+            EventKind::TokenDeleted => "token.deleted",
+            EventKind::PasswordConfirmationFailed => "password.confirmation_failed",
+            EventKind::DeadTokenUsed => "token.dead_value_used",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct SecurityLog {
+    store: Store,
+}
+
+impl SecurityLog {
+    pub fn new(store: Store) -> SecurityLog {
+        SecurityLog { store }
+    }
+
+    /// Records an event. A failure to record is logged, not returned: the action it
+    /// describes has already happened.
+    pub async fn record(&self, user_id: i64, kind: EventKind, ip: &str, detail: &str) {
+        let detail: String = detail.chars().take(1000).collect();
+        if let Err(e) = self
+            .store
+            .insert_security_event(user_id, now(), kind.as_str(), ip, &detail)
+            .await
+        {
+            tracing::error!(error = %e, kind = kind.as_str(), "could not record a security event");
+        }
+    }
+
+    /// The account's latest events, newest first.
+    pub async fn list(&self, user_id: i64, limit: i64) -> Result<Vec<SecurityEventView>, AppError> {
+        Ok(self
+            .store
+            .security_events(user_id, limit.clamp(1, 1000))
+            .await?
+            .into_iter()
+            .map(|e| SecurityEventView {
+                id: e.id,
+                at: format_wire(e.at),
+                kind: e.kind,
+                ip: e.ip,
+                detail: e.detail,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,646 @@
+//! Personal access tokens: every rule of issuing, changing, checking and retiring them.
+//! The REST API (users.authentication.*Token*) and the dashboard's server functions
+//! both call this service; neither adds a rule of its own.
+//!
+//! - Values: see `domain::token` (prefix, 190 random bits, CRC32 checksum). Only the
+//!   SHA-256 is stored; the plain value leaves this service exactly once, in the answer
+//!   to create, copy or regenerate.
+//! - Every change is confirmed with the account password (801 when wrong, 705 after
+//!   repeated failures) and recorded in the account's security log.
+//! - At most 100 tokens per account (2338).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use app::AppError;
+use app::backend::ClientMeta;
+use secrecy::SecretString;
+
+use crate::clock::{Timestamp, now};
+use crate::domain::token::{PlainToken, TokenDescription};
+use crate::services::accounts::Accounts;
+use crate::services::catalog::{ApiMethod, Catalog};
+use crate::services::security_log::{EventKind, SecurityLog};
+use crate::services::templates::{Template, Templates};
+use crate::storage::{DeleteOutcome, InsertTokenError, Store, TokenFields, TokenRow};
+
+/// Tokens one account may hold.
+pub const MAX_TOKENS_PER_USER: i64 = 100;
+/// `last_used_at` is written at most this often per token.
+const LAST_USED_GRANULARITY_SECS: i64 = 60;
+/// A use of a dead token is logged at most this often per value (per instance).
+const DEAD_USE_LOG_EVERY_SECS: i64 = 600;
+
+/// What a token may call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Permissions {
+    /// A template, by key: the token follows the template file.
+    Template(String),
+    /// Its own list of catalog methods.
+    Custom(Vec<&'static ApiMethod>),
+}
+
+/// Everything a new token needs (create, copy).
+#[derive(Debug, Clone)]
+pub struct TokenInput {
+    pub description: TokenDescription,
+    pub expires_at: Option<Timestamp>,
+    pub permissions: Permissions,
+}
+
+/// The fields an edit changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TokenPatch {
+    pub description: Option<TokenDescription>,
+    /// `Some(None)` removes the expiry.
+    pub expires_at: Option<Option<Timestamp>>,
+    pub permissions: Option<Permissions>,
+}
+
+impl TokenPatch {
+    pub fn is_empty(&self) -> bool {
+        self.description.is_none() && self.expires_at.is_none() && self.permissions.is_none()
+    }
+}
+
+/// Who makes a change, and from where.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub user_id: i64,
+    pub ip: &'a str,
+}
+
+/// A token as listed: never its value.
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub row: TokenRow,
+}
+
+impl Token {
+    pub fn id(&self) -> i64 {
+        self.row.id
+    }
+
+    pub fn expired_at(&self, now: Timestamp) -> bool {
+        self.row.expires_at.is_some_and(|e| e <= now)
+    }
+}
+
+/// An authenticated token: what the authorization point needs.
+#[derive(Debug, Clone)]
+pub struct TokenAuth {
+    pub id: i64,
+    pub user_id: i64,
+    pub login: String,
+    pub name: String,
+    template: Option<String>,
+    api_list: String,
+    last_used_at: Option<i64>,
+}
+
+#[derive(Clone)]
+pub struct Tokens {
+    store: Store,
+    accounts: Accounts,
+    log: SecurityLog,
+    templates: Arc<Templates>,
+    dead_logged: Arc<Mutex<HashMap<String, Timestamp>>>,
+}
+
+impl Tokens {
+    pub fn new(
+        store: Store,
+        accounts: Accounts,
+        log: SecurityLog,
+        templates: Arc<Templates>,
+    ) -> Tokens {
+        Tokens {
+            store,
+            accounts,
+            log,
+            templates,
+            dead_logged: Default::default(),
+        }
+    }
+
+    pub fn templates(&self) -> &Templates {
+        &self.templates
+    }
+
+    /// Whether a credential claims to be a token (by its prefix).
+    pub fn looks_like_token(value: &str) -> bool {
+        PlainToken::looks_like(value)
+    }
+
+    // ----- reading -----
+
+    /// The user's tokens, all or those with `ids` (ids of others are simply absent).
+    pub async fn list(&self, user_id: i64, ids: Option<&[i64]>) -> Result<Vec<Token>, AppError> {
+        let rows = self.store.tokens_of(user_id).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| ids.is_none_or(|ids| ids.contains(&r.id)))
+            .map(|row| Token { row })
+            .collect())
+    }
+
+    /// One of the user's tokens: result 3 naming `id` when it has none by that id.
+    pub async fn get(&self, user_id: i64, id: i64) -> Result<Token, AppError> {
+        self.store
+            .token_of(user_id, id)
+            .await?
+            .map(|row| Token { row })
+            .ok_or_else(|| no_such_token(id))
+    }
+
+    /// The template a token uses, `None` for Custom (or a template since removed).
+    pub fn template_of(&self, token: &Token) -> Option<&Template> {
+        token
+            .row
+            .template
+            .as_deref()
+            .and_then(|k| self.templates.by_key(k))
+    }
+
+    /// The methods a token may call, in catalog order.
+    pub fn methods_of(&self, token: &Token) -> Vec<&'static ApiMethod> {
+        match &token.row.template {
+            Some(key) => self
+                .templates
+                .by_key(key)
+                .map(|t| t.methods().to_vec())
+                .unwrap_or_default(),
+            None => custom_methods(&token.row.api_list),
+        }
+    }
+
+    /// The catalog a token's permissions are chosen from, filtered by `search` (a
+    /// case-insensitive substring of `service.class.Method`, either service form).
+    /// Authentication methods, which no token may hold, only with `show_private`.
+    pub fn api_list(&self, search: Option<&str>, show_private: bool) -> Vec<&'static ApiMethod> {
+        let needle = search
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty());
+        Catalog::get()
+            .all()
+            .iter()
+            .filter(|m| show_private || !m.is_authentication())
+            .filter(|m| {
+                needle.as_ref().is_none_or(|n| {
+                    m.key.contains(n.as_str())
+                        || format!("{}.{}.{}", m.service, m.class, m.method)
+                            .to_lowercase()
+                            .contains(n.as_str())
+                })
+            })
+            .collect()
+    }
+
+    /// Reads `tokenTemplate` / `apiList` as given: a template by name, key or id
+    /// ("Custom" means none), else the list. `Ok(None)` when neither is given.
+    pub fn permissions_from(
+        &self,
+        template: Option<&str>,
+        api_list: Option<&str>,
+    ) -> Result<Option<Permissions>, AppError> {
+        let template = template
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("custom"));
+        if let Some(t) = template {
+            let found = self.templates.find(t).ok_or_else(|| {
+                let names: Vec<&str> = self
+                    .templates
+                    .all()
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect();
+                AppError::invalid(
+                    "tokenTemplate",
+                    format!("unknown template: choose {} or Custom", names.join(", ")),
+                )
+            })?;
+            return Ok(Some(Permissions::Template(found.key.clone())));
+        }
+        match api_list.map(str::trim).filter(|l| !l.is_empty()) {
+            Some(list) => Ok(Some(Permissions::Custom(
+                crate::domain::token::parse_api_list(list, "apiList")?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    // ----- changing (each confirmed with the password) -----
+
+    pub async fn create(
+        &self,
+        actor: Actor<'_>,
+        password: Option<SecretString>,
+        input: TokenInput,
+    ) -> Result<(Token, PlainToken), AppError> {
+        self.accounts
+            .confirm_password(actor.user_id, password, actor.ip, "create a token")
+            .await?;
+        let (token, value) = self.issue(actor.user_id, &input).await?;
+        self.log
+            .record(
+                actor.user_id,
+                EventKind::TokenCreated,
+                actor.ip,
+                &describe(&token),
+            )
+            .await;
+        Ok((token, value))
+    }
+
+    /// A new token made from an existing one's settings (as edited in the dialog).
+    pub async fn copy(
+        &self,
+        actor: Actor<'_>,
+        password: Option<SecretString>,
+        source_id: i64,
+        input: TokenInput,
+    ) -> Result<(Token, PlainToken), AppError> {
+        self.get(actor.user_id, source_id).await?;
+        self.accounts
+            .confirm_password(actor.user_id, password, actor.ip, "copy a token")
+            .await?;
+        let (token, value) = self.issue(actor.user_id, &input).await?;
+        let detail = format!("{} (copied from token #{source_id})", describe(&token));
+        self.log
+            .record(actor.user_id, EventKind::TokenCopied, actor.ip, &detail)
+            .await;
+        Ok((token, value))
+    }
+
+    async fn issue(
+        &self,
+        user_id: i64,
+        input: &TokenInput,
+    ) -> Result<(Token, PlainToken), AppError> {
+        let value = PlainToken::generate();
+        let (template, api_list) = stored_permissions(&input.permissions);
+        let fields = TokenFields {
+            description: input.description.as_str(),
+            template,
+            api_list: &api_list,
+            expires_at: input.expires_at,
+        };
+        match self
+            .store
+            .insert_token(
+                user_id,
+                value.hash().as_str(),
+                &fields,
+                now(),
+                MAX_TOKENS_PER_USER,
+            )
+            .await
+        {
+            Ok(row) => Ok((Token { row }, value)),
+            Err(InsertTokenError::LimitReached) => Err(AppError::LimitReached(format!(
+                "an account has at most {MAX_TOKENS_PER_USER} tokens: remove one first"
+            ))),
+            Err(InsertTokenError::Store(e)) => Err(e.into()),
+        }
+    }
+
+    /// Changes only the fields given; the value stays the same.
+    pub async fn edit(
+        &self,
+        actor: Actor<'_>,
+        password: Option<SecretString>,
+        id: i64,
+        patch: TokenPatch,
+    ) -> Result<Token, AppError> {
+        let current = self.get(actor.user_id, id).await?;
+        self.accounts
+            .confirm_password(actor.user_id, password, actor.ip, "edit a token")
+            .await?;
+        let description = patch
+            .description
+            .as_ref()
+            .map(|d| d.as_str())
+            .unwrap_or(&current.row.description);
+        let expires_at = patch.expires_at.unwrap_or(current.row.expires_at);
+        let (template, api_list) = match &patch.permissions {
+            Some(p) => {
+                let (t, l) = stored_permissions(p);
+                (t.map(str::to_string), l)
+            }
+            None => (current.row.template.clone(), current.row.api_list.clone()),
+        };
+        let fields = TokenFields {
+            description,
+            template: template.as_deref(),
+            api_list: &api_list,
+            expires_at,
+        };
+        let row = self
+            .store
+            .update_token(actor.user_id, id, &fields, now())
+            .await?
+            .ok_or_else(|| no_such_token(id))?;
+        let changed: Vec<&str> = [
+            patch.description.as_ref().map(|_| "description"),
+            patch.expires_at.as_ref().map(|_| "expiry"),
+            patch.permissions.as_ref().map(|_| "permissions"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let token = Token { row };
+        let detail = format!(
+            "{}: changed {}",
+            describe(&token),
+            if changed.is_empty() {
+                "nothing".into()
+            } else {
+                changed.join(", ")
+            }
+        );
+        self.log
+            .record(actor.user_id, EventKind::TokenEdited, actor.ip, &detail)
+            .await;
+        Ok(token)
+    }
+
+    /// A new value for the token; the old one is dead at once; everything else is kept.
+    pub async fn regenerate(
+        &self,
+        actor: Actor<'_>,
+        password: Option<SecretString>,
+        id: i64,
+    ) -> Result<(Token, PlainToken), AppError> {
+        self.get(actor.user_id, id).await?;
+        self.accounts
+            .confirm_password(actor.user_id, password, actor.ip, "regenerate a token")
+            .await?;
+        let value = PlainToken::generate();
+        let row = self
+            .store
+            .regenerate_token(actor.user_id, id, value.hash().as_str(), now())
+            .await?
+            .ok_or_else(|| no_such_token(id))?;
+        let token = Token { row };
+        self.log
+            .record(
+                actor.user_id,
+                EventKind::TokenRegenerated,
+                actor.ip,
+                &describe(&token),
+            )
+            .await;
+        Ok((token, value))
+    }
+
+    /// Deletes the tokens `ids`, or all of the user's with `None`. All or nothing.
+    pub async fn delete(
+        &self,
+        actor: Actor<'_>,
+        password: Option<SecretString>,
+        ids: Option<Vec<i64>>,
+    ) -> Result<Vec<i64>, AppError> {
+        let before = self.list(actor.user_id, ids.as_deref()).await?;
+        if let Some(ids) = &ids {
+            let missing: Vec<i64> = ids
+                .iter()
+                .copied()
+                .filter(|id| !before.iter().any(|t| t.id() == *id))
+                .collect();
+            if !missing.is_empty() {
+                return Err(no_such_tokens(&missing));
+            }
+        }
+        self.accounts
+            .confirm_password(actor.user_id, password, actor.ip, "delete tokens")
+            .await?;
+        match self
+            .store
+            .delete_tokens(actor.user_id, ids.as_deref(), now())
+            .await?
+        {
+            DeleteOutcome::Deleted(deleted) => {
+                for token in before.iter().filter(|t| deleted.contains(&t.id())) {
+                    self.log
+                        .record(
+                            actor.user_id,
+                            EventKind::TokenDeleted,
+                            actor.ip,
+                            &describe(token),
+                        )
+                        .await;
+                }
+                Ok(deleted)
+            }
+            DeleteOutcome::Missing(missing) => Err(no_such_tokens(&missing)),
+        }
+    }
+
+    // ----- using -----
+
+    /// Authenticates a token value. A malformed value or a wrong checksum is refused
+    /// before any database access. Unknown, expired, deleted and regenerated-away
+    /// values all answer 702; a disabled account's tokens 704.
+    pub async fn authenticate(
+        &self,
+        value: &str,
+        client: &ClientMeta,
+    ) -> Result<TokenAuth, AppError> {
+        let Some(token) = PlainToken::parse(value) else {
+            return Err(AppError::NotAuthenticated);
+        };
+        let hash = token.hash();
+        let Some(row) = self.store.token_by_hash(hash.as_str()).await? else {
+            if let Some(retired) = self.store.retired_token(hash.as_str()).await? {
+                let detail = format!("token #{} was {}", retired.token_id, retired.reason);
+                self.dead_use(hash.as_str(), retired.user_id, client, &detail)
+                    .await;
+            }
+            return Err(AppError::NotAuthenticated);
+        };
+        let now = now();
+        if row.expires_at.is_some_and(|e| e <= now) {
+            self.dead_use(
+                hash.as_str(),
+                row.user_id,
+                client,
+                &format!("token #{} has expired", row.id),
+            )
+            .await;
+            return Err(AppError::NotAuthenticated);
+        }
+        if row.status != "ENABLED" {
+            return Err(AppError::UserBlocked("this account is disabled".into()));
+        }
+        Ok(TokenAuth {
+            id: row.id,
+            user_id: row.user_id,
+            login: row.login,
+            name: row.name,
+            template: row.template,
+            api_list: row.api_list,
+            last_used_at: row.last_used_at,
+        })
+    }
+
+    /// Whether the token's permissions include `method`.
+    pub fn allows(&self, token: &TokenAuth, method: &ApiMethod) -> bool {
+        permits(
+            &self.templates,
+            token.template.as_deref(),
+            &token.api_list,
+            method,
+        )
+    }
+
+    /// Keeps `lastUsed` current to the minute, without a write on every request.
+    pub async fn note_use(&self, token: &TokenAuth) {
+        let now = now();
+        if token
+            .last_used_at
+            .is_some_and(|t| now - t < LAST_USED_GRANULARITY_SECS)
+        {
+            return;
+        }
+        if let Err(e) = self.store.touch_token(token.id, now).await {
+            tracing::warn!(error = %e, "could not record a token's last use");
+        }
+    }
+
+    /// Logs a use of a dead value, at most once per value every ten minutes.
+    async fn dead_use(&self, hash: &str, user_id: i64, client: &ClientMeta, detail: &str) {
+        let now = now();
+        {
+            let mut seen = self.dead_logged.lock().unwrap_or_else(|e| e.into_inner());
+            if seen
+                .get(hash)
+                .is_some_and(|t| now - t < DEAD_USE_LOG_EVERY_SECS)
+            {
+                return;
+            }
+            if seen.len() > 10_000 {
+                seen.retain(|_, t| now - *t < DEAD_USE_LOG_EVERY_SECS);
+            }
+            seen.insert(hash.to_string(), now);
+        }
+        self.log
+            .record(
+                user_id,
+                EventKind::DeadTokenUsed,
+                &client.ip,
+                &format!("refused: {detail}"),
+            )
+            .await;
+    }
+}
+
+/// The permission rule: a template token may call what its template grants (nothing,
+/// if the template was removed); a Custom token what its list names.
+pub fn permits(
+    templates: &Templates,
+    template: Option<&str>,
+    api_list: &str,
+    method: &ApiMethod,
+) -> bool {
+    match template {
+        Some(key) => templates.by_key(key).is_some_and(|t| t.allows(method)),
+        None => api_list.lines().any(|l| l == method.name),
+    }
+}
+
+fn no_such_token(id: i64) -> AppError {
+    AppError::invalid("id", format!("no token with id {id}"))
+}
+
+fn no_such_tokens(ids: &[i64]) -> AppError {
+    let shown: Vec<String> = ids.iter().take(10).map(i64::to_string).collect();
+    AppError::invalid(
+        "ids",
+        format!("no token with id {}; nothing was deleted", shown.join(", ")),
+    )
+}
+
+/// `(template key, api_list text)` as stored.
+fn stored_permissions(p: &Permissions) -> (Option<&str>, String) {
+    match p {
+        Permissions::Template(key) => (Some(key.as_str()), String::new()),
+        Permissions::Custom(methods) => (
+            None,
+            methods
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+    }
+}
+
+fn custom_methods(api_list: &str) -> Vec<&'static ApiMethod> {
+    api_list
+        .lines()
+        .filter_map(|name| Catalog::get().find(name))
+        .collect()
+}
+
+/// "token #12 “gitlab deploy”" for the security log (no secret).
+fn describe(token: &Token) -> String {
+    format!("token #{} “{}”", token.row.id, token.row.description)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Permission matching as a truth table: (token permissions, method, allowed).
+    #[test]
+    fn permission_matching_truth_table() {
+        let templates = Templates::built_in();
+        let c = Catalog::get();
+        let stop = "env.control.StopEnv\nenv.control.GetEnvInfo";
+        let cases: &[(Option<&str>, &str, &str, bool)] = &[
+            (None, stop, "env.control.StopEnv", true),
+            (None, stop, "env.control.GetEnvInfo", true),
+            (None, stop, "env.control.StartEnv", false),
+            (None, stop, "env.control.DeleteEnv", false),
+            (None, "", "env.control.StopEnv", false),
+            (Some("maven-plugin"), "", "env.control.GetEnvInfo", true),
+            (
+                Some("maven-plugin"),
+                "",
+                "env.deployment.DeployArchive",
+                true,
+            ),
+            (Some("maven-plugin"), "", "env.control.StopEnv", false),
+            (Some("ide-plugins"), "", "env.control.StopEnv", true),
+            (Some("ide-plugins"), "", "env.control.DeleteEnv", false),
+            (Some("marketplace"), "", "marketplace.jps.Install", true),
+            (Some("marketplace"), "", "env.control.StartEnv", false),
+            (Some("extended-access"), "", "env.control.DeleteEnv", true),
+            (
+                Some("extended-access"),
+                "",
+                "users.account.ChangePassword",
+                false,
+            ),
+            (
+                Some("extended-access"),
+                "",
+                "users.authentication.GetTokens",
+                false,
+            ),
+            // A template removed from the file grants nothing.
+            (Some("no-longer-there"), "", "env.control.GetEnvInfo", false),
+            // A template token ignores any list text.
+            (
+                Some("maven-plugin"),
+                "env.control.StopEnv",
+                "env.control.StopEnv",
+                false,
+            ),
+        ];
+        for (template, list, method, want) in cases {
+            let got = permits(&templates, *template, list, c.find(method).unwrap());
+            assert_eq!(got, *want, "{template:?} {list:?} → {method}");
+        }
+    }
+}
