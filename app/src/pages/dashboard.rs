@@ -8,6 +8,7 @@ use leptos_router::components::Redirect;
 use crate::api::{current_user, SignOut};
 use crate::model::UserView;
 use crate::pages::envs::EnvironmentsPanel;
+use crate::pages::settings::SettingsFrame;
 use crate::pages::ErrorNote;
 
 #[component]
@@ -30,18 +31,35 @@ pub fn DashboardPage() -> impl IntoView {
 #[component]
 fn Dashboard(user: UserView) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
+    let settings_open = RwSignal::new(false);
+    let close_settings = Callback::new(move |_| {
+        settings_open.set(false);
+        crate::browser::focus_first("topbar", "[data-testid=settings-button]");
+    });
     view! {
-        <header class="topbar">
+        <header class="topbar" id="topbar">
             <span class="brand">"Kunci"</span>
             <span class="spacer"></span>
             <span class="account" title=user.login.clone()>{user.name.clone()}</span>
-            <button type="button" class="settings-button" data-testid="settings-button">"Settings"</button>
+            <button
+                type="button"
+                class="settings-button"
+                data-testid="settings-button"
+                aria-haspopup="dialog"
+                aria-expanded=move || settings_open.get().to_string()
+                on:click=move |_| settings_open.set(true)
+            >
+                "Settings"
+            </button>
             <ActionForm action=sign_out>
                 <button type="submit" class="link-button">"Sign out"</button>
             </ActionForm>
         </header>
         <main class="dashboard">
             <EnvironmentsPanel/>
+            <Show when=move || settings_open.get()>
+                <SettingsFrame on_close=close_settings/>
+            </Show>
         </main>
     }
 }

@@ -2,6 +2,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod docs;
 pub mod envs;
+pub mod settings;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -340,13 +340,17 @@ impl Tokens {
             .update_token(actor.user_id, id, &fields, now())
             .await?
             .ok_or_else(|| no_such_token(id))?;
+        // What really changed (the dashboard sends every field).
         let changed: Vec<&str> = [
-            patch.description.as_ref().map(|_| "description"),
-            patch.expires_at.as_ref().map(|_| "expiry"),
-            patch.permissions.as_ref().map(|_| "permissions"),
+            (row.description != current.row.description, "description"),
+            (row.expires_at != current.row.expires_at, "expiry"),
+            (
+                row.template != current.row.template || row.api_list != current.row.api_list,
+                "permissions",
+            ),
         ]
         .into_iter()
-        .flatten()
+        .filter_map(|(differs, name)| differs.then_some(name))
         .collect();
         let token = Token { row };
         let detail = format!(

@@ -1,0 +1,167 @@
+//! Settings: a frame over the dashboard with three tabs — Access Tokens, Security log,
+//! Sessions — and the dialog component they share.
+
+mod account;
+mod token_form;
+mod tokens;
+
+use leptos::prelude::*;
+
+use crate::browser::{focus_first, trap_tab};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Tokens,
+    SecurityLog,
+    Sessions,
+}
+
+impl Tab {
+    const ALL: [Tab; 3] = [Tab::Tokens, Tab::SecurityLog, Tab::Sessions];
+
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Tokens => "Access Tokens",
+            Tab::SecurityLog => "Security log",
+            Tab::Sessions => "Sessions",
+        }
+    }
+
+    fn id(self) -> &'static str {
+        match self {
+            Tab::Tokens => "tab-tokens",
+            Tab::SecurityLog => "tab-security",
+            Tab::Sessions => "tab-sessions",
+        }
+    }
+}
+
+/// The Settings frame. `on_close` runs on the Close button or Escape (when no dialog
+/// is open above the frame).
+#[component]
+pub fn SettingsFrame(on_close: Callback<()>) -> impl IntoView {
+    let tab = RwSignal::new(Tab::Tokens);
+    // Set while a dialog of a tab is open, so Escape closes that dialog only.
+    let dialog_open = RwSignal::new(false);
+    provide_context(DialogOpen(dialog_open));
+    Effect::new(move |_| focus_first("settings-frame", "[role=tab][aria-selected=true]"));
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" && !dialog_open.get_untracked() {
+            ev.prevent_default();
+            on_close.run(());
+        }
+    };
+    let on_tab_keys = move |ev: leptos::ev::KeyboardEvent| {
+        let i = Tab::ALL
+            .iter()
+            .position(|t| *t == tab.get_untracked())
+            .unwrap_or(0);
+        let next = match ev.key().as_str() {
+            "ArrowRight" => Some(Tab::ALL[(i + 1) % 3]),
+            "ArrowLeft" => Some(Tab::ALL[(i + 2) % 3]),
+            _ => None,
+        };
+        if let Some(next) = next {
+            ev.prevent_default();
+            tab.set(next);
+            focus_first("settings-frame", &format!("#{}", next.id()));
+        }
+    };
+    view! {
+        <div class="backdrop settings-backdrop">
+            <section
+                id="settings-frame"
+                class="settings-frame"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby="settings-title"
+                on:keydown=on_keydown
+            >
+                <header class="frame-head">
+                    <h1 id="settings-title">"Settings"</h1>
+                    <button type="button" class="link-button" on:click=move |_| on_close.run(())>"Close"</button>
+                </header>
+                <div role="tablist" class="tabs" aria-label="Settings" on:keydown=on_tab_keys>
+                    {Tab::ALL
+                        .into_iter()
+                        .map(|t| {
+                            view! {
+                                <button
+                                    type="button"
+                                    role="tab"
+                                    id=t.id()
+                                    aria-selected=move || (tab.get() == t).to_string()
+                                    aria-controls="settings-panel"
+                                    tabindex=move || if tab.get() == t { "0" } else { "-1" }
+                                    on:click=move |_| tab.set(t)
+                                >
+                                    {t.label()}
+                                </button>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+                <div id="settings-panel" class="tab-panel" role="tabpanel" aria-labelledby=move || tab.get().id()>
+                    {move || match tab.get() {
+                        Tab::Tokens => view! { <tokens::TokensTab/> }.into_any(),
+                        Tab::SecurityLog => view! { <account::SecurityLogTab/> }.into_any(),
+                        Tab::Sessions => view! { <account::SessionsTab/> }.into_any(),
+                    }}
+                </div>
+            </section>
+        </div>
+    }
+}
+
+/// Whether a dialog is open inside the Settings frame.
+#[derive(Clone, Copy)]
+struct DialogOpen(RwSignal<bool>);
+
+/// A modal dialog: `role=dialog`, labelled by its title, focus moved into it on open,
+/// kept inside by Tab, and Escape runs `on_close`.
+#[component]
+fn Dialog(
+    id: &'static str,
+    #[prop(into)] title: String,
+    on_close: Callback<()>,
+    #[prop(optional)] wide: bool,
+    children: Children,
+) -> impl IntoView {
+    if let Some(DialogOpen(open)) = use_context::<DialogOpen>() {
+        open.set(true);
+        on_cleanup(move || open.set(false));
+    }
+    Effect::new(move |_| {
+        focus_first(
+            id,
+            "[autofocus], input:not([type=hidden]), select, textarea, button",
+        )
+    });
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+        "Escape" => {
+            ev.prevent_default();
+            ev.stop_propagation();
+            on_close.run(());
+        }
+        "Tab" => trap_tab(id, &ev),
+        _ => {}
+    };
+    let title_id = format!("{id}-title");
+    let labelled_by = title_id.clone();
+    view! {
+        <div class="backdrop">
+            <div
+                class="dialog"
+                class:wide=wide
+                id=id
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby=labelled_by
+                on:keydown=on_keydown
+            >
+                <h2 id=title_id>{title}</h2>
+                {children()}
+            </div>
+        </div>
+    }
+}
