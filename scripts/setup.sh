@@ -46,6 +46,8 @@ ensure_rust_components() {
   done
 }
 cargo_fmt() { "$(rustup which cargo-fmt)" fmt "$@"; }
+# Doctests run rustdoc; take the toolchain's own where ~/.cargo/bin has no proxy for it.
+export RUSTDOC="${RUSTDOC:-$(rustup which rustdoc 2>/dev/null || echo rustdoc)}"
 cargo_clippy() { "$(rustup which cargo-clippy)" clippy "$@"; }
 
 ensure_wasm_target() {
@@ -110,6 +112,20 @@ ensure_postgres() {
     as_root runuser -u postgres -- psql -qc "ALTER USER postgres PASSWORD 'kunci-tests'"
     export KUNCI_TEST_PG_URL="postgres://postgres:kunci-tests@127.0.0.1:5432/postgres"
   fi
+}
+
+# oha, the HTTP load generator of the benchmarks, from crates.io.
+OHA_VERSION=1.16.0
+ensure_oha() {
+  if oha --version 2>/dev/null | grep -q " $OHA_VERSION\$"; then return 0; fi
+  say "installing oha $OHA_VERSION (the benchmarks' load generator)"
+  command -v cmake >/dev/null 2>&1 || apt_install cmake   # its TLS library (aws-lc) builds with cmake
+  cargo install oha --version "$OHA_VERSION" --locked
+}
+
+# psql, to create and drop the benchmarks' PostgreSQL databases.
+ensure_psql() {
+  command -v psql >/dev/null 2>&1 || apt_install postgresql-client
 }
 
 ensure_build_env() {

@@ -23,4 +23,9 @@ say "release build (server + optimised WASM)"
 cargo leptos build --release --cargo-locked
 say "end-to-end tests in Chromium"
 (cd end2end && npx playwright test)
+say "benchmark smoke run (timings reported, not asserted)"
+ensure_oha
+ensure_psql
+node scripts/bench.mjs --smoke
+scripts/wasm-size.sh
 say "all tests passed in $((SECONDS - started)) s"

@@ -44,6 +44,26 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate(DbArgs),
+    /// Fill a database with synthetic data for load tests: a new account (password on
+    /// stdin) with one usable token (printed), filler tokens and environments.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Args)]
+struct SeedArgs {
+    /// The account to create.
+    #[arg(long)]
+    login: String,
+    /// Tokens in all (one usable, allowed env.control.GetEnvInfo; the rest fillers).
+    #[arg(long, default_value_t = 100)]
+    tokens: u32,
+    /// Environments, named PREFIX-0, PREFIX-1, ... with one node each.
+    #[arg(long, default_value_t = 10)]
+    environments: u32,
+    #[arg(long, default_value = "bench")]
+    prefix: String,
+    #[command(flatten)]
+    db: DbArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,7 +208,60 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Some(Command::User { command }) => user(command).await,
+        Some(Command::Seed(args)) => seed(args).await,
     }
+}
+
+async fn seed(args: SeedArgs) -> Result<(), CliError> {
+    use crate::domain::token::PlainToken;
+    use crate::storage::{SeedToken, TokenFields};
+    let password = read_password_line()?;
+    let store = Store::connect(&args.db.database_url).await?;
+    store.migrate().await?;
+    let accounts = crate::services::accounts::Accounts::new(
+        store.clone(),
+        SecurityPolicy::default(),
+        crate::services::passwords::Hasher::new(default_hash_concurrency()),
+    );
+    let user = accounts
+        .register(&args.login, None, password)
+        .await
+        .map_err(|e| CliError(e.to_string()))?;
+    let now = crate::clock::now();
+    let value = PlainToken::generate();
+    let fields = TokenFields {
+        description: "load test",
+        template: None,
+        api_list: "env.control.GetEnvInfo",
+        expires_at: None,
+    };
+    let token = store
+        .insert_token(user.id, value.hash().as_str(), &fields, now, i64::MAX)
+        .await
+        .map_err(|e| CliError(format!("{e:?}")))?;
+    let fillers: Vec<SeedToken> = (1..args.tokens.max(1))
+        .map(|i| SeedToken {
+            secret_hash: crate::secrets::sha256_hex(&crate::secrets::random_base62(40)),
+            description: format!("filler {i}"),
+            api_list: "env.control.GetEnvInfo".into(),
+        })
+        .collect();
+    store.seed_tokens(user.id, &fillers, now).await?;
+    store
+        .seed_envs(user.id, &args.prefix, args.environments, now)
+        .await?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "login": user.login,
+            "token": value.expose(),
+            "token_id": token.id,
+            "env": format!("{}-0", args.prefix),
+            "tokens": args.tokens.max(1),
+            "environments": args.environments,
+        })
+    );
+    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> Result<(), CliError> {

@@ -10,8 +10,19 @@ pub fn now() -> Timestamp {
 
 /// The platform's wire format: `yyyy-MM-dd HH:mm:ss`, UTC.
 pub fn format_wire(ts: Timestamp) -> String {
+    use chrono::{Datelike, Timelike};
     DateTime::<Utc>::from_timestamp(ts, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .map(|t| {
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        })
         .unwrap_or_default()
 }
 

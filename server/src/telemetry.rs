@@ -29,6 +29,15 @@ pub fn init(format: LogFormat) {
     };
 }
 
+/// A new request id: this process's random prefix and a counter (no syscall per request).
+pub fn next_request_id() -> String {
+    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| crate::secrets::random_hex(4));
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{prefix}{n:08x}")
+}
+
 /// Runs `fut` with `id` as the current request id.
 pub async fn with_request_id<F: std::future::Future>(id: String, fut: F) -> F::Output {
     REQUEST_ID.scope(id, fut).await

@@ -194,3 +194,90 @@ fn default_database_is_created_under_data() {
     );
     assert!(dir.path().join("data/kunci.db").exists());
 }
+
+/// `server seed` fills a database for load tests; its token works. And a change made by
+/// another process (`server user disable` on the live SQLite file) is seen by the
+/// running server at once, despite its read caches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_makes_a_working_token_and_live_cli_changes_are_seen_at_once() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let out = server(
+        &[
+            "seed",
+            "--login",
+            "load@example.com",
+            "--tokens",
+            "250",
+            "--environments",
+            "5",
+            "--database-url",
+            &db.url,
+        ],
+        "a long enough password\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let seeded: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let token = seeded["token"].as_str().unwrap();
+    let p = ServerProcess::start(&db.url, &[]).await;
+    let api = common::api::Api::new(&p.url(""));
+    let url = format!("{}/getenvinfo", common::api::ENV);
+    for _ in 0..3 {
+        api.get(&url, &[("session", token), ("envName", "bench-0")])
+            .await
+            .ok();
+    }
+    let session = api
+        .signin("load@example.com", "a long enough password")
+        .await;
+    let listed = api
+        .get(
+            &format!("{}/gettokens", common::api::AUTH),
+            &[("session", &session)],
+        )
+        .await;
+    assert_eq!(listed.ok()["apiTokens"].as_array().unwrap().len(), 250);
+    assert_eq!(
+        api.get(
+            &format!("{}/getenvs", common::api::ENV),
+            &[("session", &session)]
+        )
+        .await
+        .ok()["infos"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+
+    let disable = server(
+        &[
+            "user",
+            "disable",
+            "--login",
+            "load@example.com",
+            "--database-url",
+            &db.url,
+        ],
+        "",
+    );
+    assert!(disable.status.success(), "{}", stderr(&disable));
+    api.get(&url, &[("session", token), ("envName", "bench-0")])
+        .await
+        .fails(704);
+    let enable = server(
+        &[
+            "user",
+            "enable",
+            "--login",
+            "load@example.com",
+            "--database-url",
+            &db.url,
+        ],
+        "",
+    );
+    assert!(enable.status.success());
+    api.get(&url, &[("session", token), ("envName", "bench-0")])
+        .await
+        .ok();
+    p.terminate().await;
+}

@@ -4,46 +4,34 @@
 use app::AppError;
 use serde_json::Value;
 
-use super::{Call, Fields};
+use super::{Call, Fields, Reply};
 use crate::domain::env::{EnvAction, EnvSpec};
 use crate::services::authz::Via;
-use crate::services::envs::NodeFilter;
+use crate::services::envs::{EnvInfoWire, NodeFilter};
 
-fn object(value: Value) -> Fields {
-    match value {
-        Value::Object(map) => map,
-        other => {
-            let mut m = Fields::new();
-            m.insert("value".into(), other);
-            m
-        }
-    }
-}
-
-pub async fn get_envs(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn get_envs(call: &Call<'_>) -> Result<Reply, AppError> {
     let lazy = call.params.bool("lazy")?.unwrap_or(false);
     let envs = &call.kunci.envs;
-    let infos: Vec<Value> = envs
-        .list(call.caller()?.user_id)
-        .await?
-        .iter()
-        .map(|i| envs.info_json(i, lazy))
-        .collect();
-    let mut fields = Fields::new();
-    fields.insert("infos".into(), Value::Array(infos));
-    Ok(fields)
+    let list = envs.list(call.caller()?.user_id).await?;
+    #[derive(serde::Serialize)]
+    struct Infos<'a> {
+        infos: Vec<EnvInfoWire<'a>>,
+    }
+    Reply::object(&Infos {
+        infos: list.iter().map(|i| envs.info_wire(i, lazy)).collect(),
+    })
 }
 
-pub async fn get_env_info(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn get_env_info(call: &Call<'_>) -> Result<Reply, AppError> {
     let lazy = call.params.bool("lazy")?.unwrap_or(false);
     let envs = &call.kunci.envs;
     let info = envs
         .info(call.caller()?.user_id, call.params.required("envName")?)
         .await?;
-    Ok(object(envs.info_json(&info, lazy)))
+    Reply::object(&envs.info_wire(&info, lazy))
 }
 
-pub async fn create_environment(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn create_environment(call: &Call<'_>) -> Result<Reply, AppError> {
     let env = call
         .params
         .json("env")?
@@ -60,12 +48,22 @@ pub async fn create_environment(call: &Call<'_>) -> Result<Fields, AppError> {
     let spec = EnvSpec::from_json(&env, &nodes, groups.as_ref())?;
     let envs = &call.kunci.envs;
     let info = envs.create(call.caller()?.user_id, spec).await?;
-    let mut response = Fields::new();
-    response.insert("result".into(), Value::from(0));
-    response.extend(object(envs.info_json(&info, false)));
-    let mut fields = Fields::new();
-    fields.insert("response".into(), Value::Object(response));
-    Ok(fields)
+    #[derive(serde::Serialize)]
+    struct WithResult<'a> {
+        result: i32,
+        #[serde(flatten)]
+        info: EnvInfoWire<'a>,
+    }
+    #[derive(serde::Serialize)]
+    struct Created<'a> {
+        response: WithResult<'a>,
+    }
+    Reply::object(&Created {
+        response: WithResult {
+            result: 0,
+            info: envs.info_wire(&info, false),
+        },
+    })
 }
 
 async fn change(call: &Call<'_>, action: EnvAction) -> Result<Fields, AppError> {
@@ -115,7 +113,7 @@ pub async fn restart_nodes(call: &Call<'_>) -> Result<Fields, AppError> {
     Ok(Fields::new())
 }
 
-pub async fn clone_env(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn clone_env(call: &Call<'_>) -> Result<Reply, AppError> {
     let src = call.params.required("srcEnvName")?;
     let dst = call
         .params
@@ -124,7 +122,7 @@ pub async fn clone_env(call: &Call<'_>) -> Result<Fields, AppError> {
         .ok_or_else(|| AppError::invalid("dstEnvName", "required"))?;
     let envs = &call.kunci.envs;
     let info = envs.clone_env(call.caller()?.user_id, src, dst).await?;
-    Ok(object(envs.info_json(&info, false)))
+    Reply::object(&envs.info_wire(&info, false))
 }
 
 /// With a sign-in session the account password confirms the deletion (801 when wrong);

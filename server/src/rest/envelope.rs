@@ -42,6 +42,29 @@ pub fn success(fields: Fields) -> Response {
     respond(StatusCode::OK, Value::Object(body))
 }
 
+/// `{"result":0, ...}` around an already serialized JSON object (no nulls in it).
+pub fn success_object(object: &str) -> Response {
+    let inner = object
+        .trim()
+        .strip_prefix('{')
+        .and_then(|o| o.strip_suffix('}'))
+        .unwrap_or("")
+        .trim();
+    let body = if inner.is_empty() {
+        "{\"result\":0}".to_string()
+    } else {
+        format!("{{\"result\":0,{inner}}}")
+    };
+    let mut response = (StatusCode::OK, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 pub fn failure(error: &AppError, status: StatusCode) -> Response {
     failure_with(error.code(), &error.to_string(), status)
 }

@@ -33,6 +33,28 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// The fields a method answers with, beside `result`.
 pub type Fields = Map<String, Value>;
 
+/// A method's answer: fields, or (for the hot read paths) a JSON object already
+/// serialized from typed data, which the envelope extends with `"result":0`.
+pub enum Reply {
+    Fields(Fields),
+    Object(String),
+}
+
+impl From<Fields> for Reply {
+    fn from(f: Fields) -> Reply {
+        Reply::Fields(f)
+    }
+}
+
+impl Reply {
+    /// Serializes typed data (a JSON object) as the answer.
+    pub fn object<T: serde::Serialize>(value: &T) -> Result<Reply, AppError> {
+        serde_json::to_string(value)
+            .map(Reply::Object)
+            .map_err(crate::services::internal)
+    }
+}
+
 /// One API call, as a handler sees it.
 pub struct Call<'a> {
     pub kunci: &'a Kunci,
@@ -65,9 +87,9 @@ macro_rules! methods {
             }
         }
 
-        async fn dispatch(key: &str, call: &Call<'_>) -> Result<Fields, AppError> {
+        async fn dispatch(key: &str, call: &Call<'_>) -> Result<Reply, AppError> {
             match key {
-                $($key => $handler(call).await,)*
+                $($key => $handler(call).await.map(Into::into),)*
                 _ => Err(AppError::NotImplemented(call.api.name.clone())),
             }
         }
@@ -218,7 +240,8 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
         api,
     };
     match dispatch(&api.key, &call).await {
-        Ok(fields) => success(fields),
+        Ok(Reply::Fields(fields)) => success(fields),
+        Ok(Reply::Object(json)) => envelope::success_object(&json),
         Err(e) => failure(&e, StatusCode::OK),
     }
 }

@@ -100,8 +100,8 @@ impl Sessions {
         Ok(SessionUser {
             session_id: row.session_id,
             user_id: row.user_id,
-            login: row.login,
-            name: row.name,
+            login: row.login.clone(),
+            name: row.name.clone(),
         })
     }
 

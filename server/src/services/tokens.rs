@@ -22,7 +22,7 @@ use crate::services::accounts::Accounts;
 use crate::services::catalog::{ApiMethod, Catalog};
 use crate::services::security_log::{EventKind, SecurityLog};
 use crate::services::templates::{Template, Templates};
-use crate::storage::{DeleteOutcome, InsertTokenError, Store, TokenFields, TokenRow};
+use crate::storage::{DeleteOutcome, InsertTokenError, Store, TokenAuthRow, TokenFields, TokenRow};
 
 /// Tokens one account may hold.
 pub const MAX_TOKENS_PER_USER: i64 = 100;
@@ -93,9 +93,7 @@ pub struct TokenAuth {
     pub user_id: i64,
     pub login: String,
     pub name: String,
-    template: Option<String>,
-    api_list: String,
-    last_used_at: Option<i64>,
+    row: Arc<TokenAuthRow>,
 }
 
 #[derive(Clone)]
@@ -479,11 +477,9 @@ impl Tokens {
         Ok(TokenAuth {
             id: row.id,
             user_id: row.user_id,
-            login: row.login,
-            name: row.name,
-            template: row.template,
-            api_list: row.api_list,
-            last_used_at: row.last_used_at,
+            login: row.login.clone(),
+            name: row.name.clone(),
+            row,
         })
     }
 
@@ -491,8 +487,8 @@ impl Tokens {
     pub fn allows(&self, token: &TokenAuth, method: &ApiMethod) -> bool {
         permits(
             &self.templates,
-            token.template.as_deref(),
-            &token.api_list,
+            token.row.template.as_deref(),
+            &token.row.api_list,
             method,
         )
     }
@@ -501,6 +497,7 @@ impl Tokens {
     pub async fn note_use(&self, token: &TokenAuth) {
         let now = now();
         if token
+            .row
             .last_used_at
             .is_some_and(|t| now - t < LAST_USED_GRANULARITY_SECS)
         {

@@ -1,6 +1,8 @@
 //! Users, sessions and sign-in throttling.
 
-use super::{Store, StoreError, classify, with_pool, write_tx};
+use std::sync::Arc;
+
+use super::{Store, StoreError, classify, with_pool, write_pool, write_tx};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -60,7 +62,7 @@ impl Store {
         password_hash: &str,
         now: Timestamp,
     ) -> Result<UserRow, StoreError> {
-        with_pool!(self, |pool| sqlx::query_as::<_, UserRow>(
+        write_pool!(self, |pool| sqlx::query_as::<_, UserRow>(
             "INSERT INTO users (login, name, password_hash, status, created_at, updated_at) \
              VALUES ($1, $2, $3, 'ENABLED', $4, $4) \
              RETURNING id, login, name, password_hash, status, created_at",
@@ -122,7 +124,7 @@ impl Store {
     }
 
     pub async fn insert_session(&self, s: NewSession<'_>) -> Result<i64, StoreError> {
-        with_pool!(self, |pool| {
+        write_pool!(self, |pool| {
             sqlx::query_scalar::<_, i64>(
             "INSERT INTO sessions (user_id, secret_hash, kind, ip, user_agent, created_at, last_seen_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -137,25 +139,35 @@ impl Store {
         })
     }
 
+    /// The session whose id hashes to `secret_hash`, with its user (cached on SQLite).
     pub async fn session_by_hash(
         &self,
         secret_hash: &str,
-    ) -> Result<Option<SessionAuthRow>, StoreError> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, SessionAuthRow>(
-                "SELECT s.id AS session_id, s.kind, s.created_at, s.last_seen_at, \
+    ) -> Result<Option<Arc<SessionAuthRow>>, StoreError> {
+        let version = self.caches.as_ref().map(|c| (c, c.version()));
+        if let Some((c, v)) = version
+            && let Some(hit) = c.sessions.get(v, secret_hash)
+        {
+            return Ok(hit);
+        }
+        let row = with_pool!(self, |pool| sqlx::query_as::<_, SessionAuthRow>(
+            "SELECT s.id AS session_id, s.kind, s.created_at, s.last_seen_at, \
                     u.id AS user_id, u.login, u.name, u.status \
              FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.secret_hash = $1",
-            )
-            .bind(secret_hash)
-            .fetch_optional(pool)
-            .await
-        })?)
+             WHERE s.secret_hash = $1"
+        )
+        .bind(secret_hash)
+        .fetch_optional(pool)
+        .await)?
+        .map(Arc::new);
+        if let Some((c, v)) = version {
+            c.sessions.put(v, secret_hash.to_string(), row.clone());
+        }
+        Ok(row)
     }
 
     pub async fn touch_session(&self, id: i64, now: Timestamp) -> Result<(), StoreError> {
-        with_pool!(self, |pool| sqlx::query(
+        write_pool!(self, |pool| sqlx::query(
             "UPDATE sessions SET last_seen_at = $1 WHERE id = $2"
         )
         .bind(now)
@@ -167,7 +179,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, id: i64) -> Result<(), StoreError> {
-        with_pool!(self, |pool| sqlx::query(
+        write_pool!(self, |pool| sqlx::query(
             "DELETE FROM sessions WHERE id = $1"
         )
         .bind(id)
@@ -210,7 +222,7 @@ impl Store {
         idle_before: Timestamp,
         created_before: Timestamp,
     ) -> Result<u64, StoreError> {
-        Ok(with_pool!(self, |pool| sqlx::query(
+        Ok(write_pool!(self, |pool| sqlx::query(
             "DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2"
         )
         .bind(idle_before)
@@ -280,7 +292,7 @@ impl Store {
 
     /// Forgets the failures of `key` unless it is locked right now.
     pub async fn clear_failures(&self, key: &str, now: Timestamp) -> Result<(), StoreError> {
-        with_pool!(self, |pool| sqlx::query(
+        write_pool!(self, |pool| sqlx::query(
             "DELETE FROM auth_throttle WHERE key = $1 AND locked_until <= $2"
         )
         .bind(key)

@@ -1,8 +1,10 @@
 //! Environments and nodes.
 
+use std::sync::Arc;
+
 use sqlx::AssertSqlSafe;
 
-use super::{Store, StoreError, classify, with_pool, write_tx};
+use super::{Store, StoreError, classify, with_pool, write_pool, write_tx};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -151,17 +153,33 @@ impl Store {
         Ok(id)
     }
 
-    /// The environment `name` if `owner_id` owns it.
-    pub async fn env_of(&self, owner_id: i64, name: &str) -> Result<Option<EnvRow>, StoreError> {
+    /// The environment `name` if `owner_id` owns it (cached on SQLite).
+    pub async fn env_of(
+        &self,
+        owner_id: i64,
+        name: &str,
+    ) -> Result<Option<Arc<EnvRow>>, StoreError> {
+        let key = (owner_id, name.to_string());
+        let version = self.caches.as_ref().map(|c| (c, c.version()));
+        if let Some((c, v)) = version
+            && let Some(hit) = c.envs.get(v, &key)
+        {
+            return Ok(hit);
+        }
         let sql =
             format!("SELECT {ENV_COLUMNS} FROM environments WHERE name = $1 AND owner_id = $2");
-        Ok(with_pool!(self, |pool| sqlx::query_as::<_, EnvRow>(
-            AssertSqlSafe(sql.as_str())
-        )
+        let row = with_pool!(self, |pool| sqlx::query_as::<_, EnvRow>(AssertSqlSafe(
+            sql.as_str()
+        ))
         .bind(name)
         .bind(owner_id)
         .fetch_optional(pool)
-        .await)?)
+        .await)?
+        .map(Arc::new);
+        if let Some((c, v)) = version {
+            c.envs.put(v, key, row.clone());
+        }
+        Ok(row)
     }
 
     pub async fn envs_of(&self, owner_id: i64) -> Result<Vec<EnvRow>, StoreError> {
@@ -176,14 +194,25 @@ impl Store {
         .await)?)
     }
 
-    pub async fn nodes_of_env(&self, env_id: i64) -> Result<Vec<NodeRow>, StoreError> {
+    /// The nodes of an environment (cached on SQLite).
+    pub async fn nodes_of_env(&self, env_id: i64) -> Result<Arc<Vec<NodeRow>>, StoreError> {
+        let version = self.caches.as_ref().map(|c| (c, c.version()));
+        if let Some((c, v)) = version
+            && let Some(hit) = c.nodes.get(v, &env_id)
+        {
+            return Ok(hit);
+        }
         let sql = format!("SELECT {NODE_COLUMNS} FROM nodes n WHERE n.env_id = $1 ORDER BY n.id");
-        Ok(with_pool!(self, |pool| sqlx::query_as::<_, NodeRow>(
+        let rows = Arc::new(with_pool!(self, |pool| sqlx::query_as::<_, NodeRow>(
             AssertSqlSafe(sql.as_str())
         )
         .bind(env_id)
         .fetch_all(pool)
-        .await)?)
+        .await)?);
+        if let Some((c, v)) = version {
+            c.nodes.put(v, env_id, rows.clone());
+        }
+        Ok(rows)
     }
 
     /// Every node of every environment of `owner_id`.
@@ -230,7 +259,7 @@ impl Store {
             "UPDATE environments SET status = $1, updated_at = $2 WHERE id = $3 AND status IN ({})",
             placeholders.join(", ")
         );
-        let changed = with_pool!(self, |pool| {
+        let changed = write_pool!(self, |pool| {
             let mut q = sqlx::query(AssertSqlSafe(sql.as_str()))
                 .bind(to)
                 .bind(now)
@@ -265,7 +294,7 @@ impl Store {
 
     /// Deletes an environment of `owner_id` (and its nodes); returns whether it existed.
     pub async fn delete_env(&self, owner_id: i64, env_id: i64) -> Result<bool, StoreError> {
-        let n = with_pool!(self, |pool| sqlx::query(
+        let n = write_pool!(self, |pool| sqlx::query(
             "DELETE FROM environments WHERE id = $1 AND owner_id = $2"
         )
         .bind(env_id)
@@ -274,5 +303,43 @@ impl Store {
         .await
         .map(|r| r.rows_affected()))?;
         Ok(n == 1)
+    }
+}
+
+impl Store {
+    /// Inserts `count` environments named `{prefix}-{i}` with one node each, for load
+    /// tests (`server seed`), in batches inside one transaction. No limit applies.
+    pub async fn seed_envs(
+        &self,
+        owner_id: i64,
+        prefix: &str,
+        count: u32,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        write_tx!(self, |tx| {
+            for i in 0..count {
+                let name = format!("{prefix}-{i}");
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO environments \
+                     (owner_id, name, display_name, appid, status, region, env_groups, created_at, updated_at) \
+                     VALUES ($1, $2, $2, $3, 1, 'default', '[]', $4, $4) RETURNING id",
+                )
+                .bind(owner_id)
+                .bind(&name)
+                .bind(crate::secrets::random_hex(16))
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO nodes (env_id, node_group, node_type, display_name, docker_name, docker_tag, \
+                     fixed_cloudlets, flexible_cloudlets, disk_limit, is_master) \
+                     VALUES ($1, 'cp', 'tomcat', 'tomcat', 'tomcat', 'latest', 1, 4, 10240, 1)",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        });
+        Ok(())
     }
 }

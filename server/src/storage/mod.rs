@@ -6,6 +6,7 @@
 //! two. The integration suite runs against both databases.
 
 mod accounts;
+pub mod cache;
 mod envs;
 mod tokens;
 
@@ -35,6 +36,8 @@ pub(crate) enum Db {
 pub struct Store {
     pub(crate) db: Db,
     pub metrics: std::sync::Arc<StoreMetrics>,
+    /// Read caches, on SQLite only (see `cache`).
+    pub(crate) caches: Option<std::sync::Arc<cache::Caches>>,
 }
 
 /// Counters tests and benchmarks read.
@@ -45,10 +48,18 @@ pub struct StoreMetrics {
 }
 
 impl Store {
-    fn new(db: Db) -> Store {
+    fn new(db: Db, caches: Option<cache::Caches>) -> Store {
         Store {
             db,
             metrics: Default::default(),
+            caches: caches.map(std::sync::Arc::new),
+        }
+    }
+
+    /// Records that a write committed: cached reads from before it are dropped.
+    pub(crate) fn changed(&self) {
+        if let Some(c) = &self.caches {
+            c.changed();
         }
     }
 }
@@ -64,6 +75,17 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
+/// Like `with_pool!`, for a single-statement write: afterwards, the store is marked
+/// changed (see `cache`).
+macro_rules! write_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {{
+        let out = $crate::storage::with_pool!($store, |$pool| $body);
+        $store.changed();
+        out
+    }};
+}
+pub(crate) use write_pool;
+
 /// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite, so two writers queue on the
 /// busy timeout instead of one failing when it upgrades a read lock.
 macro_rules! write_tx {
@@ -73,6 +95,7 @@ macro_rules! write_tx {
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 let out = $body;
                 $tx.commit().await?;
+                $store.changed();
                 out
             }
             $crate::storage::Db::Postgres(pool) => {
@@ -167,7 +190,9 @@ impl Store {
                     file.display()
                 ))
             })?;
-        Ok(Store::new(Db::Sqlite(pool)))
+        let caches = (!file.as_os_str().is_empty() && file.to_str() != Some(":memory:"))
+            .then(|| cache::Caches::new(file.clone()));
+        Ok(Store::new(Db::Sqlite(pool), caches))
     }
 
     async fn connect_postgres(url: &str) -> Result<Store, ConnectError> {
@@ -191,7 +216,7 @@ impl Store {
                     "cannot connect to PostgreSQL at {shown}: {e} (is the server running and the database created? check --database-url)"
                 ))
             })?;
-        Ok(Store::new(Db::Postgres(pool)))
+        Ok(Store::new(Db::Postgres(pool), None))
     }
 
     /// Applies the migrations this build carries that the database lacks.

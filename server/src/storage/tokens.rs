@@ -1,8 +1,9 @@
 //! Access tokens, retired token hashes and the security log.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use super::{Store, StoreError, with_pool, write_tx};
+use super::{Store, StoreError, with_pool, write_pool, write_tx};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -135,21 +136,30 @@ impl Store {
         .await)?)
     }
 
-    /// The token whose value hashes to `secret_hash`, with its owner.
+    /// The token whose value hashes to `secret_hash`, with its owner (cached on SQLite).
     pub async fn token_by_hash(
         &self,
         secret_hash: &str,
-    ) -> Result<Option<TokenAuthRow>, StoreError> {
+    ) -> Result<Option<Arc<TokenAuthRow>>, StoreError> {
+        let version = self.caches.as_ref().map(|c| (c, c.version()));
+        if let Some((c, v)) = version
+            && let Some(hit) = c.tokens.get(v, secret_hash)
+        {
+            return Ok(hit);
+        }
         self.metrics.token_lookups.fetch_add(1, Ordering::Relaxed);
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as::<_, TokenAuthRow>(
+        let row = with_pool!(self, |pool| sqlx::query_as::<_, TokenAuthRow>(
             "SELECT t.id, t.user_id, t.template, t.api_list, t.expires_at, t.last_used_at, u.login, u.name, u.status \
              FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.secret_hash = $1"
         )
         .bind(secret_hash)
         .fetch_optional(pool)
-        .await
-        })?)
+        .await)?
+        .map(Arc::new);
+        if let Some((c, v)) = version {
+            c.tokens.put(v, secret_hash.to_string(), row.clone());
+        }
+        Ok(row)
     }
 
     /// A value that was regenerated away or deleted.
@@ -174,7 +184,7 @@ impl Store {
             "UPDATE tokens SET description = $1, template = $2, api_list = $3, expires_at = $4, updated_at = $5 \
              WHERE id = $6 AND user_id = $7 RETURNING {TOKEN_COLUMNS}"
         );
-        Ok(with_pool!(self, |pool| sqlx::query_as::<_, TokenRow>(
+        Ok(write_pool!(self, |pool| sqlx::query_as::<_, TokenRow>(
             sqlx::AssertSqlSafe(sql.as_str())
         )
         .bind(fields.description)
@@ -295,7 +305,7 @@ impl Store {
 
     /// Sets `last_used_at` unless another request did within the last minute.
     pub async fn touch_token(&self, id: i64, now: Timestamp) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
+        write_pool!(self, |pool| {
             sqlx::query(
             "UPDATE tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)"
         )
@@ -317,7 +327,7 @@ impl Store {
         ip: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        with_pool!(self, |pool| {
+        write_pool!(self, |pool| {
             sqlx::query(
             "INSERT INTO security_events (user_id, at, kind, ip, detail) VALUES ($1, $2, $3, $4, $5)"
         )
@@ -348,5 +358,58 @@ impl Store {
         .fetch_all(pool)
         .await
         })?)
+    }
+}
+
+/// A synthetic token row for load tests (`server seed`).
+pub struct SeedToken {
+    pub secret_hash: String,
+    pub description: String,
+    pub api_list: String,
+}
+
+impl Store {
+    /// Inserts many tokens for one user at once (load-test data), in batches inside one
+    /// transaction. No limit applies.
+    pub async fn seed_tokens(
+        &self,
+        user_id: i64,
+        tokens: &[SeedToken],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        const BATCH: usize = 500;
+        write_tx!(self, |tx| {
+            for chunk in tokens.chunks(BATCH) {
+                let mut sql = String::from(
+                    "INSERT INTO tokens (user_id, secret_hash, description, template, api_list, created_at, updated_at) VALUES ",
+                );
+                for i in 0..chunk.len() {
+                    let b = i * 5;
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!(
+                        "(${}, ${}, ${}, NULL, ${}, ${}, ${})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 5
+                    ));
+                }
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for t in chunk {
+                    q = q
+                        .bind(user_id)
+                        .bind(&t.secret_hash)
+                        .bind(&t.description)
+                        .bind(&t.api_list)
+                        .bind(now);
+                }
+                q.execute(&mut *tx).await?;
+            }
+        });
+        Ok(())
     }
 }

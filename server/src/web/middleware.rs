@@ -28,11 +28,13 @@ pub async fn request_context(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
     let client = client_meta(req.headers(), peer, trust_proxy);
-    let request_id = crate::secrets::random_hex(8);
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let query = req.uri().query().map(redact_query);
-    let ip = client.ip.clone();
+    let request_id = crate::telemetry::next_request_id();
+    // What the request line says, kept only when it will be logged.
+    let logged = tracing::enabled!(tracing::Level::INFO).then(|| {
+        let path = req.uri().path().to_string();
+        let query = req.uri().query().map(redact_query);
+        (req.method().clone(), path, query, client.ip.clone())
+    });
     req.extensions_mut().insert(client);
 
     let mut response = with_request_id(request_id.clone(), next.run(req)).await;
@@ -41,8 +43,10 @@ pub async fn request_context(
         response.headers_mut().insert("x-request-id", v);
     }
     let status = response.status().as_u16();
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    if !(path == "/healthz" || path == "/readyz") || status >= 400 {
+    if let Some((method, path, query, ip)) = logged
+        && (!(path == "/healthz" || path == "/readyz") || status >= 400)
+    {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
         tracing::info!(
             request_id = %request_id,
             method = %method,

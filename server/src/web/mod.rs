@@ -23,12 +23,12 @@ use crate::Kunci;
 #[derive(Clone)]
 pub struct AppState {
     pub kunci: Arc<Kunci>,
-    pub leptos: LeptosOptions,
+    pub leptos: Arc<LeptosOptions>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
-        state.leptos.clone()
+        (*state.leptos).clone()
     }
 }
 
@@ -42,7 +42,7 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr) -> Router {
         .build();
     let state = AppState {
         kunci: kunci.clone(),
-        leptos: leptos.clone(),
+        leptos: Arc::new(leptos.clone()),
     };
     let backend: SharedBackend = Arc::new(backend::WebBackend::new(kunci.clone()));
     let routes = generate_route_list(app::App);

@@ -1,0 +1,221 @@
+// Kunci's API benchmarks: one run of every figure BENCHMARKS.md reports, side by side.
+//
+//   node scripts/bench.mjs            the full run (about 6 minutes)
+//   node scripts/bench.mjs --smoke    the CI smoke run (seconds; timings reported, never asserted)
+//
+// Needs the release build (`cargo leptos build --release`), `oha` on PATH, and for the
+// PostgreSQL rows a server at KUNCI_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres)
+// with `psql`. Use scripts/bench.sh, which installs what is missing.
+//
+// Method: the release server runs on this machine; oha (a real HTTP load generator,
+// keep-alive, 64 connections) drives it on the same 2 cores. Every figure is a ratio
+// of rates measured in this one run, so the machine's speed cancels out.
+
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const smoke = process.argv.includes('--smoke');
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const bin = path.join(root, 'target/release/server');
+const DURATION = smoke ? '1s' : '10s';
+const CONNECTIONS = 64;
+const SMALL = 100;
+const LARGE = smoke ? 2_000 : 100_000;
+const ENVS = smoke ? 200 : 10_000;
+const PASSWORD = 'benchmark password 1';
+const PG_ADMIN = process.env.KUNCI_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.error('[bench]', ...a);
+
+function run(cmd, args, input) {
+  const r = spawnSync(cmd, args, { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+/** A fresh database: a SQLite file, or a PostgreSQL database created for this run. */
+function freshDb(kind, name) {
+  if (kind === 'sqlite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kunci-bench-'));
+    return { url: `sqlite://${dir}/${name}.db`, drop: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  }
+  const db = `kunci_bench_${name}_${process.pid}`;
+  run('psql', [PG_ADMIN, '-qc', `DROP DATABASE IF EXISTS ${db}`]);
+  run('psql', [PG_ADMIN, '-qc', `CREATE DATABASE ${db}`]);
+  const u = new URL(PG_ADMIN);
+  u.pathname = `/${db}`;
+  return { url: u.toString(), drop: () => run('psql', [PG_ADMIN, '-qc', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`]) };
+}
+
+function seed(url, tokens, envs) {
+  const out = run(bin, ['seed', '--login', 'bench@example.com', '--tokens', String(tokens), '--environments', String(envs), '--database-url', url], `${PASSWORD}\n`);
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+/** Starts the server; resolves once /readyz answers 200, with the time that took. */
+async function start(url, port) {
+  const t0 = process.hrtime.bigint();
+  const child = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--database-url', url, '--site-root', path.join(root, 'target/site')], {
+    env: { ...process.env, RUST_LOG: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (;;) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (r.status === 200) break;
+    } catch { /* not up yet */ }
+    if (child.exitCode !== null) throw new Error('server exited');
+    await sleep(5);
+  }
+  const readyMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { child, readyMs, base: `http://127.0.0.1:${port}` };
+}
+
+async function stop(server) {
+  server.child.kill('SIGTERM');
+  await new Promise((r) => server.child.once('exit', r));
+}
+
+/** Peak resident memory of a process so far (VmHWM), in MiB. */
+function peakRssMiB(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = status.match(/VmHWM:\s+(\d+) kB/);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Runs oha against `url`; returns req/s, p50 and p99 in ms, and the share of 200 answers. */
+function oha(url, { bearer, qps } = {}) {
+  const args = ['-z', DURATION, '-c', String(CONNECTIONS), '--no-tui', '--output-format', 'json'];
+  if (bearer) args.push('-H', `Authorization: Bearer ${bearer}`);
+  if (qps) args.push('-q', String(Math.max(1, Math.round(qps))), '--latency-correction');
+  args.push(url);
+  const j = JSON.parse(run('oha', args));
+  const codes = j.statusCodeDistribution ?? {};
+  const total = Object.values(codes).reduce((a, b) => a + b, 0);
+  return {
+    rps: j.summary.requestsPerSec,
+    p50: j.latencyPercentiles.p50 * 1000,
+    p99: j.latencyPercentiles.p99 * 1000,
+    ok: total ? (codes['200'] ?? 0) / total : 0,
+  };
+}
+
+async function api(base, method, params) {
+  const r = await fetch(`${base}/1.0/${method}`, { method: 'POST', body: new URLSearchParams(params) });
+  return r.json();
+}
+
+/** Checks a scenario's URL answers what it should before it is measured. */
+async function expectResult(url, headers, result) {
+  const j = await (await fetch(url, { headers })).json();
+  if (j.result !== result) throw new Error(`${url}: expected result ${result}, got ${JSON.stringify(j)}`);
+}
+
+/** Every scenario on one database kind. */
+async function suite(kind, port) {
+  const out = {};
+  // Small data set: the scenarios of §1 and §3.
+  const small = freshDb(kind, 'small');
+  const s = seed(small.url, SMALL, 10);
+  let server = await start(small.url, port);
+  const { base } = server;
+  const session = (await api(base, 'users/authentication/rest/signin', { login: 'bench@example.com', password: PASSWORD })).session;
+  const info = `${base}/1.0/environment/control/rest/getenvinfo?envName=${s.env}`;
+  await expectResult(`${info}&session=${s.token}`, {}, 0);
+  await expectResult(`${info}&session=${session}`, {}, 0);
+  await expectResult(`${base}/1.0/environment/control/rest/stopenv?envName=${s.env}&session=${s.token}`, {}, 8202);
+  log(kind, 'healthz');
+  out.healthz = oha(`${base}/healthz`);
+  log(kind, 'GetEnvInfo with a session');
+  out.session = oha(`${info}&session=${session}`);
+  log(kind, 'GetEnvInfo with a token');
+  out.token = oha(`${info}&session=${s.token}`);
+  log(kind, 'GetEnvInfo with Bearer');
+  out.bearer = oha(info, { bearer: s.token });
+  log(kind, 'denied call (8202)');
+  out.denied = oha(`${base}/1.0/environment/control/rest/stopenv?envName=${s.env}&session=${s.token}`);
+  log(kind, 'token GetEnvInfo at half its maximum rate');
+  out.token_half = oha(`${info}&session=${s.token}`, { qps: out.token.rps / 2 });
+
+  // §3: four clients loop on password-confirmed calls (argon2) during the token run.
+  log(kind, 'token GetEnvInfo while 4 clients confirm passwords');
+  const tokens = (await (await fetch(`${base}/1.0/users/authentication/rest/gettokens?session=${session}&ids=${s.token_id}`)).json()).apiTokens;
+  if (!tokens || tokens.length !== 1) throw new Error('the bench token is not listed');
+  let looping = true;
+  let confirmations = 0;
+  const loops = Array.from({ length: 4 }, async (_, i) => {
+    while (looping) {
+      const r = await api(base, 'users/authentication/rest/edittoken', { session, password: PASSWORD, id: String(s.token_id), description: `load test ${i}` });
+      if (r.result !== 0) throw new Error(`EditToken: ${JSON.stringify(r)}`);
+      confirmations++;
+    }
+  });
+  await sleep(200);
+  out.token_with_argon2 = oha(`${info}&session=${s.token}`);
+  looping = false;
+  await Promise.all(loops);
+  out.token_with_argon2.confirmations = confirmations;
+  await stop(server);
+  small.drop();
+
+  // §2 and §5: the same token run with many tokens and environments.
+  const large = freshDb(kind, 'large');
+  log(kind, `seeding ${LARGE} tokens and ${ENVS} environments`);
+  const l = seed(large.url, LARGE, ENVS);
+  server = await start(large.url, port);
+  await stop(server); // the first start migrates nothing but warms the file cache
+  server = await start(large.url, port);
+  out.startup_ms = server.readyMs;
+  await expectResult(`${server.base}/1.0/environment/control/rest/getenvinfo?envName=${l.env}&session=${l.token}`, {}, 0);
+  log(kind, `token GetEnvInfo with ${LARGE} tokens`);
+  out.token_large = oha(`${server.base}/1.0/environment/control/rest/getenvinfo?envName=${l.env}&session=${l.token}`);
+  out.peak_rss_mib = peakRssMiB(server.child.pid);
+  await stop(server);
+  large.drop();
+  return out;
+}
+
+function ratio(a, b) {
+  return b ? a / b : NaN;
+}
+
+const results = { when: new Date().toISOString(), mode: smoke ? 'smoke' : 'full', duration: DURATION, connections: CONNECTIONS, small_tokens: SMALL, large_tokens: LARGE, environments: ENVS, machine: `${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB` };
+for (const [kind, port] of [['sqlite', 3201], ['postgres', 3202]]) {
+  results[kind] = await suite(kind, port);
+}
+
+const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const lines = [];
+const row = (name, r) => `| ${name} | ${fmt(results.sqlite[r].rps)} | ${fmt(results.sqlite[r].p50, 2)} | ${fmt(results.sqlite[r].p99, 2)} | ${fmt(results.postgres[r].rps)} | ${fmt(results.postgres[r].p50, 2)} | ${fmt(results.postgres[r].p99, 2)} |`;
+lines.push(`Run: ${results.when}, ${results.mode}, ${results.duration} per scenario, ${CONNECTIONS} connections, ${results.machine}`);
+lines.push('');
+lines.push('| scenario | SQLite req/s | p50 ms | p99 ms | PostgreSQL req/s | p50 ms | p99 ms |');
+lines.push('|---|---|---|---|---|---|---|');
+lines.push(row('/healthz', 'healthz'));
+lines.push(row('GetEnvInfo, session', 'session'));
+lines.push(row('GetEnvInfo, token (`session=`)', 'token'));
+lines.push(row('GetEnvInfo, token (Bearer)', 'bearer'));
+lines.push(row('denied call (8202)', 'denied'));
+lines.push(row(`GetEnvInfo, token, at half its max rate`, 'token_half'));
+lines.push(row(`GetEnvInfo, token, ${LARGE} tokens + ${ENVS} envs`, 'token_large'));
+lines.push(row('GetEnvInfo, token, 4 clients confirming passwords', 'token_with_argon2'));
+lines.push('');
+lines.push('| figure | target | SQLite | PostgreSQL |');
+lines.push('|---|---|---|---|');
+const both = (f, d = 2) => `${fmt(f('sqlite'), d)} | ${fmt(f('postgres'), d)}`;
+lines.push(`| token GetEnvInfo / healthz throughput | ≥ 0.5 | ${both((k) => ratio(results[k].token.rps, results[k].healthz.rps))} |`);
+lines.push(`| p99 at half max rate (ms) | ≤ 5 | ${both((k) => results[k].token_half.p99)} |`);
+lines.push(`| throughput ${LARGE} tokens / ${SMALL} tokens | ≥ 0.9 | ${both((k) => ratio(results[k].token_large.rps, results[k].token.rps))} |`);
+lines.push(`| throughput with argon2 load / without | ≥ 0.7 | ${both((k) => ratio(results[k].token_with_argon2.rps, results[k].token.rps))} |`);
+lines.push(`| password confirmations during that run | — | ${both((k) => results[k].token_with_argon2.confirmations, 0)} |`);
+lines.push(`| peak server RSS in the ${LARGE}-token run (MiB) | ≤ 100 | ${both((k) => results[k].peak_rss_mib, 1)} |`);
+lines.push(`| exec → /readyz 200 on an existing database (ms) | ≤ 1000 | ${both((k) => results[k].startup_ms, 0)} |`);
+lines.push(`| share of 200 answers in the token runs | 1 | ${both((k) => Math.min(results[k].token.ok, results[k].token_large.ok), 3)} |`);
+const table = lines.join('\n');
+fs.mkdirSync(path.join(root, 'end2end/bench-results'), { recursive: true });
+fs.writeFileSync(path.join(root, 'end2end/bench-results/api.json'), JSON.stringify(results, null, 2));
+fs.writeFileSync(path.join(root, 'end2end/bench-results/api.md'), table + '\n');
+console.log(table);
