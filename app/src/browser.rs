@@ -29,7 +29,11 @@ pub async fn copy_to_clipboard(text: &str) -> bool {
         let area: web_sys::HtmlTextAreaElement = area.unchecked_into();
         area.set_value(text);
         let _ = area.set_attribute("readonly", "");
-        let _ = area.set_attribute("style", "position:fixed;top:-1000px;opacity:0");
+        // Through the CSSOM: the Content-Security-Policy forbids inline style attributes.
+        let style = area.style();
+        let _ = style.set_property("position", "fixed");
+        let _ = style.set_property("top", "-1000px");
+        let _ = style.set_property("opacity", "0");
         let Some(body) = document.body() else {
             return false;
         };

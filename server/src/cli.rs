@@ -13,7 +13,8 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
 use crate::config::{
-    Config, CookieSecure, DEFAULT_DATABASE_URL, LogFormat, SecurityPolicy, default_hash_concurrency,
+    Config, CookieSecure, DEFAULT_DATABASE_URL, Limits, LogFormat, SecurityPolicy,
+    default_hash_concurrency,
 };
 use crate::storage::Store;
 
@@ -148,6 +149,15 @@ struct ServeArgs {
     /// A token-templates file (TOML) replacing the built-in one (see docs/tokens.md).
     #[arg(long, env = "KUNCI_TOKEN_TEMPLATES")]
     token_templates: Option<PathBuf>,
+    /// A client must send its request headers within this time, or is disconnected.
+    #[arg(long, env = "KUNCI_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    header_timeout: Duration,
+    /// A request must be answered within this time (HTTP 408 otherwise).
+    #[arg(long, env = "KUNCI_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    request_timeout: Duration,
+    /// After Ctrl-C or SIGTERM, how long in-flight requests may still run.
+    #[arg(long, env = "KUNCI_SHUTDOWN_GRACE", default_value = "30s", value_parser = parse_duration)]
+    shutdown_grace: Duration,
     /// Password hashes computed at once [default: half the cores, at least 1].
     #[arg(long, env = "KUNCI_HASH_CONCURRENCY")]
     hash_concurrency: Option<usize>,
@@ -286,6 +296,12 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
                 .hash_concurrency
                 .unwrap_or_else(default_hash_concurrency)
                 .max(1),
+        },
+        limits: Limits {
+            header_timeout: args.header_timeout,
+            request_timeout: args.request_timeout,
+            max_header_bytes: 64 * 1024,
+            shutdown_grace: args.shutdown_grace,
         },
     };
     let server = crate::Server::start(config).await?;

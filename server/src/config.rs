@@ -65,6 +65,30 @@ pub enum LogFormat {
     Json,
 }
 
+/// Bounds on what one client can hold.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// A client must send its request headers within this time.
+    pub header_timeout: Duration,
+    /// A request (body included) must be answered within this time (408 otherwise).
+    pub request_timeout: Duration,
+    /// The request line and headers together.
+    pub max_header_bytes: usize,
+    /// How long in-flight requests may run after a shutdown signal.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_header_bytes: 64 * 1024,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
 /// Everything `server serve` needs.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -78,6 +102,7 @@ pub struct Config {
     /// A token-templates file replacing the built-in one.
     pub token_templates: Option<PathBuf>,
     pub security: SecurityPolicy,
+    pub limits: Limits,
 }
 
 impl Config {
@@ -91,6 +116,7 @@ impl Config {
             max_environments: 50,
             token_templates: None,
             security: SecurityPolicy::default(),
+            limits: Limits::default(),
         }
     }
 }

@@ -40,8 +40,8 @@ pub struct Version {
 
 struct Shelf<K, V> {
     version: Option<Version>,
-    filled: Instant,
-    map: HashMap<K, V>,
+    /// Each value with the time it was read.
+    map: HashMap<K, (Instant, V)>,
 }
 
 /// One cache: values read under one version, all dropped when the version moves on.
@@ -54,7 +54,6 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
         ReadCache {
             shelf: Mutex::new(Shelf {
                 version: None,
-                filled: Instant::now(),
                 map: HashMap::new(),
             }),
         }
@@ -66,13 +65,17 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
         Q: Hash + Eq + ?Sized,
     {
         let mut shelf = self.shelf.lock().unwrap_or_else(|e| e.into_inner());
-        if shelf.version != Some(version) || shelf.filled.elapsed() > MAX_AGE {
+        if shelf.version != Some(version) {
             shelf.map.clear();
             shelf.version = Some(version);
-            shelf.filled = Instant::now();
             return None;
         }
-        shelf.map.get(key).cloned()
+        // An old entry is refreshed alone, so the whole cache never empties at once.
+        shelf
+            .map
+            .get(key)
+            .filter(|(at, _)| at.elapsed() <= MAX_AGE)
+            .map(|(_, v)| v.clone())
     }
 
     /// Keeps `value`, read from the database under `version`, unless a write happened since.
@@ -84,7 +87,7 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
         if shelf.map.len() >= MAX_ENTRIES {
             shelf.map.clear();
         }
-        shelf.map.insert(key, value);
+        shelf.map.insert(key, (Instant::now(), value));
     }
 }
 

@@ -97,12 +97,34 @@ fn client_meta(headers: &HeaderMap, peer: Option<IpAddr>, trust_proxy: bool) -> 
     }
 }
 
-/// Headers that make the browser safer for every page and answer.
+/// What a response that is not a page may do in a browser: nothing.
+const CSP_NOT_A_PAGE: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Headers that make the browser safer for every page and answer. Pages carry their
+/// own Content-Security-Policy (with the nonce of their inline scripts, set while
+/// rendering); every other answer gets one that allows nothing.
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let cacheable =
         req.uri().path().starts_with("/pkg/") || req.uri().path().starts_with("/favicon");
+    let https = req
+        .extensions()
+        .get::<ClientMeta>()
+        .is_some_and(|c| c.https);
     let mut response = next.run(req).await;
     let h = response.headers_mut();
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP_NOT_A_PAGE),
+        );
+    }
+    if https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -61,6 +61,10 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            kunci.config.limits.request_timeout,
+        ))
         .layer(axum::middleware::from_fn(middleware::server_fn_guard))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(axum::middleware::from_fn_with_state(
