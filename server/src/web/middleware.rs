@@ -153,6 +153,18 @@ pub async fn server_fn_guard(req: Request, next: Next) -> Response {
     if !safe && !same_origin(req.headers()) {
         return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
     }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > crate::rest::MAX_BODY_BYTES) {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request body larger than 1 MiB",
+        )
+            .into_response();
+    }
     let response = next.run(req).await;
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR
         || !response.headers().contains_key("serverfnerror")
