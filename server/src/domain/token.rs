@@ -392,3 +392,84 @@ mod tests {
         assert!(parse_api_list("[]", "apiList").is_err());
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// The token parser takes any text without panicking, and accepts only values of
+        /// the exact format with a matching checksum.
+        #[test]
+        fn token_parser_accepts_only_well_formed_values(s in "\\PC{0,60}") {
+            if let Some(t) = PlainToken::parse(&s) {
+                prop_assert_eq!(t.expose(), s.as_str());
+                prop_assert_eq!(s.len(), TOKEN_LEN);
+                prop_assert!(s.starts_with(TOKEN_PREFIX));
+            }
+        }
+
+        /// A generated value always parses; any one-character change never does.
+        #[test]
+        fn any_single_character_change_is_caught(pos in 0usize..TOKEN_LEN, c in "[0-9A-Za-z_]") {
+            let t = PlainToken::generate();
+            let v = t.expose().to_string();
+            prop_assert!(PlainToken::parse(&v).is_some());
+            let mut changed = v.clone().into_bytes();
+            changed[pos] = c.as_bytes()[0];
+            let changed = String::from_utf8(changed).unwrap();
+            if changed != v {
+                prop_assert!(PlainToken::parse(&changed).is_none(), "{changed} accepted");
+            }
+        }
+
+        /// The apiList parser never panics, and what it accepts are catalog methods a token
+        /// may hold, without duplicates, in catalog order.
+        #[test]
+        fn api_list_parser_yields_only_grantable_catalog_methods(raw in "[\\[\\]'\", ;a-zA-Z.\\n]{0,200}") {
+            if let Ok(methods) = parse_api_list(&raw, "apiList") {
+                prop_assert!(!methods.is_empty());
+                prop_assert!(methods.windows(2).all(|w| w[0].id < w[1].id));
+                prop_assert!(methods.iter().all(|m| !m.is_authentication()));
+            }
+        }
+
+        /// Real catalog names in any mix of the accepted forms parse to themselves.
+        #[test]
+        fn api_lists_of_real_names_round_trip(picks in proptest::collection::vec(0usize..800, 1..12), form in 0usize..4) {
+            let catalog = Catalog::get();
+            let names: Vec<String> = picks
+                .iter()
+                .map(|i| catalog.all()[*i].name.clone())
+                .filter(|n| !n.starts_with("users.authentication."))
+                .collect();
+            prop_assume!(!names.is_empty());
+            let raw = match form {
+                0 => serde_json::to_string(&names).unwrap(),
+                1 => names.join(","),
+                2 => names.join(";"),
+                _ => format!("[{}]", names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")),
+            };
+            let parsed: Vec<String> = parse_api_list(&raw, "apiList").unwrap().iter().map(|m| m.name.clone()).collect();
+            let mut want = names.clone();
+            want.sort_by_key(|n| catalog.find(n).unwrap().id);
+            want.dedup();
+            prop_assert_eq!(parsed, want);
+        }
+
+        /// Expiry parsing never panics; an accepted date lies ahead, within ten years.
+        #[test]
+        fn expiry_parsers_accept_only_future_dates(raw in "[0-9: T\\-Z/]{0,25}", now in 0i64..4_000_000_000) {
+            for parsed in [parse_wire_expiry(&raw, now), parse_ui_expiry(&raw, now)] {
+                match parsed {
+                    Ok(Some(ts)) => prop_assert!(ts > now && ts <= now + MAX_EXPIRY_YEARS * 366 * 24 * 3600),
+                    Ok(None) => prop_assert!(raw.trim().is_empty()),
+                    Err(e) => prop_assert_eq!(e.code(), 3),
+                }
+            }
+        }
+    }
+}

@@ -419,3 +419,45 @@ mod tests {
         assert!(parse_ids("1;x", "ids").is_err());
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Whatever bytes arrive, parsing answers a value or result 3, never a panic; and
+        /// what it accepts has lower-case names and UTF-8 values.
+        #[test]
+        fn any_query_and_body_parse_or_fail_cleanly(
+            query in proptest::option::of("[ -~%+&=\u{80}-\u{10FFFF}]{0,120}"),
+            body in proptest::collection::vec(any::<u8>(), 0..200),
+            kind in prop_oneof![Just(BodyKind::Form), Just(BodyKind::Json), Just(BodyKind::Other)],
+        ) {
+            match Params::parse(query.as_deref(), &body, kind) {
+                Ok(p) => {
+                    for name in p.names() {
+                        prop_assert_eq!(name.to_lowercase(), name);
+                        prop_assert!(p.get(name).is_some());
+                    }
+                }
+                Err(e) => prop_assert_eq!(e.code(), 3),
+            }
+        }
+
+        /// A pair that is percent-encoded round-trips through the parser.
+        #[test]
+        fn encoded_pairs_round_trip(name in "[A-Za-z][A-Za-z0-9_]{0,15}", value in "\\PC{0,40}") {
+            let encoded: String = url::form_urlencoded::Serializer::new(String::new()).append_pair(&name, &value).finish();
+            let p = Params::parse(Some(&encoded), b"", BodyKind::Form).unwrap();
+            prop_assert_eq!(p.get(&name), Some(value.as_str()));
+        }
+
+        #[test]
+        fn id_lists_never_panic(raw in "\\PC{0,60}") {
+            let _ = parse_ids(&raw, "ids");
+        }
+    }
+}
