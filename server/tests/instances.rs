@@ -1,0 +1,158 @@
+//! Several instances: two server processes on one PostgreSQL database, behind nothing
+//! but their own ports.
+
+mod common;
+
+use common::api::{AUTH, Api, ENV};
+use common::{Backend, ServerProcess, TestDb, web};
+
+const PW: &str = "correct horse battery staple";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_sessions_tokens_and_environments() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let a = ServerProcess::start(&db.url, &[]).await;
+    let b = ServerProcess::start(&db.url, &[]).await;
+    let (api_a, api_b) = (Api::new(&a.url("")), Api::new(&b.url("")));
+
+    // Sessions work on both: a browser session from A, an API session from B.
+    let cookie = web::signed_up(&a.url(""), "multi@example.com", PW).await;
+    assert_eq!(
+        web::me(&b.url(""), &cookie).await.as_deref(),
+        Some("multi@example.com")
+    );
+    let session = api_b.signin("multi@example.com", PW).await;
+    api_a
+        .get(&format!("{AUTH}/checksign"), &[("session", &session)])
+        .await
+        .ok();
+
+    // A token created on A works on B.
+    api_a.create_env(&session, "multi-env").await.ok();
+    let created = api_a
+        .post(
+            &format!("{AUTH}/createtoken"),
+            &[
+                ("session", &session),
+                ("password", PW),
+                ("description", "shared"),
+                ("apiList", "env.control.GetEnvInfo,env.control.StopEnv"),
+            ],
+        )
+        .await;
+    let id = created.ok()["token"]["id"].as_i64().unwrap().to_string();
+    let value = created.body["token"]["key"].as_str().unwrap().to_string();
+    api_b
+        .get(
+            &format!("{ENV}/getenvinfo"),
+            &[("session", &value), ("envName", "multi-env")],
+        )
+        .await
+        .ok();
+
+    // Concurrent regenerations of one token from both leave exactly one live value.
+    let regen = |api: &Api| {
+        let (url, session, id) = (
+            api.url(&format!("{AUTH}/regeneratetoken")),
+            session.clone(),
+            id.clone(),
+        );
+        let client = api.client().clone();
+        async move {
+            let r = client
+                .post(url)
+                .form(&[
+                    ("session", session.as_str()),
+                    ("password", PW),
+                    ("id", id.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            r.json::<serde_json::Value>().await.unwrap()["token"]["key"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let (v1, v2, v3, v4) = tokio::join!(regen(&api_a), regen(&api_b), regen(&api_a), regen(&api_b));
+    let mut live = Vec::new();
+    for v in [&value, &v1, &v2, &v3, &v4] {
+        let on_a = api_a
+            .get(
+                &format!("{ENV}/getenvinfo"),
+                &[("session", v), ("envName", "multi-env")],
+            )
+            .await
+            .result();
+        let on_b = api_b
+            .get(
+                &format!("{ENV}/getenvinfo"),
+                &[("session", v), ("envName", "multi-env")],
+            )
+            .await
+            .result();
+        assert_eq!(on_a, on_b, "both instances agree about every value");
+        if on_a == 0 {
+            live.push(v.clone());
+        }
+    }
+    assert_eq!(live.len(), 1, "exactly one live value");
+    let live = live.pop().unwrap();
+
+    // An environment stopped through B is stopped in A's dashboard data at once.
+    let before = common::client()
+        .get(a.url("/ui/envs"))
+        .header("cookie", format!("kunci_session={cookie}"))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(before[0]["status"], 1);
+    api_b
+        .get(
+            &format!("{ENV}/stopenv"),
+            &[("session", &live), ("envName", "multi-env")],
+        )
+        .await
+        .ok();
+    let after = common::client()
+        .get(a.url("/ui/envs"))
+        .header("cookie", format!("kunci_session={cookie}"))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(after[0]["status"], 2);
+
+    // Deleted on B, refused by A on the very next request.
+    api_b
+        .post(
+            &format!("{AUTH}/deletetokens"),
+            &[("session", &session), ("password", PW), ("ids", &id)],
+        )
+        .await
+        .ok();
+    api_a
+        .get(
+            &format!("{ENV}/getenvinfo"),
+            &[("session", &live), ("envName", "multi-env")],
+        )
+        .await
+        .fails(702);
+    // Signed out on A, dead on B.
+    api_a
+        .post(&format!("{AUTH}/signout"), &[("session", &session)])
+        .await
+        .ok();
+    api_b
+        .get(&format!("{AUTH}/checksign"), &[("session", &session)])
+        .await
+        .fails(702);
+    a.terminate().await;
+    b.terminate().await;
+}
