@@ -27,5 +27,7 @@ say "benchmark smoke run (timings reported, not asserted)"
 ensure_oha
 ensure_psql
 node scripts/bench.mjs --smoke
+say "soak: 30 seconds of mixed traffic (fails on any unexpected answer)"
+node scripts/soak.mjs --seconds 30
 scripts/wasm-size.sh
 say "all tests passed in $((SECONDS - started)) s"

@@ -31,6 +31,12 @@ test('the whole Access Tokens journey', async ({ page, context, request, baseURL
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // Every Content-Security-Policy violation the page meets, recorded in the page.
+  await page.addInitScript(() => {
+    (window as any).__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => (window as any).__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  page.on('console', (m) => { if (m.text().includes('Content Security Policy')) errors.push(m.text()); });
   const login = uniqueLogin('journey');
   await signUp(page, login, 'Token Person');
 
@@ -209,6 +215,7 @@ test('the whole Access Tokens journey', async ({ page, context, request, baseURL
   await expect(log.locator('tr[data-kind="token.dead_value_used"]').first()).toBeVisible();
   await shot(page, '09-security-log');
   expect(errors).toEqual([]);
+  expect(await page.evaluate(() => (window as any).__cspViolations)).toEqual([]);
 });
 
 test('sessions tab signs out other sessions', async ({ page, request }) => {
@@ -291,6 +298,11 @@ test('script payloads in descriptions render as text, and layouts hold at 390×8
   await request.post('/1.0/users/authentication/rest/createtoken', {
     form: { session, password: PASSWORD, description: payload, apiList: 'env.control.GetEnvInfo' },
   });
+  const scriptName = '<script>window.__xss=2</script>';
+  await request.post('/1.0/environment/control/rest/createenvironment', {
+    form: { session, env: JSON.stringify({ shortdomain: `xss-${Date.now() % 1e6}`, displayName: scriptName }), nodes: JSON.stringify([{ nodeType: 'nginx', displayName: payload }]) },
+  });
+  await expect(page.locator('.env-name').filter({ hasText: scriptName })).toHaveText(scriptName);
   let dialogs = 0;
   page.on('dialog', (d) => { dialogs++; d.dismiss(); });
   await page.getByRole('button', { name: 'Settings' }).click();
