@@ -103,6 +103,41 @@ function oha(url, { bearer, qps } = {}) {
   };
 }
 
+/** oha, without blocking the event loop (for two loads at once). */
+function ohaAsync(url, extra = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('oha', ['-z', DURATION, '-c', String(CONNECTIONS / 2), '--no-tui', '--output-format', 'json', ...extra, url]);
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`oha exited ${code}`));
+      const j = JSON.parse(out);
+      resolve({ rps: j.summary.requestsPerSec, p50: j.latencyPercentiles.p50 * 1000, p99: j.latencyPercentiles.p99 * 1000 });
+    });
+  });
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** A token value of the right format and checksum that no account holds. */
+function unknownToken() {
+  let head = 'kunci_';
+  for (let i = 0; i < 32; i++) head += B62[Math.floor(Math.random() * 62)];
+  let crc = 0xffffffff;
+  for (const ch of head) crc = CRC_TABLE[(crc ^ ch.charCodeAt(0)) & 0xff] ^ (crc >>> 8);
+  crc = (crc ^ 0xffffffff) >>> 0;
+  let sum = '';
+  for (let i = 0; i < 6; i++) {
+    sum = B62[crc % 62] + sum;
+    crc = Math.floor(crc / 62);
+  }
+  return head + sum;
+}
+
 async function api(base, method, params) {
   const r = await fetch(`${base}/1.0/${method}`, { method: 'POST', body: new URLSearchParams(params) });
   return r.json();
@@ -158,6 +193,23 @@ async function suite(kind, port) {
   looping = false;
   await Promise.all(loops);
   out.token_with_argon2.confirmations = confirmations;
+
+  // A flood of invalid tokens beside the valid ones (half the connections each).
+  log(kind, 'token GetEnvInfo beside a flood of invalid tokens');
+  const valid = `${info}&session=${s.token}`;
+  out.valid_alone = await ohaAsync(valid);
+  const urls = path.join(os.tmpdir(), `kunci-flood-${process.pid}.txt`);
+  fs.writeFileSync(urls, Array.from({ length: smoke ? 2_000 : 50_000 }, () => `${info}&session=${unknownToken()}`).join('\n') + '\n');
+  const [beside_unknown] = await Promise.all([ohaAsync(valid), ohaAsync(urls, ['--urls-from-file'])]);
+  out.valid_beside_unknown = beside_unknown;
+  const [beside_garbled] = await Promise.all([
+    ohaAsync(valid),
+    ohaAsync(`${info.replace(/\?/g, '\\?')}&session=kunci_[A-Za-z0-9]{38}`, ['--rand-regex-url']),
+  ]);
+  out.valid_beside_garbled = beside_garbled;
+  const [beside_healthz] = await Promise.all([ohaAsync(valid), ohaAsync(`${base}/healthz`)]);
+  out.valid_beside_healthz = beside_healthz;
+  fs.rmSync(urls, { force: true });
   await stop(server);
   small.drop();
 
@@ -214,6 +266,9 @@ lines.push(`| password confirmations during that run | — | ${both((k) => resul
 lines.push(`| peak server RSS in the ${LARGE}-token run (MiB) | ≤ 100 | ${both((k) => results[k].peak_rss_mib, 1)} |`);
 lines.push(`| exec → /readyz 200 on an existing database (ms) | ≤ 1000 | ${both((k) => results[k].startup_ms, 0)} |`);
 lines.push(`| share of 200 answers in the token runs | 1 | ${both((k) => Math.min(results[k].token.ok, results[k].token_large.ok), 3)} |`);
+lines.push(`| valid-token throughput beside a flood of well-formed unknown tokens / alone | ≥ 0.5 | ${both((k) => ratio(results[k].valid_beside_unknown.rps, results[k].valid_alone.rps))} |`);
+lines.push(`| … beside a flood of malformed tokens / alone | ≥ 0.5 | ${both((k) => ratio(results[k].valid_beside_garbled.rps, results[k].valid_alone.rps))} |`);
+lines.push(`| … beside a flood of /healthz (the floor) / alone | — | ${both((k) => ratio(results[k].valid_beside_healthz.rps, results[k].valid_alone.rps))} |`);
 const table = lines.join('\n');
 fs.mkdirSync(path.join(root, 'end2end/bench-results'), { recursive: true });
 fs.writeFileSync(path.join(root, 'end2end/bench-results/api.json'), JSON.stringify(results, null, 2));
