@@ -321,8 +321,15 @@ test('script payloads in descriptions render as text, and layouts hold at 390×8
     const form = page.getByRole('dialog', { name: 'Generate access token' });
     await expect(form).toBeVisible();
     // Nothing wider than the viewport: the page never scrolls sideways.
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow, `horizontal overflow at ${name}`).toBeLessThanOrEqual(0);
+    const { overflow, wide } = await page.evaluate(() => ({
+      overflow: document.documentElement.scrollWidth - window.innerWidth,
+      // The deepest elements that stick out, to name the culprit when this fails.
+      wide: Array.from(document.querySelectorAll('body *'))
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && e.children.length === 0)
+        .slice(0, 5)
+        .map((e) => `${e.tagName.toLowerCase()}.${e.className}: ${Math.round(e.getBoundingClientRect().right)}px`),
+    }));
+    expect(overflow, `horizontal overflow at ${name}: ${wide.join(', ')}`).toBeLessThanOrEqual(0);
     for (const label of ['Description', 'Expires At', 'Search methods']) {
       const box = await form.getByLabel(label, { exact: true }).boundingBox();
       expect(box && box.x >= 0 && box.x + box.width <= w, `${label} inside the viewport at ${name}`).toBeTruthy();
