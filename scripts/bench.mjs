@@ -55,13 +55,21 @@ function seed(url, tokens, envs) {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
+/** Servers still running: killed if this script dies half-way, so none is left behind. */
+const running = new Set();
+process.on('exit', () => running.forEach((c) => c.kill('SIGKILL')));
+
 /** Starts the server; resolves once /readyz answers 200, with the time that took. */
 async function start(url, port) {
+  const stray = await fetch(`http://127.0.0.1:${port}/readyz`).then(() => true, () => false);
+  if (stray) throw new Error(`port ${port} is in use by another server: stop it first`);
   const t0 = process.hrtime.bigint();
   const child = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--database-url', url, '--site-root', path.join(root, 'target/site')], {
     env: { ...process.env, RUST_LOG: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   for (;;) {
     try {
       const r = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -138,14 +146,28 @@ function unknownToken() {
   return head + sum;
 }
 
+/**
+ * fetch, tried again once on a connection the server closed while it sat idle: the
+ * synchronous oha runs block this process's event loop, so it may reuse a keep-alive
+ * connection whose close (the server's 10 s idle limit) it has not read yet.
+ */
+async function fetchRetry(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    if (e?.cause?.code !== 'UND_ERR_SOCKET' && e?.cause?.code !== 'ECONNRESET') throw e;
+    return fetch(url, init);
+  }
+}
+
 async function api(base, method, params) {
-  const r = await fetch(`${base}/1.0/${method}`, { method: 'POST', body: new URLSearchParams(params) });
+  const r = await fetchRetry(`${base}/1.0/${method}`, { method: 'POST', body: new URLSearchParams(params) });
   return r.json();
 }
 
 /** Checks a scenario's URL answers what it should before it is measured. */
 async function expectResult(url, headers, result) {
-  const j = await (await fetch(url, { headers })).json();
+  const j = await (await fetchRetry(url, { headers })).json();
   if (j.result !== result) throw new Error(`${url}: expected result ${result}, got ${JSON.stringify(j)}`);
 }
 
@@ -177,7 +199,7 @@ async function suite(kind, port) {
 
   // §3: four clients loop on password-confirmed calls (argon2) during the token run.
   log(kind, 'token GetEnvInfo while 4 clients confirm passwords');
-  const tokens = (await (await fetch(`${base}/1.0/users/authentication/rest/gettokens?session=${session}&ids=${s.token_id}`)).json()).apiTokens;
+  const tokens = (await (await fetchRetry(`${base}/1.0/users/authentication/rest/gettokens?session=${session}&ids=${s.token_id}`)).json()).apiTokens;
   if (!tokens || tokens.length !== 1) throw new Error('the bench token is not listed');
   let looping = true;
   let confirmations = 0;
