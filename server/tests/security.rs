@@ -340,3 +340,97 @@ both_databases!(
         assert!(!w.body.to_string().contains(secret_pw));
     }
 );
+
+both_databases!(
+    a_flood_of_unknown_tokens_is_cut_off_before_the_database,
+    |db: TestDb| async move {
+        use kunci_server::domain::token::PlainToken;
+        use kunci_server::services::tokens::UNKNOWN_TOKENS_PER_MINUTE;
+        let s = TestServer::start_with(&db, |c| c.security.trust_proxy = true).await;
+        let api = Api::new(&s.url(""));
+        let session = user_with_session(&s, "flooded@example.com", PW).await;
+        api.create_env(&session, "flood-env").await.ok();
+        let token = |list: &'static str| {
+            let (api, session) = (&api, &session);
+            async move {
+                api.post(
+                    &format!("{AUTH}/createtoken"),
+                    &[
+                        ("session", session.as_str()),
+                        ("password", PW),
+                        ("description", "flood test"),
+                        ("apiList", list),
+                    ],
+                )
+                .await
+                .ok()["token"]["key"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            }
+        };
+        let used = token("env.control.GetEnvInfo").await;
+        let info = |value: String, ip: &'static str| {
+            let api = &api;
+            async move {
+                api.raw(
+                    api.client()
+                        .get(api.url(&format!("{ENV}/getenvinfo")))
+                        .header("x-forwarded-for", ip)
+                        .query(&[("envName", "flood-env"), ("session", value.as_str())]),
+                )
+                .await
+            }
+        };
+        info(used.clone(), "198.51.100.1").await.ok();
+        // An address sends the limit's worth of made-up (well-formed) tokens: each is
+        // looked up and refused as unknown.
+        for _ in 0..UNKNOWN_TOKENS_PER_MINUTE {
+            let r = info(PlainToken::generate().expose().to_string(), "203.0.113.66").await;
+            r.fails(702);
+            assert_eq!(r.error(), "user is not authenticated");
+        }
+        // Past the limit, its unknown values are refused without a lookup, saying why.
+        let r = info(PlainToken::generate().expose().to_string(), "203.0.113.66").await;
+        r.fails(702);
+        assert!(
+            r.error().contains("too many unknown tokens"),
+            "{}",
+            r.error()
+        );
+        // A token known valid still works from that address; one issued since, too.
+        info(used.clone(), "203.0.113.66").await.ok();
+        let fresh = token("env.control.GetEnvInfo").await;
+        info(fresh.clone(), "203.0.113.66").await.ok();
+        // The guard never lets a dead value through: regenerated away, it is refused.
+        let id = api
+            .get(&format!("{AUTH}/gettokens"), &[("session", &session)])
+            .await
+            .ok()["apiTokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .max()
+            .unwrap()
+            .to_string();
+        api.post(
+            &format!("{AUTH}/regeneratetoken"),
+            &[("session", &session), ("password", PW), ("id", &id)],
+        )
+        .await
+        .ok();
+        info(fresh, "203.0.113.66").await.fails(702);
+        // Other addresses and sign-in sessions are not affected.
+        info(PlainToken::generate().expose().to_string(), "192.0.2.5")
+            .await
+            .fails(702);
+        assert_eq!(
+            info(PlainToken::generate().expose().to_string(), "192.0.2.5")
+                .await
+                .error(),
+            "user is not authenticated"
+        );
+        info(session.clone(), "203.0.113.66").await.ok();
+    }
+);

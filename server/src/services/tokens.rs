@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use app::AppError;
 use app::backend::ClientMeta;
@@ -30,6 +31,84 @@ pub const MAX_TOKENS_PER_USER: i64 = 100;
 const LAST_USED_GRANULARITY_SECS: i64 = 60;
 /// A use of a dead token is logged at most this often per value (per instance).
 const DEAD_USE_LOG_EVERY_SECS: i64 = 600;
+
+/// Well-formed but unknown token values one client address may send per minute before
+/// its unknown values are refused without a database lookup (see [`FloodGuard`]).
+pub const UNKNOWN_TOKENS_PER_MINUTE: u32 = 100;
+const FLOOD_WINDOW: Duration = Duration::from_secs(60);
+/// How long a value this instance saw valid passes the guard of a flooding address.
+const KNOWN_VALID_FOR: Duration = Duration::from_secs(600);
+/// Bound on each of the guard's maps (emptied when full).
+const FLOOD_GUARD_ENTRIES: usize = 100_000;
+
+/// Per-instance protection against floods of made-up tokens. After
+/// [`UNKNOWN_TOKENS_PER_MINUTE`] unknown values from one address in a minute, that
+/// address's token values are looked up only if this instance issued them or saw them
+/// valid in the last ten minutes; the others get 702 at once, saying why. It only spares
+/// the database: a value that passes is still looked up and checked in full, so a
+/// deleted or regenerated-away value is refused at once as always.
+#[derive(Default)]
+struct FloodGuard {
+    window_started: Option<Instant>,
+    /// Unknown values per client address in the current window.
+    misses: HashMap<String, u32>,
+    /// SHA-256 of values known valid → when last seen valid.
+    known: HashMap<String, Instant>,
+}
+
+impl FloodGuard {
+    fn roll(&mut self) {
+        if self
+            .window_started
+            .is_none_or(|t| t.elapsed() >= FLOOD_WINDOW)
+        {
+            self.window_started = Some(Instant::now());
+            self.misses.clear();
+        }
+    }
+
+    /// Seconds until `ip` may send unknown values again, when it is over the limit and
+    /// `hash` is not known valid.
+    fn refuses(&mut self, ip: &str, hash: &str) -> Option<u64> {
+        self.roll();
+        if self.misses.get(ip).copied().unwrap_or(0) < UNKNOWN_TOKENS_PER_MINUTE {
+            return None;
+        }
+        if self
+            .known
+            .get(hash)
+            .is_some_and(|t| t.elapsed() < KNOWN_VALID_FOR)
+        {
+            return None;
+        }
+        let started = self.window_started.unwrap_or_else(Instant::now);
+        Some(
+            FLOOD_WINDOW
+                .saturating_sub(started.elapsed())
+                .as_secs()
+                .max(1),
+        )
+    }
+
+    fn missed(&mut self, ip: &str) {
+        self.roll();
+        if self.misses.len() >= FLOOD_GUARD_ENTRIES {
+            self.misses.clear();
+        }
+        *self.misses.entry(ip.to_string()).or_default() += 1;
+    }
+
+    fn valid(&mut self, hash: &str) {
+        if let Some(t) = self.known.get_mut(hash) {
+            *t = Instant::now();
+            return;
+        }
+        if self.known.len() >= FLOOD_GUARD_ENTRIES {
+            self.known.clear();
+        }
+        self.known.insert(hash.to_string(), Instant::now());
+    }
+}
 
 /// What a token may call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +182,7 @@ pub struct Tokens {
     log: SecurityLog,
     templates: Arc<Templates>,
     dead_logged: Arc<Mutex<HashMap<String, Timestamp>>>,
+    flood: Arc<Mutex<FloodGuard>>,
 }
 
 impl Tokens {
@@ -118,7 +198,12 @@ impl Tokens {
             log,
             templates,
             dead_logged: Default::default(),
+            flood: Default::default(),
         }
+    }
+
+    fn flood_guard(&self) -> std::sync::MutexGuard<'_, FloodGuard> {
+        self.flood.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn templates(&self) -> &Templates {
@@ -294,7 +379,10 @@ impl Tokens {
             )
             .await
         {
-            Ok(row) => Ok((Token { row }, value)),
+            Ok(row) => {
+                self.flood_guard().valid(value.hash().as_str());
+                Ok((Token { row }, value))
+            }
             Err(InsertTokenError::LimitReached) => Err(AppError::LimitReached(format!(
                 "an account has at most {MAX_TOKENS_PER_USER} tokens: remove one first"
             ))),
@@ -383,6 +471,7 @@ impl Tokens {
             .regenerate_token(actor.user_id, id, value.hash().as_str(), now())
             .await?
             .ok_or_else(|| no_such_token(id))?;
+        self.flood_guard().valid(value.hash().as_str());
         let token = Token { row };
         self.log
             .record(
@@ -452,7 +541,11 @@ impl Tokens {
             return Err(AppError::NotAuthenticated);
         };
         let hash = token.hash();
+        if let Some(wait) = self.flood_guard().refuses(&client.ip, hash.as_str()) {
+            return Err(AppError::TooManyUnknownTokens(wait));
+        }
         let Some(row) = self.store.token_by_hash(hash.as_str()).await? else {
+            self.flood_guard().missed(&client.ip);
             if let Some(retired) = self.store.retired_token(hash.as_str()).await? {
                 let detail = format!("token #{} was {}", retired.token_id, retired.reason);
                 self.dead_use(hash.as_str(), retired.user_id, client, &detail)
@@ -474,6 +567,7 @@ impl Tokens {
         if row.status != "ENABLED" {
             return Err(AppError::UserBlocked("this account is disabled".into()));
         }
+        self.flood_guard().valid(hash.as_str());
         Ok(TokenAuth {
             id: row.id,
             user_id: row.user_id,
