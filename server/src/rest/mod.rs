@@ -29,6 +29,10 @@ use params::{BodyKind, Params};
 
 /// Request bodies larger than this are refused with HTTP 413.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// A body over the limit is read on and thrown away up to this size before the 413 is
+/// sent: a client still sending it then reads the answer, where an early close would
+/// reach it as a connection reset. Anything larger is cut off at once.
+pub const DRAIN_BODY_BYTES: usize = 8 << 20;
 
 /// The fields a method answers with, beside `result`.
 pub type Fields = Map<String, Value>;
@@ -246,10 +250,26 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
     }
 }
 
-async fn read_body(body: Body) -> Result<axum::body::Bytes, StatusCode> {
-    axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE)
+/// Reads a body of at most [`MAX_BODY_BYTES`]; 413 for a larger one, after reading it
+/// to its end (up to [`DRAIN_BODY_BYTES`]) so the client sees the answer.
+pub async fn read_body(body: Body) -> Result<axum::body::Bytes, StatusCode> {
+    use futures::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| StatusCode::BAD_REQUEST)?;
+        total += chunk.len();
+        if total <= MAX_BODY_BYTES {
+            kept.extend_from_slice(&chunk);
+        } else if total > DRAIN_BODY_BYTES {
+            break;
+        }
+    }
+    if total > MAX_BODY_BYTES {
+        return Err(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    Ok(kept.into())
 }
 
 #[cfg(test)]

@@ -159,6 +159,10 @@ pub async fn server_fn_guard(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > crate::rest::MAX_BODY_BYTES) {
+        // Read it to its end first (bounded), so the client reads the 413.
+        if declared.is_some_and(|n| n <= crate::rest::DRAIN_BODY_BYTES) {
+            let _ = crate::rest::read_body(req.into_body()).await;
+        }
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
             "request body larger than 1 MiB",
