@@ -2,6 +2,7 @@
 //
 //   node scripts/bench.mjs            the full run (about 6 minutes)
 //   node scripts/bench.mjs --smoke    the CI smoke run (seconds; timings reported, never asserted)
+//   node scripts/bench.mjs --flood    only the flood rows (SECURITY.md), about a minute
 //
 // Needs the release build (`cargo leptos build --release`), `oha` on PATH, and for the
 // PostgreSQL rows a server at KUNCI_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres)
@@ -17,6 +18,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const smoke = process.argv.includes('--smoke');
+// --flood: only the flood rows (valid tokens alone and beside each flood), 10 s each.
+const floodOnly = process.argv.includes('--flood');
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const bin = path.join(root, 'target/release/server');
 const DURATION = smoke ? '1s' : '10s';
@@ -184,37 +187,39 @@ async function suite(kind, port) {
   await expectResult(`${info}&session=${s.token}`, {}, 0);
   await expectResult(`${info}&session=${session}`, {}, 0);
   await expectResult(`${base}/1.0/environment/control/rest/stopenv?envName=${s.env}&session=${s.token}`, {}, 8202);
-  log(kind, 'healthz');
-  out.healthz = oha(`${base}/healthz`);
-  log(kind, 'GetEnvInfo with a session');
-  out.session = oha(`${info}&session=${session}`);
-  log(kind, 'GetEnvInfo with a token');
-  out.token = oha(`${info}&session=${s.token}`);
-  log(kind, 'GetEnvInfo with Bearer');
-  out.bearer = oha(info, { bearer: s.token });
-  log(kind, 'denied call (8202)');
-  out.denied = oha(`${base}/1.0/environment/control/rest/stopenv?envName=${s.env}&session=${s.token}`);
-  log(kind, 'token GetEnvInfo at half its maximum rate');
-  out.token_half = oha(`${info}&session=${s.token}`, { qps: out.token.rps / 2 });
+  if (!floodOnly) {
+    log(kind, 'healthz');
+    out.healthz = oha(`${base}/healthz`);
+    log(kind, 'GetEnvInfo with a session');
+    out.session = oha(`${info}&session=${session}`);
+    log(kind, 'GetEnvInfo with a token');
+    out.token = oha(`${info}&session=${s.token}`);
+    log(kind, 'GetEnvInfo with Bearer');
+    out.bearer = oha(info, { bearer: s.token });
+    log(kind, 'denied call (8202)');
+    out.denied = oha(`${base}/1.0/environment/control/rest/stopenv?envName=${s.env}&session=${s.token}`);
+    log(kind, 'token GetEnvInfo at half its maximum rate');
+    out.token_half = oha(`${info}&session=${s.token}`, { qps: out.token.rps / 2 });
 
-  // §3: four clients loop on password-confirmed calls (argon2) during the token run.
-  log(kind, 'token GetEnvInfo while 4 clients confirm passwords');
-  const tokens = (await (await fetchRetry(`${base}/1.0/users/authentication/rest/gettokens?session=${session}&ids=${s.token_id}`)).json()).apiTokens;
-  if (!tokens || tokens.length !== 1) throw new Error('the bench token is not listed');
-  let looping = true;
-  let confirmations = 0;
-  const loops = Array.from({ length: 4 }, async (_, i) => {
-    while (looping) {
-      const r = await api(base, 'users/authentication/rest/edittoken', { session, password: PASSWORD, id: String(s.token_id), description: `load test ${i}` });
-      if (r.result !== 0) throw new Error(`EditToken: ${JSON.stringify(r)}`);
-      confirmations++;
-    }
-  });
-  await sleep(200);
-  out.token_with_argon2 = oha(`${info}&session=${s.token}`);
-  looping = false;
-  await Promise.all(loops);
-  out.token_with_argon2.confirmations = confirmations;
+    // §3: four clients loop on password-confirmed calls (argon2) during the token run.
+    log(kind, 'token GetEnvInfo while 4 clients confirm passwords');
+    const tokens = (await (await fetchRetry(`${base}/1.0/users/authentication/rest/gettokens?session=${session}&ids=${s.token_id}`)).json()).apiTokens;
+    if (!tokens || tokens.length !== 1) throw new Error('the bench token is not listed');
+    let looping = true;
+    let confirmations = 0;
+    const loops = Array.from({ length: 4 }, async (_, i) => {
+      while (looping) {
+        const r = await api(base, 'users/authentication/rest/edittoken', { session, password: PASSWORD, id: String(s.token_id), description: `load test ${i}` });
+        if (r.result !== 0) throw new Error(`EditToken: ${JSON.stringify(r)}`);
+        confirmations++;
+      }
+    });
+    await sleep(200);
+    out.token_with_argon2 = oha(`${info}&session=${s.token}`);
+    looping = false;
+    await Promise.all(loops);
+    out.token_with_argon2.confirmations = confirmations;
+  }
 
   // A flood of invalid tokens beside the valid ones (half the connections each).
   log(kind, 'token GetEnvInfo beside a flood of invalid tokens');
@@ -234,6 +239,7 @@ async function suite(kind, port) {
   fs.rmSync(urls, { force: true });
   await stop(server);
   small.drop();
+  if (floodOnly) return out;
 
   // §2 and §5: the same token run with many tokens and environments.
   const large = freshDb(kind, 'large');
@@ -259,6 +265,17 @@ function ratio(a, b) {
 const results = { when: new Date().toISOString(), mode: smoke ? 'smoke' : 'full', duration: DURATION, connections: CONNECTIONS, small_tokens: SMALL, large_tokens: LARGE, environments: ENVS, machine: `${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB` };
 for (const [kind, port] of [['sqlite', 3201], ['postgres', 3202]]) {
   results[kind] = await suite(kind, port);
+}
+
+if (floodOnly) {
+  const pct = (k, r) => `${(100 * ratio(results[k][r].rps, results[k].valid_alone.rps)).toFixed(0)} %`;
+  const t = ['| valid-token GetEnvInfo (32 connections) | SQLite req/s | share | PostgreSQL req/s | share |', '|---|---|---|---|---|'];
+  for (const [name, r] of [['alone', 'valid_alone'], ['beside 32 connections of well-formed unknown tokens', 'valid_beside_unknown'], ['beside 32 connections of malformed tokens', 'valid_beside_garbled'], ['beside 32 connections of /healthz (the floor)', 'valid_beside_healthz']]) {
+    t.push(`| ${name} | ${results.sqlite[r].rps.toFixed(0)} | ${pct('sqlite', r)} | ${results.postgres[r].rps.toFixed(0)} | ${pct('postgres', r)} |`);
+  }
+  console.log(`Run: ${results.when}, flood rows only, ${DURATION} per scenario, ${results.machine}\n`);
+  console.log(t.join('\n'));
+  process.exit(0);
 }
 
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
