@@ -25,7 +25,12 @@ pub fn strip_nulls(value: &mut Value) {
 
 fn respond(status: StatusCode, mut body: Value) -> Response {
     strip_nulls(&mut body);
-    let mut response = (status, body.to_string()).into_response();
+    json_response(status, body.to_string())
+}
+
+/// A serialized JSON body with the envelope's headers (JSON, never cached).
+fn json_response(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
@@ -55,14 +60,7 @@ pub fn success_object(object: &str) -> Response {
     } else {
         format!("{{\"result\":0,{inner}}}")
     };
-    let mut response = (StatusCode::OK, body).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    json_response(StatusCode::OK, body)
 }
 
 pub fn failure(error: &AppError, status: StatusCode) -> Response {
