@@ -345,7 +345,7 @@ both_databases!(
     a_flood_of_unknown_tokens_is_cut_off_before_the_database,
     |db: TestDb| async move {
         use kunci_server::domain::token::PlainToken;
-        use kunci_server::services::tokens::UNKNOWN_TOKENS_PER_MINUTE;
+        use kunci_server::services::tokens::{FLOOD_HOLD, UNKNOWN_TOKENS_PER_MINUTE};
         let s = TestServer::start_with(&db, |c| c.security.trust_proxy = true).await;
         let api = Api::new(&s.url(""));
         let session = user_with_session(&s, "flooded@example.com", PW).await;
@@ -390,16 +390,27 @@ both_databases!(
             r.fails(702);
             assert_eq!(r.error(), "user is not authenticated");
         }
-        // Past the limit, its unknown values are refused without a lookup, saying why.
+        // Past the limit, its unknown values are refused without a lookup, saying why,
+        // and only after a hold (the tarpit that slows the flood's connections).
+        let asked = std::time::Instant::now();
         let r = info(PlainToken::generate().expose().to_string(), "203.0.113.66").await;
+        let held = asked.elapsed();
         r.fails(702);
         assert!(
             r.error().contains("too many unknown tokens"),
             "{}",
             r.error()
         );
-        // A token known valid still works from that address; one issued since, too.
+        assert!(held >= FLOOD_HOLD, "refused after {held:?}, not held");
+        // A token known valid still works from that address, at once; one issued
+        // since, too.
+        let asked = std::time::Instant::now();
         info(used.clone(), "203.0.113.66").await.ok();
+        assert!(
+            asked.elapsed() < FLOOD_HOLD,
+            "a live token waited {:?} behind the hold",
+            asked.elapsed()
+        );
         let fresh = token("env.control.GetEnvInfo").await;
         info(fresh.clone(), "203.0.113.66").await.ok();
         // The guard never lets a dead value through: regenerated away, it is refused.
@@ -432,5 +443,19 @@ both_databases!(
             "user is not authenticated"
         );
         info(session.clone(), "203.0.113.66").await.ok();
+        // Malformed values (the prefix, a wrong checksum) count against the limit too.
+        let garbled = || format!("kunci_{}", "x".repeat(38));
+        for _ in 0..UNKNOWN_TOKENS_PER_MINUTE {
+            let r = info(garbled(), "192.0.2.77").await;
+            r.fails(702);
+            assert_eq!(r.error(), "user is not authenticated");
+        }
+        let r = info(garbled(), "192.0.2.77").await;
+        assert!(
+            r.error().contains("too many unknown tokens"),
+            "{}",
+            r.error()
+        );
+        info(used, "192.0.2.77").await.ok();
     }
 );

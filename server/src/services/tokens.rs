@@ -32,21 +32,55 @@ const LAST_USED_GRANULARITY_SECS: i64 = 60;
 /// A use of a dead token is logged at most this often per value (per instance).
 const DEAD_USE_LOG_EVERY_SECS: i64 = 600;
 
-/// Well-formed but unknown token values one client address may send per minute before
-/// its unknown values are refused without a database lookup (see [`FloodGuard`]).
+/// Token values one client address may send per minute that turn out not to be live
+/// (well-formed but unknown, or malformed) before its unknown values are refused
+/// without a database lookup (see [`FloodGuard`]).
 pub const UNKNOWN_TOKENS_PER_MINUTE: u32 = 100;
 const FLOOD_WINDOW: Duration = Duration::from_secs(60);
+/// How long this instance holds a refusal for a flooding address before it answers:
+/// each of the flood's connections then gets one answer per hold, while live values
+/// pass at once.
+pub const FLOOD_HOLD: Duration = Duration::from_secs(1);
+/// Refusals held at once, at most (each is a timer and a parked request); past this
+/// many they are answered at once.
+const FLOOD_HELD_AT_ONCE: usize = 1024;
 /// How long a value this instance saw valid passes the guard of a flooding address.
 const KNOWN_VALID_FOR: Duration = Duration::from_secs(600);
 /// Bound on each of the guard's maps (emptied when full).
 const FLOOD_GUARD_ENTRIES: usize = 100_000;
 
+/// Holds answers for a while, a bounded number at once.
+struct Tarpit {
+    slots: tokio::sync::Semaphore,
+    hold: Duration,
+}
+
+impl Tarpit {
+    fn new(slots: usize, hold: Duration) -> Tarpit {
+        Tarpit {
+            slots: tokio::sync::Semaphore::new(slots),
+            hold,
+        }
+    }
+
+    /// Waits the hold when a slot is free and says so; `false`, at once, when all are taken.
+    async fn hold(&self) -> bool {
+        let Ok(_slot) = self.slots.try_acquire() else {
+            return false;
+        };
+        tokio::time::sleep(self.hold).await;
+        true
+    }
+}
+
 /// Per-instance protection against floods of made-up tokens. After
-/// [`UNKNOWN_TOKENS_PER_MINUTE`] unknown values from one address in a minute, that
-/// address's token values are looked up only if this instance issued them or saw them
-/// valid in the last ten minutes; the others get 702 at once, saying why. It only spares
-/// the database: a value that passes is still looked up and checked in full, so a
-/// deleted or regenerated-away value is refused at once as always.
+/// [`UNKNOWN_TOKENS_PER_MINUTE`] values from one address in a minute that were not live
+/// (unknown or malformed), that address's token values are looked up only if this
+/// instance issued them or saw them valid in the last ten minutes; the others get 702,
+/// saying why, after a [`FLOOD_HOLD`] (a tarpit: the flood slows to one request per
+/// connection per hold instead of taking the cores from live tokens). It only spares the
+/// database and the CPU: a value that passes is still looked up and checked in full, so
+/// a deleted or regenerated-away value is refused at once as always.
 #[derive(Default)]
 struct FloodGuard {
     window_started: Option<Instant>,
@@ -68,15 +102,14 @@ impl FloodGuard {
     }
 
     /// Seconds until `ip` may send unknown values again, when it is over the limit and
-    /// `hash` is not known valid.
-    fn refuses(&mut self, ip: &str, hash: &str) -> Option<u64> {
+    /// `hash` (`None` for a malformed value) is not known valid.
+    fn refuses(&mut self, ip: &str, hash: Option<&str>) -> Option<u64> {
         self.roll();
         if self.misses.get(ip).copied().unwrap_or(0) < UNKNOWN_TOKENS_PER_MINUTE {
             return None;
         }
-        if self
-            .known
-            .get(hash)
+        if hash
+            .and_then(|h| self.known.get(h))
             .is_some_and(|t| t.elapsed() < KNOWN_VALID_FOR)
         {
             return None;
@@ -183,6 +216,7 @@ pub struct Tokens {
     templates: Arc<Templates>,
     dead_logged: Arc<Mutex<HashMap<String, Timestamp>>>,
     flood: Arc<Mutex<FloodGuard>>,
+    flood_tarpit: Arc<Tarpit>,
 }
 
 impl Tokens {
@@ -199,6 +233,7 @@ impl Tokens {
             templates,
             dead_logged: Default::default(),
             flood: Default::default(),
+            flood_tarpit: Arc::new(Tarpit::new(FLOOD_HELD_AT_ONCE, FLOOD_HOLD)),
         }
     }
 
@@ -537,13 +572,19 @@ impl Tokens {
         value: &str,
         client: &ClientMeta,
     ) -> Result<TokenAuth, AppError> {
-        let Some(token) = PlainToken::parse(value) else {
-            return Err(AppError::NotAuthenticated);
-        };
-        let hash = token.hash();
-        if let Some(wait) = self.flood_guard().refuses(&client.ip, hash.as_str()) {
+        let token = PlainToken::parse(value);
+        let hash = token.as_ref().map(PlainToken::hash);
+        let refused = self
+            .flood_guard()
+            .refuses(&client.ip, hash.as_ref().map(|h| h.as_str()));
+        if let Some(wait) = refused {
+            self.flood_tarpit.hold().await;
             return Err(AppError::TooManyUnknownTokens(wait));
         }
+        let Some(hash) = hash else {
+            self.flood_guard().missed(&client.ip);
+            return Err(AppError::NotAuthenticated);
+        };
         let Some(row) = self.store.token_by_hash(hash.as_str()).await? else {
             self.flood_guard().missed(&client.ip);
             if let Some(retired) = self.store.retired_token(hash.as_str()).await? {
@@ -685,6 +726,14 @@ fn describe(token: &Token) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_tarpit_holds_at_most_its_slots_at_once() {
+        let tarpit = Tarpit::new(2, Duration::from_millis(50));
+        let held = tokio::join!(tarpit.hold(), tarpit.hold(), tarpit.hold());
+        assert_eq!(held, (true, true, false));
+        assert!(tarpit.hold().await, "a slot is free again once a hold ends");
+    }
 
     /// Permission matching as a truth table: (token permissions, method, allowed).
     #[test]
