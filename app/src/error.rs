@@ -20,12 +20,12 @@ pub enum AppError {
     /// Result 702: no valid session or token (missing, unknown, expired, revoked...).
     #[error("user is not authenticated")]
     NotAuthenticated,
-    /// Result 702 too: a token value refused unlooked-up because its client address sent
-    /// too many unknown ones this minute; retry after the given seconds.
+    /// Result 702 too: a token value or session id refused unlooked-up because its client
+    /// address sent too many unknown ones this minute; retry after the given seconds.
     #[error(
-        "user is not authenticated: too many unknown tokens from your address, try again in {0} s"
+        "user is not authenticated: too many unknown tokens or session ids from your address, try again in {0} s"
     )]
-    TooManyUnknownTokens(u64),
+    TooManyUnknownCredentials(u64),
     /// Result 704: sign-in locked after repeated failures, or the account is disabled.
     #[error("{0}")]
     UserBlocked(String),
@@ -78,7 +78,7 @@ impl AppError {
             AppError::EnvNotFound(_) => 11,
             AppError::Internal(_) | AppError::Transport(_) => 99,
             AppError::AuthenticationFailed => 701,
-            AppError::NotAuthenticated | AppError::TooManyUnknownTokens(_) => 702,
+            AppError::NotAuthenticated | AppError::TooManyUnknownCredentials(_) => 702,
             AppError::UserBlocked(_) => 704,
             AppError::ConfirmationLocked(_) => 705,
             AppError::LoginTaken(_) => 710,
@@ -102,7 +102,7 @@ impl AppError {
             | AppError::InvalidPassword
             | AppError::LimitReached(_)
             | AppError::PermissionDenied(_) => 403,
-            AppError::ConfirmationLocked(_) | AppError::TooManyUnknownTokens(_) => 429,
+            AppError::ConfirmationLocked(_) | AppError::TooManyUnknownCredentials(_) => 429,
             AppError::LoginTaken(_)
             | AppError::EnvNameTaken(_)
             | AppError::WrongEnvStatus { .. } => 409,
@@ -147,7 +147,7 @@ mod tests {
             (AppError::Internal("id".into()), 99),
             (AppError::AuthenticationFailed, 701),
             (AppError::NotAuthenticated, 702),
-            (AppError::TooManyUnknownTokens(5), 702),
+            (AppError::TooManyUnknownCredentials(5), 702),
             (AppError::UserBlocked("x".into()), 704),
             (AppError::ConfirmationLocked(3), 705),
             (AppError::LoginTaken("a".into()), 710),

@@ -27,6 +27,7 @@ use crate::config::Config;
 use crate::services::accounts::Accounts;
 use crate::services::authz::Authorizer;
 use crate::services::envs::Environments;
+use crate::services::flood::FloodGuard;
 use crate::services::passwords::Hasher;
 use crate::services::security_log::SecurityLog;
 use crate::services::sessions::Sessions;
@@ -51,7 +52,8 @@ impl Kunci {
     pub fn new(config: Config, store: Store, templates: Templates) -> Arc<Kunci> {
         let policy = config.security.clone();
         let hasher = Hasher::new(policy.hash_concurrency);
-        let sessions = Sessions::new(store.clone(), policy.clone());
+        let flood = FloodGuard::default();
+        let sessions = Sessions::new(store.clone(), policy.clone(), flood.clone());
         let accounts = Accounts::new(store.clone(), policy, hasher.clone());
         let security_log = SecurityLog::new(store.clone());
         let tokens = Tokens::new(
@@ -59,6 +61,7 @@ impl Kunci {
             accounts.clone(),
             security_log.clone(),
             Arc::new(templates),
+            flood,
         );
         Arc::new(Kunci {
             accounts,

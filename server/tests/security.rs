@@ -342,10 +342,10 @@ both_databases!(
 );
 
 both_databases!(
-    a_flood_of_unknown_tokens_is_cut_off_before_the_database,
+    a_flood_of_unknown_credentials_is_cut_off_before_the_database,
     |db: TestDb| async move {
         use kunci_server::domain::token::PlainToken;
-        use kunci_server::services::tokens::{FLOOD_HOLD, UNKNOWN_TOKENS_PER_MINUTE};
+        use kunci_server::services::flood::{FLOOD_HOLD, UNKNOWN_CREDENTIALS_PER_MINUTE};
         let s = TestServer::start_with(&db, |c| c.security.trust_proxy = true).await;
         let api = Api::new(&s.url(""));
         let session = user_with_session(&s, "flooded@example.com", PW).await;
@@ -385,7 +385,7 @@ both_databases!(
         info(used.clone(), "198.51.100.1").await.ok();
         // An address sends the limit's worth of made-up (well-formed) tokens: each is
         // looked up and refused as unknown.
-        for _ in 0..UNKNOWN_TOKENS_PER_MINUTE {
+        for _ in 0..UNKNOWN_CREDENTIALS_PER_MINUTE {
             let r = info(PlainToken::generate().expose().to_string(), "203.0.113.66").await;
             r.fails(702);
             assert_eq!(r.error(), "user is not authenticated");
@@ -445,7 +445,7 @@ both_databases!(
         info(session.clone(), "203.0.113.66").await.ok();
         // Malformed values (the prefix, a wrong checksum) count against the limit too.
         let garbled = || format!("kunci_{}", "x".repeat(38));
-        for _ in 0..UNKNOWN_TOKENS_PER_MINUTE {
+        for _ in 0..UNKNOWN_CREDENTIALS_PER_MINUTE {
             let r = info(garbled(), "192.0.2.77").await;
             r.fails(702);
             assert_eq!(r.error(), "user is not authenticated");
@@ -457,5 +457,28 @@ both_databases!(
             r.error()
         );
         info(used, "192.0.2.77").await.ok();
+        // Made-up session ids too; a session signed in from that address since, and
+        // sign-in itself, still work.
+        let made_up = || kunci_server::secrets::random_base62(40);
+        for _ in 0..UNKNOWN_CREDENTIALS_PER_MINUTE {
+            let r = info(made_up(), "192.0.2.99").await;
+            assert_eq!(r.error(), "user is not authenticated");
+        }
+        let r = info(made_up(), "192.0.2.99").await;
+        assert!(
+            r.error().contains("too many unknown tokens or session ids"),
+            "{}",
+            r.error()
+        );
+        let signed_in = api
+            .raw(
+                api.client()
+                    .post(api.url(&format!("{AUTH}/signin")))
+                    .header("x-forwarded-for", "192.0.2.99")
+                    .form(&[("login", "flooded@example.com"), ("password", PW)]),
+            )
+            .await;
+        let fresh_session = signed_in.ok()["session"].as_str().unwrap().to_string();
+        info(fresh_session, "192.0.2.99").await.ok();
     }
 );

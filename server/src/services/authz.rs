@@ -91,7 +91,7 @@ impl Authorizer {
                 via: Via::Token { token_id: token.id },
             }));
         }
-        let user = self.sessions.resolve(credential).await?;
+        let user = self.sessions.resolve(credential, &client.ip).await?;
         Ok(Some(Principal {
             user_id: user.user_id,
             login: user.login,

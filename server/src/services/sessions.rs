@@ -8,6 +8,7 @@ use app::model::SessionView;
 use crate::clock::{Timestamp, format_wire, now};
 use crate::config::SecurityPolicy;
 use crate::secrets::{SecretHash, SessionSecret, sha256_hex};
+use crate::services::flood::FloodGuard;
 use crate::storage::{NewSession, SessionAuthRow, Store};
 
 /// `last_seen_at` is written at most once a minute per session (or twice per idle
@@ -42,11 +43,16 @@ pub struct SessionUser {
 pub struct Sessions {
     store: Store,
     policy: SecurityPolicy,
+    flood: FloodGuard,
 }
 
 impl Sessions {
-    pub fn new(store: Store, policy: SecurityPolicy) -> Sessions {
-        Sessions { store, policy }
+    pub fn new(store: Store, policy: SecurityPolicy, flood: FloodGuard) -> Sessions {
+        Sessions {
+            store,
+            policy,
+            flood,
+        }
     }
 
     pub fn policy(&self) -> &SecurityPolicy {
@@ -72,17 +78,23 @@ impl Sessions {
                 now: now(),
             })
             .await?;
+        self.flood.valid(secret.hash().as_str());
         Ok(secret)
     }
 
     /// The user of a session id: 702 when unknown or expired, 704 when the account is
-    /// disabled.
-    pub async fn resolve(&self, secret: &str) -> Result<SessionUser, AppError> {
-        if secret.len() != SessionSecret::LEN || !secret.chars().all(|c| c.is_ascii_alphanumeric())
-        {
+    /// disabled. Made-up ids from `ip` count against its flood limit (see `flood`).
+    pub async fn resolve(&self, secret: &str, ip: &str) -> Result<SessionUser, AppError> {
+        let well_formed =
+            secret.len() == SessionSecret::LEN && secret.chars().all(|c| c.is_ascii_alphanumeric());
+        let hash = well_formed.then(|| sha256_hex(secret));
+        self.flood.admit(ip, hash.as_deref()).await?;
+        let Some(hash) = hash else {
+            self.flood.missed(ip);
             return Err(AppError::NotAuthenticated);
-        }
-        let Some(row) = self.store.session_by_hash(&sha256_hex(secret)).await? else {
+        };
+        let Some(row) = self.store.session_by_hash(&hash).await? else {
+            self.flood.missed(ip);
             return Err(AppError::NotAuthenticated);
         };
         let now = now();
@@ -97,6 +109,7 @@ impl Sessions {
         if now - row.last_seen_at >= touch_every {
             self.store.touch_session(row.session_id, now).await?;
         }
+        self.flood.valid(&hash);
         Ok(SessionUser {
             session_id: row.session_id,
             user_id: row.user_id,

@@ -11,7 +11,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use app::AppError;
 use app::backend::ClientMeta;
@@ -21,6 +20,7 @@ use crate::clock::{Timestamp, now};
 use crate::domain::token::{PlainToken, TokenDescription};
 use crate::services::accounts::Accounts;
 use crate::services::catalog::{ApiMethod, Catalog};
+use crate::services::flood::FloodGuard;
 use crate::services::security_log::{EventKind, SecurityLog};
 use crate::services::templates::{Template, Templates};
 use crate::storage::{DeleteOutcome, InsertTokenError, Store, TokenAuthRow, TokenFields, TokenRow};
@@ -31,117 +31,6 @@ pub const MAX_TOKENS_PER_USER: i64 = 100;
 const LAST_USED_GRANULARITY_SECS: i64 = 60;
 /// A use of a dead token is logged at most this often per value (per instance).
 const DEAD_USE_LOG_EVERY_SECS: i64 = 600;
-
-/// Token values one client address may send per minute that turn out not to be live
-/// (well-formed but unknown, or malformed) before its unknown values are refused
-/// without a database lookup (see [`FloodGuard`]).
-pub const UNKNOWN_TOKENS_PER_MINUTE: u32 = 100;
-const FLOOD_WINDOW: Duration = Duration::from_secs(60);
-/// How long this instance holds a refusal for a flooding address before it answers:
-/// each of the flood's connections then gets one answer per hold, while live values
-/// pass at once.
-pub const FLOOD_HOLD: Duration = Duration::from_secs(1);
-/// Refusals held at once, at most (each is a timer and a parked request); past this
-/// many they are answered at once.
-const FLOOD_HELD_AT_ONCE: usize = 1024;
-/// How long a value this instance saw valid passes the guard of a flooding address.
-const KNOWN_VALID_FOR: Duration = Duration::from_secs(600);
-/// Bound on each of the guard's maps (emptied when full).
-const FLOOD_GUARD_ENTRIES: usize = 100_000;
-
-/// Holds answers for a while, a bounded number at once.
-struct Tarpit {
-    slots: tokio::sync::Semaphore,
-    hold: Duration,
-}
-
-impl Tarpit {
-    fn new(slots: usize, hold: Duration) -> Tarpit {
-        Tarpit {
-            slots: tokio::sync::Semaphore::new(slots),
-            hold,
-        }
-    }
-
-    /// Waits the hold when a slot is free and says so; `false`, at once, when all are taken.
-    async fn hold(&self) -> bool {
-        let Ok(_slot) = self.slots.try_acquire() else {
-            return false;
-        };
-        tokio::time::sleep(self.hold).await;
-        true
-    }
-}
-
-/// Per-instance protection against floods of made-up tokens. After
-/// [`UNKNOWN_TOKENS_PER_MINUTE`] values from one address in a minute that were not live
-/// (unknown or malformed), that address's token values are looked up only if this
-/// instance issued them or saw them valid in the last ten minutes; the others get 702,
-/// saying why, after a [`FLOOD_HOLD`] (a tarpit: the flood slows to one request per
-/// connection per hold instead of taking the cores from live tokens). It only spares the
-/// database and the CPU: a value that passes is still looked up and checked in full, so
-/// a deleted or regenerated-away value is refused at once as always.
-#[derive(Default)]
-struct FloodGuard {
-    window_started: Option<Instant>,
-    /// Unknown values per client address in the current window.
-    misses: HashMap<String, u32>,
-    /// SHA-256 of values known valid → when last seen valid.
-    known: HashMap<String, Instant>,
-}
-
-impl FloodGuard {
-    fn roll(&mut self) {
-        if self
-            .window_started
-            .is_none_or(|t| t.elapsed() >= FLOOD_WINDOW)
-        {
-            self.window_started = Some(Instant::now());
-            self.misses.clear();
-        }
-    }
-
-    /// Seconds until `ip` may send unknown values again, when it is over the limit and
-    /// `hash` (`None` for a malformed value) is not known valid.
-    fn refuses(&mut self, ip: &str, hash: Option<&str>) -> Option<u64> {
-        self.roll();
-        if self.misses.get(ip).copied().unwrap_or(0) < UNKNOWN_TOKENS_PER_MINUTE {
-            return None;
-        }
-        if hash
-            .and_then(|h| self.known.get(h))
-            .is_some_and(|t| t.elapsed() < KNOWN_VALID_FOR)
-        {
-            return None;
-        }
-        let started = self.window_started.unwrap_or_else(Instant::now);
-        Some(
-            FLOOD_WINDOW
-                .saturating_sub(started.elapsed())
-                .as_secs()
-                .max(1),
-        )
-    }
-
-    fn missed(&mut self, ip: &str) {
-        self.roll();
-        if self.misses.len() >= FLOOD_GUARD_ENTRIES {
-            self.misses.clear();
-        }
-        *self.misses.entry(ip.to_string()).or_default() += 1;
-    }
-
-    fn valid(&mut self, hash: &str) {
-        if let Some(t) = self.known.get_mut(hash) {
-            *t = Instant::now();
-            return;
-        }
-        if self.known.len() >= FLOOD_GUARD_ENTRIES {
-            self.known.clear();
-        }
-        self.known.insert(hash.to_string(), Instant::now());
-    }
-}
 
 /// What a token may call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,8 +104,7 @@ pub struct Tokens {
     log: SecurityLog,
     templates: Arc<Templates>,
     dead_logged: Arc<Mutex<HashMap<String, Timestamp>>>,
-    flood: Arc<Mutex<FloodGuard>>,
-    flood_tarpit: Arc<Tarpit>,
+    flood: FloodGuard,
 }
 
 impl Tokens {
@@ -225,6 +113,7 @@ impl Tokens {
         accounts: Accounts,
         log: SecurityLog,
         templates: Arc<Templates>,
+        flood: FloodGuard,
     ) -> Tokens {
         Tokens {
             store,
@@ -232,13 +121,8 @@ impl Tokens {
             log,
             templates,
             dead_logged: Default::default(),
-            flood: Default::default(),
-            flood_tarpit: Arc::new(Tarpit::new(FLOOD_HELD_AT_ONCE, FLOOD_HOLD)),
+            flood,
         }
-    }
-
-    fn flood_guard(&self) -> std::sync::MutexGuard<'_, FloodGuard> {
-        self.flood.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn templates(&self) -> &Templates {
@@ -415,7 +299,7 @@ impl Tokens {
             .await
         {
             Ok(row) => {
-                self.flood_guard().valid(value.hash().as_str());
+                self.flood.valid(value.hash().as_str());
                 Ok((Token { row }, value))
             }
             Err(InsertTokenError::LimitReached) => Err(AppError::LimitReached(format!(
@@ -506,7 +390,7 @@ impl Tokens {
             .regenerate_token(actor.user_id, id, value.hash().as_str(), now())
             .await?
             .ok_or_else(|| no_such_token(id))?;
-        self.flood_guard().valid(value.hash().as_str());
+        self.flood.valid(value.hash().as_str());
         let token = Token { row };
         self.log
             .record(
@@ -574,19 +458,15 @@ impl Tokens {
     ) -> Result<TokenAuth, AppError> {
         let token = PlainToken::parse(value);
         let hash = token.as_ref().map(PlainToken::hash);
-        let refused = self
-            .flood_guard()
-            .refuses(&client.ip, hash.as_ref().map(|h| h.as_str()));
-        if let Some(wait) = refused {
-            self.flood_tarpit.hold().await;
-            return Err(AppError::TooManyUnknownTokens(wait));
-        }
+        self.flood
+            .admit(&client.ip, hash.as_ref().map(|h| h.as_str()))
+            .await?;
         let Some(hash) = hash else {
-            self.flood_guard().missed(&client.ip);
+            self.flood.missed(&client.ip);
             return Err(AppError::NotAuthenticated);
         };
         let Some(row) = self.store.token_by_hash(hash.as_str()).await? else {
-            self.flood_guard().missed(&client.ip);
+            self.flood.missed(&client.ip);
             if let Some(retired) = self.store.retired_token(hash.as_str()).await? {
                 let detail = format!("token #{} was {}", retired.token_id, retired.reason);
                 self.dead_use(hash.as_str(), retired.user_id, client, &detail)
@@ -608,7 +488,7 @@ impl Tokens {
         if row.status != "ENABLED" {
             return Err(AppError::UserBlocked("this account is disabled".into()));
         }
-        self.flood_guard().valid(hash.as_str());
+        self.flood.valid(hash.as_str());
         Ok(TokenAuth {
             id: row.id,
             user_id: row.user_id,
@@ -726,14 +606,6 @@ fn describe(token: &Token) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn the_tarpit_holds_at_most_its_slots_at_once() {
-        let tarpit = Tarpit::new(2, Duration::from_millis(50));
-        let held = tokio::join!(tarpit.hold(), tarpit.hold(), tarpit.hold());
-        assert_eq!(held, (true, true, false));
-        assert!(tarpit.hold().await, "a slot is free again once a hold ends");
-    }
 
     /// Permission matching as a truth table: (token permissions, method, allowed).
     #[test]

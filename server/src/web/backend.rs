@@ -110,7 +110,12 @@ impl WebBackend {
     /// The signed-in user of this request: 702 without a valid web session.
     pub async fn require_user(&self, ctx: &RequestCtx) -> Result<SessionUser, AppError> {
         let secret = ctx.session.as_ref().ok_or(AppError::NotAuthenticated)?;
-        match self.kunci.sessions.resolve(secret.expose_secret()).await {
+        match self
+            .kunci
+            .sessions
+            .resolve(secret.expose_secret(), &ctx.client.ip)
+            .await
+        {
             Err(AppError::UserBlocked(_)) => Err(AppError::NotAuthenticated),
             other => other,
         }
