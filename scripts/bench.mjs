@@ -237,6 +237,7 @@ async function suite(kind, port) {
   out.valid_beside_unknown = await beside(ohaAsync(urls, ['--urls-from-file']));
   out.valid_beside_unknown_many = await beside(ohaAsync(urls, ['--urls-from-file'], FLOOD_MANY));
   out.valid_beside_garbled = await beside(ohaAsync(`${info.replace(/\?/g, '\\?')}&session=kunci_[A-Za-z0-9]{38}`, ['--rand-regex-url']));
+  out.valid_beside_sessions = await beside(ohaAsync(`${info.replace(/\?/g, '\\?')}&session=[A-Za-z0-9]{40}`, ['--rand-regex-url']));
   out.valid_beside_healthz = await beside(ohaAsync(`${base}/healthz`));
   fs.rmSync(urls, { force: true });
   await stop(server);
@@ -273,7 +274,7 @@ if (floodOnly) {
   const pct = (k, r) => `${(100 * ratio(results[k][r].rps, results[k].valid_alone.rps)).toFixed(0)} %`;
   const t = ['| valid-token GetEnvInfo (32 connections) | SQLite req/s | share | flood answered req/s | PostgreSQL req/s | share | flood answered req/s |', '|---|---|---|---|---|---|---|'];
   const flood = (k, r) => (results[k][r].flood_rps === undefined ? '—' : results[k][r].flood_rps.toFixed(0));
-  for (const [name, r] of [['alone', 'valid_alone'], ['beside 32 connections of well-formed unknown tokens', 'valid_beside_unknown'], [`beside ${FLOOD_MANY} connections of well-formed unknown tokens`, 'valid_beside_unknown_many'], ['beside 32 connections of malformed tokens', 'valid_beside_garbled'], ['beside 32 connections of /healthz (the floor)', 'valid_beside_healthz']]) {
+  for (const [name, r] of [['alone', 'valid_alone'], ['beside 32 connections of well-formed unknown tokens', 'valid_beside_unknown'], [`beside ${FLOOD_MANY} connections of well-formed unknown tokens`, 'valid_beside_unknown_many'], ['beside 32 connections of malformed tokens', 'valid_beside_garbled'], ['beside 32 connections of made-up session ids', 'valid_beside_sessions'], ['beside 32 connections of /healthz (the floor)', 'valid_beside_healthz']]) {
     t.push(`| ${name} | ${results.sqlite[r].rps.toFixed(0)} | ${pct('sqlite', r)} | ${flood('sqlite', r)} | ${results.postgres[r].rps.toFixed(0)} | ${pct('postgres', r)} | ${flood('postgres', r)} |`);
   }
   console.log(`Run: ${results.when}, flood rows only, ${DURATION} per scenario, ${results.machine}\n`);
@@ -311,6 +312,7 @@ lines.push(`| share of 200 answers in the token runs | 1 | ${both((k) => Math.mi
 lines.push(`| valid-token throughput beside a flood of well-formed unknown tokens / alone | ≥ 0.5 | ${both((k) => ratio(results[k].valid_beside_unknown.rps, results[k].valid_alone.rps))} |`);
 lines.push(`| … beside ${FLOOD_MANY} connections of such a flood / alone | ≥ 0.5 | ${both((k) => ratio(results[k].valid_beside_unknown_many.rps, results[k].valid_alone.rps))} |`);
 lines.push(`| … beside a flood of malformed tokens / alone | ≥ 0.5 | ${both((k) => ratio(results[k].valid_beside_garbled.rps, results[k].valid_alone.rps))} |`);
+lines.push(`| … beside a flood of made-up session ids / alone | ≥ 0.5 | ${both((k) => ratio(results[k].valid_beside_sessions.rps, results[k].valid_alone.rps))} |`);
 lines.push(`| … beside a flood of /healthz (the floor) / alone | — | ${both((k) => ratio(results[k].valid_beside_healthz.rps, results[k].valid_alone.rps))} |`);
 const table = lines.join('\n');
 fs.mkdirSync(path.join(root, 'end2end/bench-results'), { recursive: true });

@@ -450,7 +450,8 @@ impl Tokens {
 
     /// Authenticates a token value. A malformed value or a wrong checksum is refused
     /// before any database access. Unknown, expired, deleted and regenerated-away
-    /// values all answer 702; a disabled account's tokens 704.
+    /// values all answer 702; a disabled account's tokens 704. Values that are not live
+    /// count against the client address's flood limit (`services::flood`).
     pub async fn authenticate(
         &self,
         value: &str,
