@@ -24,8 +24,9 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const bin = path.join(root, 'target/release/server');
 const DURATION = smoke ? '1s' : '10s';
 const CONNECTIONS = 64;
-// The flood row with many connections (the server holds up to 1,024 refusals at once).
-const FLOOD_MANY = 256;
+// The flood row with many connections (the server holds up to 1,024 refusals at once;
+// KUNCI_BENCH_FLOOD_MANY=2048 shows what happens past that).
+const FLOOD_MANY = Number(process.env.KUNCI_BENCH_FLOOD_MANY ?? 256);
 const SMALL = 100;
 const LARGE = smoke ? 2_000 : 100_000;
 const ENVS = smoke ? 200 : 10_000;
@@ -239,6 +240,7 @@ async function suite(kind, port) {
   out.valid_beside_garbled = await beside(ohaAsync(`${info.replace(/\?/g, '\\?')}&session=kunci_[A-Za-z0-9]{38}`, ['--rand-regex-url']));
   out.valid_beside_sessions = await beside(ohaAsync(`${info.replace(/\?/g, '\\?')}&session=[A-Za-z0-9]{40}`, ['--rand-regex-url']));
   out.valid_beside_healthz = await beside(ohaAsync(`${base}/healthz`));
+  out.flood_peak_rss_mib = peakRssMiB(server.child.pid);
   fs.rmSync(urls, { force: true });
   await stop(server);
   small.drop();
@@ -279,6 +281,7 @@ if (floodOnly) {
   }
   console.log(`Run: ${results.when}, flood rows only, ${DURATION} per scenario, ${results.machine}\n`);
   console.log(t.join('\n'));
+  console.log(`\nPeak server RSS over these runs: SQLite ${results.sqlite.flood_peak_rss_mib.toFixed(1)} MiB, PostgreSQL ${results.postgres.flood_peak_rss_mib.toFixed(1)} MiB`);
   process.exit(0);
 }
 

@@ -20,8 +20,8 @@ pub const UNKNOWN_CREDENTIALS_PER_MINUTE: u32 = 100;
 const WINDOW: Duration = Duration::from_secs(60);
 /// How long a refusal for a flooding address is held before it is answered.
 pub const FLOOD_HOLD: Duration = Duration::from_secs(1);
-/// Refusals held at once, at most (each is a timer and a parked request); past this
-/// many they are answered at once.
+/// Refusals held at once, at most: past this many they wait for a free slot, so the
+/// refusals answered per second stay at most `HELD_AT_ONCE / FLOOD_HOLD`.
 const HELD_AT_ONCE: usize = 1024;
 /// How long a value this instance saw valid passes the guard of a flooding address.
 const KNOWN_VALID_FOR: Duration = Duration::from_secs(600);
@@ -127,7 +127,9 @@ impl Counts {
     }
 }
 
-/// Holds answers for a while, a bounded number at once.
+/// Holds answers for a while, a bounded number at once. The rest wait their turn (in
+/// order, parked, costing no CPU), so however many connections a flood opens, it gets
+/// at most `slots` answers per hold; the request timeout ends the longest waits.
 struct Tarpit {
     slots: tokio::sync::Semaphore,
     hold: Duration,
@@ -141,13 +143,11 @@ impl Tarpit {
         }
     }
 
-    /// Waits the hold when a slot is free and says so; `false`, at once, when all are taken.
-    async fn hold(&self) -> bool {
-        let Ok(_slot) = self.slots.try_acquire() else {
-            return false;
-        };
+    /// Waits for a free slot, then the hold.
+    async fn hold(&self) {
+        // The semaphore is never closed, so `acquire` cannot fail.
+        let _slot = self.slots.acquire().await;
         tokio::time::sleep(self.hold).await;
-        true
     }
 }
 
@@ -155,12 +155,17 @@ impl Tarpit {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn the_tarpit_holds_at_most_its_slots_at_once() {
-        let tarpit = Tarpit::new(2, Duration::from_millis(50));
-        let held = tokio::join!(tarpit.hold(), tarpit.hold(), tarpit.hold());
-        assert_eq!(held, (true, true, false));
-        assert!(tarpit.hold().await, "a slot is free again once a hold ends");
+    #[tokio::test(start_paused = true)]
+    async fn the_tarpit_holds_its_slots_at_once_and_the_rest_in_turn() {
+        let hold = Duration::from_millis(50);
+        let tarpit = Tarpit::new(2, hold);
+        let started = tokio::time::Instant::now();
+        let timed = || async {
+            tarpit.hold().await;
+            started.elapsed()
+        };
+        let ends = tokio::join!(timed(), timed(), timed());
+        assert_eq!(ends, (hold, hold, 2 * hold));
     }
 
     #[test]
