@@ -173,11 +173,10 @@ both_databases!(
         let signin = |login: &'static str, password: &'static str, ip: &'static str| {
             let api = &api;
             async move {
-                api.raw(
-                    api.client()
-                        .post(api.url(&format!("{AUTH}/signin")))
-                        .header("x-forwarded-for", ip)
-                        .form(&[("login", login), ("password", password)]),
+                api.post_from(
+                    ip,
+                    &format!("{AUTH}/signin"),
+                    &[("login", login), ("password", password)],
                 )
                 .await
             }
@@ -225,16 +224,15 @@ both_databases!(
         let create = |session: &str, password: &'static str, ip: &'static str| {
             let (api, session) = (&api, session.to_string());
             async move {
-                api.raw(
-                    api.client()
-                        .post(api.url(&format!("{AUTH}/createtoken")))
-                        .header("x-forwarded-for", ip)
-                        .form(&[
-                            ("session", session.as_str()),
-                            ("password", password),
-                            ("description", "t"),
-                            ("apiList", "env.control.GetEnvInfo"),
-                        ]),
+                api.post_from(
+                    ip,
+                    &format!("{AUTH}/createtoken"),
+                    &[
+                        ("session", session.as_str()),
+                        ("password", password),
+                        ("description", "t"),
+                        ("apiList", "env.control.GetEnvInfo"),
+                    ],
                 )
                 .await
             }
@@ -373,11 +371,10 @@ both_databases!(
         let info = |value: String, ip: &'static str| {
             let api = &api;
             async move {
-                api.raw(
-                    api.client()
-                        .get(api.url(&format!("{ENV}/getenvinfo")))
-                        .header("x-forwarded-for", ip)
-                        .query(&[("envName", "flood-env"), ("session", value.as_str())]),
+                api.get_from(
+                    ip,
+                    &format!("{ENV}/getenvinfo"),
+                    &[("envName", "flood-env"), ("session", value.as_str())],
                 )
                 .await
             }
@@ -462,11 +459,10 @@ both_databases!(
         // sign-in itself, still work.
         trip(|| kunci_server::secrets::random_base62(40), "192.0.2.99").await;
         let signed_in = api
-            .raw(
-                api.client()
-                    .post(api.url(&format!("{AUTH}/signin")))
-                    .header("x-forwarded-for", "192.0.2.99")
-                    .form(&[("login", "flooded@example.com"), ("password", PW)]),
+            .post_from(
+                "192.0.2.99",
+                &format!("{AUTH}/signin"),
+                &[("login", "flooded@example.com"), ("password", PW)],
             )
             .await;
         let fresh_session = signed_in.ok()["session"].as_str().unwrap().to_string();

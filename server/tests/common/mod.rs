@@ -467,6 +467,28 @@ pub mod api {
             .await
         }
 
+        /// GET from a client at `ip`, as a trusted proxy reports it (`X-Forwarded-For`).
+        pub async fn get_from(&self, ip: &str, path: &str, params: &[(&str, &str)]) -> Reply {
+            self.raw(
+                self.client
+                    .get(self.url(path))
+                    .header("x-forwarded-for", ip)
+                    .query(params),
+            )
+            .await
+        }
+
+        /// POST with a form body from a client at `ip` (see [`Api::get_from`]).
+        pub async fn post_from(&self, ip: &str, path: &str, params: &[(&str, &str)]) -> Reply {
+            self.raw(
+                self.client
+                    .post(self.url(path))
+                    .header("x-forwarded-for", ip)
+                    .form(params),
+            )
+            .await
+        }
+
         /// Any request, for the odd cases.
         pub async fn raw(&self, req: reqwest::RequestBuilder) -> Reply {
             Self::reply(req.send().await.unwrap()).await
