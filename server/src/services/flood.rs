@@ -52,14 +52,13 @@ impl FloodGuard {
     /// `ip` is over the limit and `hash` (the value's SHA-256; `None` when malformed)
     /// is not known valid.
     pub async fn admit(&self, ip: &str, hash: Option<&str>) -> Result<(), AppError> {
+        // Its own statement, so the lock is released before the hold.
         let refused = self.counts().refuses(ip, hash);
-        match refused {
-            None => Ok(()),
-            Some(wait) => {
-                self.tarpit.hold().await;
-                Err(AppError::TooManyUnknownCredentials(wait))
-            }
-        }
+        let Some(wait) = refused else {
+            return Ok(());
+        };
+        self.tarpit.hold().await;
+        Err(AppError::TooManyUnknownCredentials(wait))
     }
 
     /// Counts a value from `ip` that was not live.
