@@ -50,15 +50,18 @@ impl PlainToken {
         PlainToken(SecretString::from(format!("{head}{sum}")))
     }
 
-    /// Checks the format and checksum, without any database access.
+    /// Checks the format and checksum, without any database access. The whole value is
+    /// checked as ASCII of the exact format before it is cut: a client's bytes never
+    /// decide where a slice falls.
     pub fn parse(value: &str) -> Option<PlainToken> {
-        if value.len() != TOKEN_LEN || !value.starts_with(TOKEN_PREFIX) {
+        let rest = value.strip_prefix(TOKEN_PREFIX)?;
+        if rest.len() != TOKEN_RANDOM_CHARS + TOKEN_CHECKSUM_CHARS
+            || !rest.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
             return None;
         }
         let (head, sum) = value.split_at(TOKEN_PREFIX.len() + TOKEN_RANDOM_CHARS);
-        let random = &head[TOKEN_PREFIX.len()..];
-        let base62 = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric());
-        if !base62(random) || !base62(sum) || checksum_of(head) != sum {
+        if checksum_of(head) != sum {
             return None;
         }
         Some(PlainToken(SecretString::from(value.to_string())))
@@ -294,6 +297,18 @@ mod tests {
     }
 
     #[test]
+    fn a_multibyte_character_across_the_checksum_cut_is_refused_not_a_panic() {
+        // 6 + 31 ASCII bytes, then `é` over bytes 37 and 38, then 5: 44 bytes in all.
+        let straddling = format!("kunci_{}é{}", "a".repeat(31), "b".repeat(5));
+        assert_eq!(straddling.len(), TOKEN_LEN);
+        assert!(PlainToken::parse(&straddling).is_none());
+        let in_prefix = format!("kunci\u{e9}{}", "a".repeat(37));
+        assert_eq!(in_prefix.len(), TOKEN_LEN);
+        assert!(PlainToken::parse(&in_prefix).is_none());
+        assert!(PlainToken::parse(&format!("kunci_{}\u{20ac}{}", "a".repeat(34), "b")).is_none());
+    }
+
+    #[test]
     fn checksum_is_crc32_in_six_base62_digits() {
         assert_eq!(checksum_chars(0), "000000");
         assert_eq!(checksum_chars(61), "00000z");
@@ -400,6 +415,20 @@ mod fuzz {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Token-shaped values with a multi-byte character anywhere (across the cut
+        /// between the random part and the checksum too) are refused, never a panic.
+        #[test]
+        fn token_shaped_values_with_multibyte_characters_are_refused(
+            pos in 0usize..TOKEN_LEN,
+            c in "[\u{80}-\u{10FFFF}]",
+        ) {
+            // The character replaces as many bytes as it takes: the value keeps 44 bytes
+            // when it fits.
+            let ascii = format!("{TOKEN_PREFIX}{}", "A".repeat(TOKEN_LEN - TOKEN_PREFIX.len()));
+            let s = format!("{}{c}{}", &ascii[..pos], &ascii[(pos + c.len()).min(TOKEN_LEN)..]);
+            prop_assert!(PlainToken::parse(&s).is_none(), "{s} accepted");
+        }
 
         /// The token parser takes any text without panicking, and accepts only values of
         /// the exact format with a matching checksum.
