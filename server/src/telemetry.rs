@@ -1,6 +1,7 @@
 //! Logging: `tracing` to stderr, human-readable or JSON. Request ids tie a request's
 //! log lines together and appear in result-99 answers. Secrets never reach a log line:
-//! the request log prints paths with secret parameters redacted, never headers.
+//! the request log prints paths with secret parameters redacted, never headers, and
+//! escapes the control characters of client text.
 
 use tracing_subscriber::EnvFilter;
 
@@ -10,9 +11,10 @@ tokio::task_local! {
     static REQUEST_ID: String;
 }
 
-/// Installs the global subscriber (once; later calls are ignored). `RUST_LOG`
-/// overrides the default level (`info`).
+/// Installs the global subscriber (once; later calls are ignored) and the panic hook.
+/// `RUST_LOG` overrides the default level (`info`).
 pub fn init(format: LogFormat) {
+    install_panic_hook();
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,leptos=warn,tower_http=warn"));
     let builder = tracing_subscriber::fmt()
@@ -50,7 +52,43 @@ pub fn current_request_id() -> String {
         .unwrap_or_else(|_| "-".into())
 }
 
-/// Parameter names whose values are secrets (compared case-insensitively).
+/// Logs a panic as one line with its location and request id, never its message: a
+/// message can quote what a client sent (a token, a password). The request it happened
+/// in is answered with result 99 (`web::catch_panic`), the connection is not dropped.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+            .unwrap_or_else(|| "unknown".into());
+        tracing::error!(
+            request_id = %current_request_id(),
+            location = %location,
+            "panic (its message is not logged: it may quote client data)"
+        );
+    }));
+}
+
+/// `s` with every control character escaped (`\n`, `\u{1b}`...), so client text
+/// cannot start a line of its own or drive a terminal.
+pub fn escape_control(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return s.into();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// Parameter names whose values are secrets, in canonical form
+/// ([`crate::rest::params::canonical_name`]).
 pub const SECRET_PARAMS: &[&str] = &[
     "session",
     "password",
@@ -63,21 +101,22 @@ pub const SECRET_PARAMS: &[&str] = &[
     "code",
 ];
 
-pub fn is_secret_param(name: &str) -> bool {
-    SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(name))
+/// Whether a canonical parameter name is a secret's.
+pub fn is_secret_param(canonical: &str) -> bool {
+    SECRET_PARAMS.contains(&canonical)
 }
 
-/// `query` with the value of every secret parameter replaced by `***`.
+/// `query` with the value of every secret parameter replaced by `***`. A pair is read
+/// the way the parser reads it (`canonical_name`); one whose name does not decode is
+/// redacted too.
 pub fn redact_query(query: &str) -> String {
     query
         .split('&')
         .map(|pair| {
             let (name, _) = pair.split_once('=').unwrap_or((pair, ""));
-            let decoded = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
-            if is_secret_param(decoded.trim()) {
-                format!("{name}=***")
-            } else {
-                pair.to_string()
+            match crate::rest::params::canonical_name(name) {
+                Some(canonical) if !is_secret_param(&canonical) => pair.to_string(),
+                _ => format!("{name}=***"),
             }
         })
         .collect::<Vec<_>>()
@@ -93,6 +132,34 @@ mod tests {
         assert_eq!(
             redact_query("envName=a&session=kunci_abc&PASSWORD=x&%73ession=y&lazy=1"),
             "envName=a&session=***&PASSWORD=***&%73ession=***&lazy=1"
+        );
+    }
+
+    #[test]
+    fn every_spelling_the_parser_reads_as_a_secret_is_redacted() {
+        for name in [
+            "session+",
+            "+session",
+            "%20SESSION",
+            "Session%09",
+            "%E2%84%AAey",
+            "+%E2%80%83token",
+            "%FF",
+        ] {
+            assert_eq!(
+                redact_query(&format!("{name}=kunci_secret&a=1")),
+                format!("{name}=***&a=1")
+            );
+        }
+        assert_eq!(redact_query("sessions=1&keys=2"), "sessions=1&keys=2");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_control("/a b/é"), "/a b/é");
+        assert_eq!(
+            escape_control("x\n{\"level\":\"ERROR\"}\u{1b}[31m\u{85}"),
+            "x\\n{\"level\":\"ERROR\"}\\u{1b}[31m\\u{85}"
         );
     }
 }

@@ -1,6 +1,8 @@
 //! The platform's request parameters: the query string and the body, merged.
 //!
-//! - names are case-insensitive (`envName`, `envname`, `ENVNAME`);
+//! - names are case-insensitive (`envName`, `envname`, `ENVNAME`) and trimmed: every
+//!   spelling is read as its [`canonical_name`], which the request log's redaction uses
+//!   too (JSON body names go through the same [`normalize_name`]);
 //! - a name repeated (`apiList=a&apiList=b`) is joined with `,`;
 //! - the body may be `application/x-www-form-urlencoded` (what clients send), or a JSON
 //!   object (an extension: its values become parameters, objects and arrays as JSON text);
@@ -54,6 +56,20 @@ fn decode(raw: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
+/// The parameter a raw name from a query string or form body (still percent-encoded)
+/// stands for: decoded, trimmed and lower-cased. `None` when it does not decode to
+/// UTF-8; empty when it is blank. The parser reads parameters by this name, and the
+/// request log decides what to redact by it (`telemetry::redact_query`): the two cannot
+/// disagree about which parameter a spelling is.
+pub fn canonical_name(raw: &str) -> Option<String> {
+    decode(raw).map(|name| normalize_name(&name))
+}
+
+/// A decoded name (a JSON body's, or one a handler asks for) in canonical form.
+pub fn normalize_name(decoded: &str) -> String {
+    decoded.trim().to_lowercase()
+}
+
 impl Params {
     /// Merges the query string and the body.
     pub fn parse(query: Option<&str>, body: &[u8], kind: BodyKind) -> Result<Params, AppError> {
@@ -80,15 +96,16 @@ impl Params {
         Ok(params)
     }
 
-    fn insert(&mut self, name: &str, value: String) -> Result<(), AppError> {
-        if self.values.len() >= MAX_PAIRS && !self.values.contains_key(&name.to_lowercase()) {
+    /// Adds a value under a name already in canonical form.
+    fn insert(&mut self, name: String, value: String) -> Result<(), AppError> {
+        if self.values.len() >= MAX_PAIRS && !self.values.contains_key(&name) {
             return Err(AppError::invalid(
                 "request",
                 format!("more than {MAX_PAIRS} parameters"),
             ));
         }
         self.values
-            .entry(name.to_lowercase())
+            .entry(name)
             .and_modify(|v| {
                 v.push(',');
                 v.push_str(&value);
@@ -106,15 +123,14 @@ impl Params {
                 ));
             }
             let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
-            let name = decode(raw_name).ok_or_else(|| {
+            let name = canonical_name(raw_name).ok_or_else(|| {
                 AppError::invalid("request", "a parameter name is not valid UTF-8")
             })?;
-            let name = name.trim();
             if name.is_empty() {
                 continue;
             }
             let value =
-                decode(raw_value).ok_or_else(|| AppError::invalid(name, "not valid UTF-8"))?;
+                decode(raw_value).ok_or_else(|| AppError::invalid(&name, "not valid UTF-8"))?;
             self.insert(name, value)?;
         }
         Ok(())
@@ -131,6 +147,10 @@ impl Params {
             ));
         };
         for (name, v) in map {
+            let name = normalize_name(&name);
+            if name.is_empty() {
+                continue;
+            }
             let text = match v {
                 Value::Null => continue,
                 Value::String(s) => s,
@@ -138,14 +158,14 @@ impl Params {
                 Value::Number(n) => n.to_string(),
                 other => other.to_string(),
             };
-            self.insert(&name, text)?;
+            self.insert(name, text)?;
         }
         Ok(())
     }
 
     /// The raw value, if the parameter was sent (possibly empty).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(&name.to_lowercase()).map(String::as_str)
+        self.values.get(&normalize_name(name)).map(String::as_str)
     }
 
     /// The value, trimmed, if sent and not blank.
@@ -351,6 +371,31 @@ mod tests {
     }
 
     #[test]
+    fn every_spelling_of_a_name_reads_as_its_canonical_name() {
+        for raw in [
+            "session",
+            "SESSION",
+            "%73ession",
+            "session+",
+            "+session",
+            "%20SESSION",
+            "Session%09",
+            "%0Asession%0D",
+        ] {
+            assert_eq!(canonical_name(raw).as_deref(), Some("session"), "{raw}");
+            let p = Params::parse(Some(&format!("{raw}=v")), b"", BodyKind::Form).unwrap();
+            assert_eq!(p.get("session"), Some("v"), "{raw}");
+        }
+        // The Kelvin sign lower-cases to a plain k.
+        assert_eq!(canonical_name("%E2%84%AAey").as_deref(), Some("key"));
+        assert_eq!(canonical_name("%FF"), None);
+        assert_eq!(canonical_name("+%20").as_deref(), Some(""));
+        let json = Params::parse(None, br#"{" SESSION ":"j","":"x"}"#, BodyKind::Json).unwrap();
+        assert_eq!(json.get("session"), Some("j"));
+        assert_eq!(json.names().collect::<Vec<_>>(), vec!["session"]);
+    }
+
+    #[test]
     fn bad_encodings_are_result_3() {
         let bad = [
             (Some("x=%FF%FE"), "", None),
@@ -455,9 +500,84 @@ mod fuzz {
             prop_assert_eq!(p.get(&name), Some(value.as_str()));
         }
 
+        /// However a secret parameter's name is spelled, when the parser reads the value
+        /// under that name the request log's redaction hides it.
+        #[test]
+        fn a_secret_the_parser_reads_is_always_redacted(
+            secret in proptest::sample::select(crate::telemetry::SECRET_PARAMS),
+            spelling in proptest::collection::vec((0u8..6, any::<bool>()), 1..20),
+            before in "[ +\t\u{a0}\u{3000}]{0,3}",
+            after in "[ +\t\u{a0}\u{2003}]{0,3}",
+            value in "[A-Za-z0-9_]{8,40}",
+        ) {
+            let mut name = encode_spaces(&before);
+            for (i, c) in secret.chars().enumerate() {
+                let (how, upper) = spelling.get(i).copied().unwrap_or((0, false));
+                let c = if upper { c.to_ascii_uppercase() } else { c };
+                let c = match (how, c) {
+                    // Unicode characters that lower-case to ASCII letters.
+                    (5, 'K') | (5, 'k') => '\u{212A}',
+                    _ => c,
+                };
+                match how {
+                    1 => name.push_str(&format!("%{:02X}", c as u32)),
+                    2 => name.push_str(&format!("%{:02x}", c as u32)),
+                    3 | 5 => name.push_str(&percent_encoding::utf8_percent_encode(
+                        &c.to_string(),
+                        percent_encoding::NON_ALPHANUMERIC,
+                    ).to_string()),
+                    _ => name.push(c),
+                }
+            }
+            name.push_str(&encode_spaces(&after));
+            let value = format!("Zq9{value}");
+            let query = format!("envName=e&{name}={value}&lazy=1");
+            let p = Params::parse(Some(&query), b"", BodyKind::Form).unwrap();
+            if p.get(secret) == Some(value.as_str()) {
+                let logged = crate::telemetry::redact_query(&query);
+                prop_assert!(!logged.contains(&value), "{query} logged as {logged}");
+            }
+        }
+
+        /// Whatever the query, every pair the parser would read under a secret name
+        /// (or cannot decode the name of) is redacted in the log, and nothing else.
+        #[test]
+        fn redaction_agrees_with_the_parser_on_any_query(query in "[ -~%+&=\t\u{80}-\u{10FFFF}]{0,120}") {
+            let logged = crate::telemetry::redact_query(&query);
+            let shown: Vec<&str> = logged.split('&').collect();
+            let pairs: Vec<&str> = query.split('&').collect();
+            prop_assert_eq!(pairs.len(), shown.len());
+            for (pair, shown) in pairs.iter().zip(shown) {
+                let name = pair.split_once('=').map_or(*pair, |(n, _)| n);
+                if canonical_name(name).is_none_or(|n| crate::telemetry::is_secret_param(&n)) {
+                    prop_assert_eq!(shown, format!("{name}=***"));
+                } else {
+                    prop_assert_eq!(shown, *pair);
+                }
+            }
+        }
+
         #[test]
         fn id_lists_never_panic(raw in "\\PC{0,60}") {
             let _ = parse_ids(&raw, "ids");
         }
     }
+}
+
+/// Spaces of a name as a client may send them: `+`, `%20`, or as they are.
+#[cfg(test)]
+fn encode_spaces(s: &str) -> String {
+    s.chars()
+        .enumerate()
+        .map(|(i, c)| match (c, i % 2) {
+            (' ', 0) => "%20".to_string(),
+            ('\t', _) => "%09".to_string(),
+            (c, _) if !c.is_ascii() => percent_encoding::utf8_percent_encode(
+                &c.to_string(),
+                percent_encoding::NON_ALPHANUMERIC,
+            )
+            .to_string(),
+            (c, _) => c.to_string(),
+        })
+        .collect()
 }

@@ -1,6 +1,6 @@
 //! Middleware every request passes through.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,11 +11,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::Kunci;
-use crate::telemetry::{redact_query, with_request_id};
+use crate::telemetry::{escape_control, redact_query, with_request_id};
 
 /// Works out who the client is (address, user agent, https), gives the request an id,
 /// and logs one line when it is answered. The line holds the path and the query with
-/// secret parameters redacted, never a header.
+/// secret parameters redacted and control characters escaped, never a header.
 pub async fn request_context(
     State(kunci): State<Arc<Kunci>>,
     mut req: Request,
@@ -31,8 +31,11 @@ pub async fn request_context(
     let request_id = crate::telemetry::next_request_id();
     // What the request line says, kept only when it will be logged.
     let logged = tracing::enabled!(tracing::Level::INFO).then(|| {
-        let path = req.uri().path().to_string();
-        let query = req.uri().query().map(redact_query);
+        let path = escape_control(req.uri().path()).into_owned();
+        let query = req
+            .uri()
+            .query()
+            .map(|q| escape_control(&redact_query(q)).into_owned());
         (req.method().clone(), path, query, client.ip.clone())
     });
     req.extensions_mut().insert(client);
@@ -62,17 +65,8 @@ pub async fn request_context(
 }
 
 fn client_meta(headers: &HeaderMap, peer: Option<IpAddr>, trust_proxy: bool) -> ClientMeta {
-    let forwarded_ip = || {
-        headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-            .next_back()
-    };
     let ip = if trust_proxy {
-        forwarded_ip().or(peer)
+        forwarded_for(headers).or(peer)
     } else {
         peer
     };
@@ -95,6 +89,40 @@ fn client_meta(headers: &HeaderMap, peer: Option<IpAddr>, trust_proxy: bool) -> 
         user_agent,
         https,
     }
+}
+
+/// The client address the trusted proxy reports: the last entry of `X-Forwarded-For`
+/// (all its headers joined), the one the proxy itself appended. Every entry before it
+/// is whatever the client chose to send, so only the last one counts; when it is not an
+/// address (`ip`, `ipv4:port`, `[ipv6]:port`, bare ipv6), the caller falls back to the
+/// peer address rather than to an earlier entry.
+fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+    let last_header = headers.get_all("x-forwarded-for").iter().next_back()?;
+    let last_entry = last_header.to_str().ok()?.rsplit(',').next()?;
+    parse_forwarded_entry(last_entry.trim_matches([' ', '\t']))
+}
+
+/// One `X-Forwarded-For` entry, strictly: `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1` or
+/// `[2001:db8::1]:5678`.
+fn parse_forwarded_entry(entry: &str) -> Option<IpAddr> {
+    if let Ok(ip) = entry.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    let port = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 5
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u16>().is_ok()
+    };
+    if let Some(rest) = entry.strip_prefix('[') {
+        let (v6, after) = rest.split_once(']')?;
+        let ip = v6.parse::<Ipv6Addr>().ok()?;
+        return (after.is_empty() || after.strip_prefix(':').is_some_and(port))
+            .then_some(IpAddr::V6(ip));
+    }
+    let (v4, p) = entry.split_once(':')?;
+    let ip = v4.parse::<Ipv4Addr>().ok()?;
+    port(p).then_some(IpAddr::V4(ip))
 }
 
 /// What a response that is not a page may do in a browser: nothing.
@@ -249,5 +277,68 @@ mod tests {
         let proxied = client_meta(&h, peer, true);
         assert_eq!(proxied.ip, "10.0.0.7");
         assert!(proxied.https);
+    }
+
+    /// The address a trusted proxy reports for each `X-Forwarded-For` value.
+    fn forwarded(values: &[&str]) -> String {
+        let pairs: Vec<(&'static str, &str)> =
+            values.iter().map(|v| ("x-forwarded-for", *v)).collect();
+        client_meta(&headers(&pairs), Some("192.0.2.1".parse().unwrap()), true).ip
+    }
+
+    #[test]
+    fn the_last_forwarded_entry_counts_in_every_address_form() {
+        for (value, want) in [
+            ("10.0.0.1", "10.0.0.1"),
+            ("6.6.6.6, 10.0.0.1:4321", "10.0.0.1"),
+            ("6.6.6.6,10.0.0.1", "10.0.0.1"),
+            (" 10.0.0.1 ", "10.0.0.1"),
+            ("2001:db8::7", "2001:db8::7"),
+            ("6.6.6.6, [2001:db8::7]:443", "2001:db8::7"),
+            ("[2001:db8::7]", "2001:db8::7"),
+            ("::ffff:10.0.0.1", "::ffff:10.0.0.1"),
+        ] {
+            assert_eq!(forwarded(&[value]), want, "{value}");
+        }
+        // Several headers are one list: the last header's last entry.
+        assert_eq!(forwarded(&["6.6.6.6", "7.7.7.7, 10.0.0.2:80"]), "10.0.0.2");
+    }
+
+    #[test]
+    fn a_last_forwarded_entry_that_is_not_an_address_means_the_peer() {
+        for value in [
+            "1.2.3.4, garbage",
+            "1.2.3.4, ",
+            "1.2.3.4,",
+            "1.2.3.4, unknown",
+            "1.2.3.4, 10.0.0.1:",
+            "1.2.3.4, 10.0.0.1:99999",
+            "1.2.3.4, 10.0.0.1:80:80",
+            "1.2.3.4, 10.0.0.1:+80",
+            "1.2.3.4, 2001:db8::7:443x",
+            "1.2.3.4, [2001:db8::7]:",
+            "1.2.3.4, [2001:db8::7]x",
+            "1.2.3.4, [10.0.0.1]:80",
+            "1.2.3.4, 10.0.0.1 10.0.0.2",
+            "1.2.3.4, _hidden",
+            "",
+        ] {
+            assert_eq!(forwarded(&[value]), "192.0.2.1", "{value:?}");
+        }
+        assert_eq!(forwarded(&["10.0.0.1", "junk"]), "192.0.2.1");
+        let mut h = headers(&[("x-forwarded-for", "10.0.0.1")]);
+        h.append(
+            "x-forwarded-for",
+            HeaderValue::from_bytes(b"\xff10.0.0.2").unwrap(),
+        );
+        assert_eq!(
+            client_meta(&h, Some("192.0.2.1".parse().unwrap()), true).ip,
+            "192.0.2.1",
+            "not text"
+        );
+        assert_eq!(
+            client_meta(&headers(&[]), Some("192.0.2.1".parse().unwrap()), true).ip,
+            "192.0.2.1"
+        );
     }
 }
