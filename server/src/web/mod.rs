@@ -67,11 +67,28 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr) -> Router {
         ))
         .layer(axum::middleware::from_fn(middleware::server_fn_guard))
         .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(catch_panic())
         .layer(axum::middleware::from_fn_with_state(
             kunci.clone(),
             middleware::request_context,
         ))
         .with_state(state)
+}
+
+/// Answers a request whose handling panicked with result 99 and HTTP 500, naming the
+/// request id, instead of dropping the connection. It sits inside `request_context`, so
+/// the request id is set while it runs, the answer gets its `x-request-id` and the
+/// request log its line. The panic itself is logged by the hook `telemetry::init`
+/// installs (location and request id, never the message).
+fn catch_panic() -> tower_http::catch_panic::CatchPanicLayer<
+    fn(Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response,
+> {
+    tower_http::catch_panic::CatchPanicLayer::custom(answer_panic as fn(_) -> _)
+}
+
+fn answer_panic(_payload: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let error = app::AppError::Internal(crate::telemetry::current_request_id());
+    crate::rest::envelope::failure(&error, StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// The process is up.
@@ -107,5 +124,68 @@ async fn ui_envs(
             axum::Json(e),
         )
             .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A handler that panics, behind the same catch layer and a request id set the way
+    /// `request_context` sets it.
+    fn panicking_router() -> Router {
+        Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    panic!("a message quoting kunci_client_secret");
+                    #[allow(unreachable_code)]
+                    ""
+                }),
+            )
+            .route("/fine", get(|| async { "ok" }))
+            .layer(catch_panic())
+            .layer(axum::middleware::from_fn(
+                |req: axum::extract::Request, next: axum::middleware::Next| {
+                    crate::telemetry::with_request_id("req-42".into(), next.run(req))
+                },
+            ))
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_answered_with_result_99_and_the_request_id() {
+        use tower::ServiceExt;
+        let answer = panicking_router()
+            .oneshot(
+                axum::extract::Request::get("/boom")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(
+            answer.headers()[axum::http::header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
+        let body = axum::body::to_bytes(answer.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"result": 99, "error": "internal error (request id req-42)", "source": "kunci"})
+        );
+        let fine = panicking_router()
+            .oneshot(
+                axum::extract::Request::get("/fine")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(fine.status(), StatusCode::OK);
     }
 }
