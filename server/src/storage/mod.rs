@@ -8,6 +8,7 @@
 mod accounts;
 pub mod cache;
 mod envs;
+mod live;
 mod tokens;
 
 use std::path::Path;
@@ -20,6 +21,7 @@ use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 pub use accounts::*;
 pub use envs::*;
+pub use live::*;
 pub use tokens::*;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
