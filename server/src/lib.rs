@@ -46,13 +46,15 @@ pub struct Kunci {
     pub tokens: Tokens,
     pub security_log: SecurityLog,
     pub authz: Authorizer,
+    /// The credential flood guard shared by tokens and sessions.
+    pub flood: FloodGuard,
 }
 
 impl Kunci {
     pub fn new(config: Config, store: Store, templates: Templates) -> Arc<Kunci> {
         let policy = config.security.clone();
         let hasher = Hasher::new(policy.hash_concurrency);
-        let flood = FloodGuard::default();
+        let flood = FloodGuard::new(store.clone());
         let sessions = Sessions::new(store.clone(), policy.clone(), flood.clone());
         let accounts = Accounts::new(store.clone(), policy, hasher.clone());
         let security_log = SecurityLog::new(store.clone());
@@ -61,9 +63,10 @@ impl Kunci {
             accounts.clone(),
             security_log.clone(),
             Arc::new(templates),
-            flood,
+            flood.clone(),
         );
         Arc::new(Kunci {
+            flood,
             accounts,
             authz: Authorizer::new(sessions.clone(), tokens.clone()),
             tokens,
@@ -115,6 +118,11 @@ impl Server {
         })?;
         let addr = listener.local_addr()?;
         let kunci = Kunci::new(config, store, templates);
+        kunci.flood.start().await.map_err(|e| {
+            CliError(format!(
+                "cannot read the live credentials: {e} (check --database-url)"
+            ))
+        })?;
         kunci
             .hasher
             .warm_up()
@@ -139,8 +147,10 @@ impl Server {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let router = web::router(self.kunci.clone(), self.addr);
         let housekeeping = tokio::spawn(housekeeping(self.kunci.clone()));
+        let live = tokio::spawn(self.kunci.flood.clone().follow());
         serve(self.listener, router, &self.kunci.config.limits, shutdown).await;
         housekeeping.abort();
+        live.abort();
         self.kunci.store.close().await;
     }
 

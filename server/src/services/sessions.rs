@@ -95,11 +95,13 @@ impl Sessions {
         };
         let Some(row) = self.store.session_by_hash(&hash).await? else {
             self.flood.missed(ip);
+            self.flood.dead(&hash);
             return Err(AppError::NotAuthenticated);
         };
         let now = now();
         if self.expired(&row, now) {
             self.store.delete_session(row.session_id).await?;
+            self.flood.dead(&hash);
             return Err(AppError::NotAuthenticated);
         }
         if row.status != "ENABLED" {
@@ -129,10 +131,12 @@ impl Sessions {
         if let Some(row) = self.store.session_by_hash(hash.as_str()).await? {
             self.store.delete_session(row.session_id).await?;
         }
+        self.flood.dead(hash.as_str());
         Ok(())
     }
 
-    /// Ends the session with this row id.
+    /// Ends the session with this row id. (Its value leaves the flood guard's set of live
+    /// credentials lazily: see `flood`.)
     pub async fn end(&self, session_id: i64) -> Result<(), AppError> {
         Ok(self.store.delete_session(session_id).await?)
     }

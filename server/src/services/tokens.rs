@@ -384,6 +384,7 @@ impl Tokens {
         self.accounts
             .confirm_password(actor.user_id, password, actor.ip, "regenerate a token")
             .await?;
+        let retired = self.hashes_of(actor.user_id, &[id]).await?;
         let value = PlainToken::generate();
         let row = self
             .store
@@ -391,6 +392,7 @@ impl Tokens {
             .await?
             .ok_or_else(|| no_such_token(id))?;
         self.flood.valid(value.hash().as_str());
+        retired.iter().for_each(|h| self.flood.dead(h));
         let token = Token { row };
         self.log
             .record(
@@ -424,12 +426,15 @@ impl Tokens {
         self.accounts
             .confirm_password(actor.user_id, password, actor.ip, "delete tokens")
             .await?;
+        let chosen: Vec<i64> = before.iter().map(Token::id).collect();
+        let retired = self.hashes_of(actor.user_id, &chosen).await?;
         match self
             .store
             .delete_tokens(actor.user_id, ids.as_deref(), now())
             .await?
         {
             DeleteOutcome::Deleted(deleted) => {
+                retired.iter().for_each(|h| self.flood.dead(h));
                 for token in before.iter().filter(|t| deleted.contains(&t.id())) {
                     self.log
                         .record(
@@ -444,6 +449,19 @@ impl Tokens {
             }
             DeleteOutcome::Missing(missing) => Err(no_such_tokens(&missing)),
         }
+    }
+
+    /// The value hashes of the user's tokens `ids`, for the flood guard to forget once
+    /// they are retired (a token created meanwhile is simply not among them).
+    async fn hashes_of(&self, user_id: i64, ids: &[i64]) -> Result<Vec<String>, AppError> {
+        Ok(self
+            .store
+            .token_hashes_of(user_id)
+            .await?
+            .into_iter()
+            .filter(|(id, _)| ids.contains(id))
+            .map(|(_, hash)| hash)
+            .collect())
     }
 
     // ----- using -----
@@ -468,6 +486,7 @@ impl Tokens {
         };
         let Some(row) = self.store.token_by_hash(hash.as_str()).await? else {
             self.flood.missed(&client.ip);
+            self.flood.dead(hash.as_str());
             if let Some(retired) = self.store.retired_token(hash.as_str()).await? {
                 let detail = format!("token #{} was {}", retired.token_id, retired.reason);
                 self.dead_use(hash.as_str(), retired.user_id, client, &detail)
