@@ -8,7 +8,7 @@ use crate::model::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    pub use crate::backend::{backend, RequestCtx};
+    pub use crate::backend::{RequestCtx, backend};
     pub use secrecy::{ExposeSecret, SecretString};
 
     use crate::error::AppError;
@@ -44,6 +44,9 @@ pub async fn sign_up(
         .sign_up(&ctx, login, name, SecretString::from(password))
         .await?;
     set_cookie(opened.set_cookie.expose_secret())?;
+    if let Some(device) = &opened.device_cookie {
+        set_cookie(device.expose_secret())?;
+    }
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -57,6 +60,9 @@ pub async fn sign_in(login: String, password: String) -> Result<(), AppError> {
         .sign_in(&ctx, login, SecretString::from(password))
         .await?;
     set_cookie(opened.set_cookie.expose_secret())?;
+    if let Some(device) = &opened.device_cookie {
+        set_cookie(device.expose_secret())?;
+    }
     leptos_axum::redirect("/");
     Ok(())
 }

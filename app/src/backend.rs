@@ -14,6 +14,21 @@ use crate::model::*;
 
 /// Name of the browser session cookie.
 pub const SESSION_COOKIE: &str = "kunci_session";
+/// Name of the cookie that marks a client as one that signed in to an account before
+/// (its own sign-in attempt budget; see the server's `services::throttle`).
+pub const DEVICE_COOKIE: &str = "kunci_device";
+
+/// The value of cookie `name` in a request's `Cookie` headers.
+pub fn cookie<'h>(headers: &'h http::HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
 
 /// What the server knows about the client of a request; the server inserts it into
 /// the request's extensions before any handler runs.
@@ -28,21 +43,17 @@ pub struct ClientMeta {
 /// The caller of a server function: its session cookie (if any) and where it came from.
 pub struct RequestCtx {
     pub session: Option<SecretString>,
+    /// The device cookie, if the client sent one.
+    pub device: Option<String>,
     pub client: ClientMeta,
 }
 
 impl RequestCtx {
     /// Reads the session cookie and client metadata of the current request.
     pub fn from_parts(parts: &http::request::Parts) -> Self {
-        let session = parts
-            .headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, _)| *k == SESSION_COOKIE)
-            .map(|(_, v)| SecretString::from(v.to_string()));
+        let session =
+            cookie(&parts.headers, SESSION_COOKIE).map(|v| SecretString::from(v.to_string()));
+        let device = cookie(&parts.headers, DEVICE_COOKIE).map(str::to_string);
         let client = parts
             .extensions
             .get::<ClientMeta>()
@@ -52,7 +63,11 @@ impl RequestCtx {
                 user_agent: String::new(),
                 https: false,
             });
-        RequestCtx { session, client }
+        RequestCtx {
+            session,
+            device,
+            client,
+        }
     }
 
     /// The context of the request being served (a server function or an SSR render).
@@ -63,9 +78,11 @@ impl RequestCtx {
     }
 }
 
-/// A session just opened: the `Set-Cookie` value that carries it to the browser.
+/// A session just opened: the `Set-Cookie` values that carry it (and the device
+/// cookie) to the browser.
 pub struct OpenedSession {
     pub set_cookie: SecretString,
+    pub device_cookie: Option<SecretString>,
     pub user: UserView,
 }
 

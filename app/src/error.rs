@@ -32,6 +32,10 @@ pub enum AppError {
     /// Result 705: too many wrong password confirmations; retry after the given seconds.
     #[error("too many wrong password confirmations: try again in {0} s")]
     ConfirmationLocked(u64),
+    /// Result 706: every password-checking slot is taken (a burst of sign-ins or
+    /// confirmations); nothing was checked or counted; retry after the given seconds.
+    #[error("the server is busy checking passwords: try again in {0} s")]
+    Busy(u64),
     /// Result 710: sign-up or `user create` with a login that is taken.
     #[error("login [{0}] is already registered")]
     LoginTaken(String),
@@ -81,6 +85,7 @@ impl AppError {
             AppError::NotAuthenticated | AppError::TooManyUnknownCredentials(_) => 702,
             AppError::UserBlocked(_) => 704,
             AppError::ConfirmationLocked(_) => 705,
+            AppError::Busy(_) => 706,
             AppError::LoginTaken(_) => 710,
             AppError::InvalidPassword => 801,
             AppError::NotImplemented(_) => 1702,
@@ -106,6 +111,7 @@ impl AppError {
             AppError::LoginTaken(_)
             | AppError::EnvNameTaken(_)
             | AppError::WrongEnvStatus { .. } => 409,
+            AppError::Busy(_) => 503,
             AppError::Internal(_) | AppError::Transport(_) => 500,
         }
     }
@@ -150,6 +156,7 @@ mod tests {
             (AppError::TooManyUnknownCredentials(5), 702),
             (AppError::UserBlocked("x".into()), 704),
             (AppError::ConfirmationLocked(3), 705),
+            (AppError::Busy(2), 706),
             (AppError::LoginTaken("a".into()), 710),
             (AppError::InvalidPassword, 801),
             (AppError::NotImplemented("m".into()), 1702),

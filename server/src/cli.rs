@@ -161,6 +161,13 @@ struct ServeArgs {
     /// Password hashes computed at once [default: half the cores, at least 1].
     #[arg(long, env = "KUNCI_HASH_CONCURRENCY")]
     hash_concurrency: Option<usize>,
+    /// Password checks running or waiting per hashing thread, at most; past them a
+    /// sign-in or confirmation waits, then is answered "busy" (result 706).
+    #[arg(long, env = "KUNCI_HASH_QUEUE", default_value_t = crate::services::passwords::QUEUED_PER_THREAD)]
+    hash_queue: usize,
+    /// How long a sign-in or confirmation waits for a place in the hashing queue.
+    #[arg(long, env = "KUNCI_HASH_QUEUE_WAIT", default_value = "2s", value_parser = parse_duration)]
+    hash_queue_wait: Duration,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -296,6 +303,8 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
                 .hash_concurrency
                 .unwrap_or_else(default_hash_concurrency)
                 .max(1),
+            hash_queue_per_thread: args.hash_queue.max(1),
+            hash_queue_wait: args.hash_queue_wait,
         },
         limits: Limits {
             header_timeout: args.header_timeout,

@@ -25,6 +25,11 @@ pub struct SecurityPolicy {
     pub trust_proxy: bool,
     /// Password hashes computed at once (argon2 takes ~19 MiB and one core each).
     pub hash_concurrency: usize,
+    /// Password checks running or waiting per hashing thread, at most.
+    pub hash_queue_per_thread: usize,
+    /// How long a sign-in or confirmation waits for a place in that queue before it is
+    /// answered "busy" (706).
+    pub hash_queue_wait: Duration,
 }
 
 impl Default for SecurityPolicy {
@@ -39,6 +44,19 @@ impl Default for SecurityPolicy {
             cookie_secure: CookieSecure::Auto,
             trust_proxy: false,
             hash_concurrency: default_hash_concurrency(),
+            hash_queue_per_thread: crate::services::passwords::QUEUED_PER_THREAD,
+            hash_queue_wait: crate::services::passwords::SLOT_WAIT,
+        }
+    }
+}
+
+impl SecurityPolicy {
+    /// Whether cookies set on a request that arrived over https (or not) are `Secure`.
+    pub fn secure_cookies(&self, https: bool) -> bool {
+        match self.cookie_secure {
+            CookieSecure::Always => true,
+            CookieSecure::Never => false,
+            CookieSecure::Auto => https,
         }
     }
 }

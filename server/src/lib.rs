@@ -53,7 +53,11 @@ pub struct Kunci {
 impl Kunci {
     pub fn new(config: Config, store: Store, templates: Templates) -> Arc<Kunci> {
         let policy = config.security.clone();
-        let hasher = Hasher::new(policy.hash_concurrency);
+        let hasher = Hasher::with_queue(
+            policy.hash_concurrency,
+            policy.hash_queue_per_thread,
+            policy.hash_queue_wait,
+        );
         let flood = FloodGuard::new(store.clone());
         let sessions = Sessions::new(store.clone(), policy.clone(), flood.clone());
         let accounts = Accounts::new(store.clone(), policy, hasher.clone());
@@ -223,13 +227,17 @@ async fn serve(
     }
 }
 
-/// Deletes expired sessions every ten minutes.
+/// Deletes expired sessions, spent attempt budgets and forgotten devices every ten
+/// minutes.
 async fn housekeeping(kunci: Arc<Kunci>) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
         if let Err(e) = kunci.sessions.purge_expired().await {
             tracing::warn!(error = %e, "session purge failed");
+        }
+        if let Err(e) = kunci.accounts.purge().await {
+            tracing::warn!(error = %e, "attempt budget purge failed");
         }
     }
 }

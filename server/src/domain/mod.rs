@@ -83,6 +83,34 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 /// The longest: argon2 takes any length, but a megabyte password is an attack.
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
+/// A password as typed to sign in or to confirm a change: any text of at most
+/// [`MAX_PASSWORD_BYTES`] (longer cannot be an account's password, and is never hashed).
+pub fn check_password_length(raw: &SecretString) -> Result<(), AppError> {
+    if raw.expose_secret().len() > MAX_PASSWORD_BYTES {
+        return Err(AppError::invalid(
+            "password",
+            format!("a password has at most {MAX_PASSWORD_BYTES} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+/// A login as typed to sign in, normalised like [`Login::parse`] (trimmed, lower-case)
+/// and bounded like it; any other text is left for the sign-in to refuse as wrong.
+pub fn sign_in_login(raw: &str) -> Result<String, AppError> {
+    let s = raw.trim().to_lowercase();
+    if s.is_empty() {
+        return Err(AppError::invalid("login", "a login is required"));
+    }
+    if s.chars().count() > 254 {
+        return Err(AppError::invalid(
+            "login",
+            "an email address has at most 254 characters",
+        ));
+    }
+    Ok(s)
+}
+
 /// A password good enough to set on an account.
 pub struct NewPassword(SecretString);
 

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::params::parse_ids;
 use super::{Call, Fields};
 use crate::services::sessions::SessionKind;
+use crate::web::backend::device_cookie;
 
 fn account_fields(uid: i64, login: &str, name: &str) -> Fields {
     let Value::Object(map) = json!({
@@ -41,10 +42,15 @@ pub async fn signin(call: &Call<'_>) -> Result<Fields, AppError> {
     let password =
         super::tokens::password(call).ok_or_else(|| AppError::invalid("password", "required"))?;
     let k = call.kunci;
-    let user = k
+    let signed_in = k
         .accounts
-        .authenticate(login, password, &call.client.ip)
+        .authenticate(login, password, &call.client.ip, call.device.as_deref())
         .await?;
+    let user = signed_in.user;
+    let secure = k.config.security.secure_cookies(call.client.https);
+    let _ = call
+        .set_cookie
+        .set(device_cookie(signed_in.device.expose(), secure));
     let secret = k
         .sessions
         .open(user.id, SessionKind::Api, &call.client)

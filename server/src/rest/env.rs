@@ -132,12 +132,13 @@ pub async fn delete_env(call: &Call<'_>) -> Result<Fields, AppError> {
     let name = call.params.required("envName")?;
     let envs = &call.kunci.envs;
     envs.row(caller.user_id, name).await?;
-    if matches!(caller.via, Via::Session { .. }) {
+    if let Via::Session { session_id } = caller.via {
         let password = super::tokens::password(call);
         call.kunci
             .accounts
             .confirm_password(
                 caller.user_id,
+                session_id,
                 password,
                 &call.client.ip,
                 "delete an environment",

@@ -68,6 +68,10 @@ pub struct Call<'a> {
     pub client: ClientMeta,
     pub http_method: Method,
     pub api: &'static ApiMethod,
+    /// The device cookie the client sent (Signin reads it).
+    pub device: Option<String>,
+    /// A `Set-Cookie` value for the answer (Signin's device cookie).
+    pub set_cookie: std::sync::OnceLock<String>,
 }
 
 impl Call<'_> {
@@ -242,12 +246,23 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
         client,
         http_method: parts.method,
         api,
+        device: app::backend::cookie(&parts.headers, app::backend::DEVICE_COOKIE)
+            .map(str::to_string),
+        set_cookie: Default::default(),
     };
-    match dispatch(&api.key, &call).await {
+    let mut response = match dispatch(&api.key, &call).await {
         Ok(Reply::Fields(fields)) => success(fields),
         Ok(Reply::Object(json)) => envelope::success_object(&json),
-        Err(e) => failure(&e, StatusCode::OK),
+        Err(e) => return failure(&e, StatusCode::OK),
+    };
+    if let Some(cookie) = call
+        .set_cookie
+        .get()
+        .and_then(|c| axum::http::HeaderValue::from_str(c).ok())
+    {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
     }
+    response
 }
 
 /// Reads a body of at most [`MAX_BODY_BYTES`]; 413 for a larger one, after reading it

@@ -22,8 +22,10 @@ pub fn password(call: &Call<'_>) -> Option<SecretString> {
 }
 
 fn actor<'a>(call: &'a Call<'_>) -> Result<Actor<'a>, AppError> {
+    let caller = call.caller()?;
     Ok(Actor {
-        user_id: call.caller()?.user_id,
+        user_id: caller.user_id,
+        session_id: caller.session_id().ok_or(AppError::NotAuthenticated)?,
         ip: &call.client.ip,
     })
 }

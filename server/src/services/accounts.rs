@@ -1,15 +1,54 @@
-//! Accounts: registration, password sign-in with lockout, and password confirmation.
+//! Accounts: registration, password sign-in with attempt budgets, and password
+//! confirmation (see `throttle` for which budget each attempt draws on).
 
 use app::AppError;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::now;
 use crate::config::SecurityPolicy;
-use crate::domain::{DisplayName, Login, NewPassword};
+use crate::domain::{DisplayName, Login, NewPassword, check_password_length, sign_in_login};
+use crate::secrets::{SessionSecret, sha256_hex};
 use crate::services::passwords::Hasher;
 use crate::services::security_log::{EventKind, SecurityLog};
-use crate::services::throttle::{Subject, Throttle, sign_in_locked};
+use crate::services::throttle::{Attempt, Budget, Throttle, human_wait, sign_in_locked};
 use crate::storage::{Store, UserRow};
+
+/// Devices an account remembers (the most recently used).
+pub const DEVICES_PER_ACCOUNT: i64 = 20;
+/// A device unused for this long is forgotten (and its cookie expires).
+pub const DEVICE_LIFETIME_SECS: i64 = 180 * 24 * 3600;
+
+/// The value of a device cookie: proof that this client signed in to the account
+/// before. It is no credential (it signs nobody in); it only gives the client an
+/// attempt budget of its own. Stored as its SHA-256.
+pub struct DeviceCookie(SecretString);
+
+impl DeviceCookie {
+    fn generate() -> DeviceCookie {
+        DeviceCookie(SessionSecret::generate().into_secret())
+    }
+
+    /// A value of the right shape (40 base62 characters), or nothing.
+    fn parse(raw: &str) -> Option<DeviceCookie> {
+        (raw.len() == SessionSecret::LEN && raw.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .then(|| DeviceCookie(SecretString::from(raw.to_string())))
+    }
+
+    fn hash(&self) -> String {
+        sha256_hex(self.0.expose_secret())
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+/// A successful sign-in: the account, and the device cookie to give the client (the
+/// one it sent, when known, or a new one).
+pub struct SignedIn {
+    pub user: UserRow,
+    pub device: DeviceCookie,
+}
 
 #[derive(Clone)]
 pub struct Accounts {
@@ -31,7 +70,8 @@ impl Accounts {
         }
     }
 
-    /// Creates an account. The name defaults to the login's part before `@`.
+    /// Creates an account (an operator's `user create`, or a sign-up once throttled).
+    /// The name defaults to the login's part before `@`.
     #[tracing::instrument(skip_all)]
     pub async fn register(
         &self,
@@ -61,80 +101,189 @@ impl Accounts {
             })
     }
 
+    /// A sign-up from the client at `ip`: it draws on the address's sign-in budget, and
+    /// a taken login costs an attempt, so probing which logins exist is as slow as
+    /// guessing passwords (704 once the budget is spent).
+    #[tracing::instrument(skip_all)]
+    pub async fn sign_up(
+        &self,
+        login: &str,
+        name: Option<&str>,
+        password: SecretString,
+        ip: &str,
+    ) -> Result<UserRow, AppError> {
+        // Malformed input is refused before it costs an attempt.
+        Login::parse(login)?;
+        if let Some(n) = name.map(str::trim).filter(|n| !n.is_empty()) {
+            DisplayName::parse(n)?;
+        }
+        check_password_length(&password)?;
+        let attempt = match self.throttle.take(vec![Budget::address(ip)]).await? {
+            Ok(attempt) => attempt,
+            Err(secs) => {
+                return Err(AppError::UserBlocked(format!(
+                    "sign-up is locked for your address after repeated attempts: try again in {}",
+                    human_wait(secs)
+                )));
+            }
+        };
+        match self.register(login, name, password).await {
+            Ok(user) => {
+                self.throttle.succeed(attempt).await?;
+                Ok(user)
+            }
+            Err(e @ AppError::LoginTaken(_)) => {
+                self.throttle.fail(attempt).await?;
+                Err(e)
+            }
+            Err(e) => {
+                self.throttle.give_back(attempt).await?;
+                Err(e)
+            }
+        }
+    }
+
     /// Checks login and password. Wrong login and wrong password answer the same (701)
-    /// after the same argon2 work; repeated failures lock the login and the client IP
-    /// (704); a disabled account is 704 once its password is proven.
+    /// after the same argon2 work. The attempt is taken from its budgets first: the
+    /// device's own when `device` is a cookie this account gave out, else the login's
+    /// and the address's; a spent budget answers 704 without hashing. A disabled
+    /// account is 704 once its password is proven.
     #[tracing::instrument(skip_all)]
     pub async fn authenticate(
         &self,
         login: &str,
         password: SecretString,
         ip: &str,
-    ) -> Result<UserRow, AppError> {
-        let normalized = login.trim().to_lowercase();
-        if normalized.is_empty() {
-            return Err(AppError::invalid("login", "a login is required"));
-        }
-        let subjects = [Subject::SignIn(&normalized), Subject::Ip(ip)];
-        if let Some(secs) = self.throttle.locked(&subjects).await? {
-            return Err(sign_in_locked(secs));
-        }
-        let user = self.store.user_by_login(&normalized).await?;
+        device: Option<&str>,
+    ) -> Result<SignedIn, AppError> {
+        let login = sign_in_login(login)?;
+        check_password_length(&password)?;
+        let user = self.store.user_by_login(&login).await?;
+        let known_device = match (device.and_then(DeviceCookie::parse), &user) {
+            (Some(cookie), Some(user))
+                if self.store.device_owner(&cookie.hash()).await? == Some(user.id) =>
+            {
+                Some(cookie)
+            }
+            _ => None,
+        };
+        let budgets = match &known_device {
+            Some(cookie) => vec![Budget::device(&cookie.hash())],
+            None => vec![Budget::login(&login), Budget::address(ip)],
+        };
+        let attempt = match self.throttle.take(budgets).await? {
+            Ok(attempt) => attempt,
+            Err(secs) => return Err(sign_in_locked(secs)),
+        };
         let ok = self
-            .hasher
-            .verify(user.as_ref().map(|u| u.password_hash.as_str()), password)
-            .await?;
+            .check(
+                &attempt,
+                user.as_ref().map(|u| u.password_hash.as_str()),
+                password,
+            )
+            .await;
+        let ok = match ok {
+            Ok(ok) => ok,
+            Err(e) => {
+                self.throttle.give_back(attempt).await?;
+                return Err(e);
+            }
+        };
         match user {
             Some(user) if ok => {
-                self.throttle.succeed(Subject::SignIn(&normalized)).await?;
+                self.throttle.succeed(attempt).await?;
                 if !user.enabled() {
                     return Err(AppError::UserBlocked("this account is disabled".into()));
                 }
-                Ok(user)
+                let device = known_device.unwrap_or_else(DeviceCookie::generate);
+                self.store
+                    .remember_device(&device.hash(), user.id, now(), DEVICES_PER_ACCOUNT)
+                    .await?;
+                Ok(SignedIn { user, device })
             }
             _ => {
-                self.throttle.fail(&subjects).await?;
+                self.throttle.fail(attempt).await?;
                 Err(AppError::AuthenticationFailed)
             }
         }
     }
 
-    /// Confirms a protected change (`purpose`, e.g. "delete tokens") with the account's
-    /// password: 801 when wrong, 705 after repeated wrong confirmations (per account and
-    /// per client IP). A wrong password is recorded in the account's security log.
+    /// Confirms a protected change (`purpose`, e.g. "delete tokens") asked by session
+    /// `session_id` with the account's password: 801 when wrong, 705 once that session
+    /// has spent its budget (no other session, nor anyone behind the same address, is
+    /// locked by it). A wrong password is recorded in the account's security log.
     #[tracing::instrument(skip_all, fields(user_id))]
     pub async fn confirm_password(
         &self,
         user_id: i64,
+        session_id: i64,
         password: Option<SecretString>,
         ip: &str,
         purpose: &str,
     ) -> Result<(), AppError> {
-        let subjects = [Subject::Confirm(user_id), Subject::Ip(ip)];
-        if let Some(secs) = self.throttle.locked(&subjects).await? {
-            return Err(AppError::ConfirmationLocked(secs));
-        }
         let Some(password) = password else {
             return Err(AppError::invalid(
                 "password",
                 "the account password is required to confirm this change",
             ));
         };
-        let user = self.store.user_by_id(user_id).await?;
-        if self
-            .hasher
-            .verify(user.as_ref().map(|u| u.password_hash.as_str()), password)
-            .await?
-        {
-            self.throttle.succeed(Subject::Confirm(user_id)).await?;
-            Ok(())
-        } else {
-            self.throttle.fail(&subjects).await?;
-            let detail = format!("wrong password to {purpose}");
-            self.log
-                .record(user_id, EventKind::PasswordConfirmationFailed, ip, &detail)
-                .await;
-            Err(AppError::InvalidPassword)
+        check_password_length(&password)?;
+        let budget = Budget::confirmations(user_id, session_id);
+        let attempt = match self.throttle.take(vec![budget]).await? {
+            Ok(attempt) => attempt,
+            Err(secs) => return Err(AppError::ConfirmationLocked(secs)),
+        };
+        let user = match self.store.user_by_id(user_id).await {
+            Ok(user) => user,
+            Err(e) => {
+                self.throttle.give_back(attempt).await?;
+                return Err(e.into());
+            }
+        };
+        let ok = self
+            .check(
+                &attempt,
+                user.as_ref().map(|u| u.password_hash.as_str()),
+                password,
+            )
+            .await;
+        match ok {
+            Ok(true) => {
+                self.throttle.succeed(attempt).await?;
+                Ok(())
+            }
+            Ok(false) => {
+                self.throttle.fail(attempt).await?;
+                let detail = format!("wrong password to {purpose}");
+                self.log
+                    .record(user_id, EventKind::PasswordConfirmationFailed, ip, &detail)
+                    .await;
+                Err(AppError::InvalidPassword)
+            }
+            Err(e) => {
+                self.throttle.give_back(attempt).await?;
+                Err(e)
+            }
         }
+    }
+
+    /// Verifies `password` for an attempt already taken (the borrow says so).
+    async fn check(
+        &self,
+        _attempt: &Attempt,
+        stored: Option<&str>,
+        password: SecretString,
+    ) -> Result<bool, AppError> {
+        self.hasher.verify(stored, password).await
+    }
+
+    /// Deletes attempt budgets that no longer count, and devices unused for
+    /// [`DEVICE_LIFETIME_SECS`].
+    pub async fn purge(&self) -> Result<(), AppError> {
+        self.throttle.purge().await?;
+        self.store
+            .purge_devices(now() - DEVICE_LIFETIME_SECS)
+            .await?;
+        Ok(())
     }
 }

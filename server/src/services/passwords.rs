@@ -2,9 +2,17 @@
 //! the cores by default), so sign-ins never take every core from the API. Dedicated
 //! threads also bound memory: each keeps at most one 19 MiB argon2 block in its
 //! allocator arena, where the runtime's growing blocking pool would keep one per thread.
+//!
+//! The queue in front of the threads is bounded: [`QUEUED_PER_THREAD`] jobs per thread,
+//! running or waiting. A request that gets no place within [`SLOT_WAIT`] (both
+//! configurable) is answered
+//! "busy" (706) and nothing is hashed; a queued job whose request has gone (the client
+//! hung up, the request timed out) is dropped unrun, and its password with it (a
+//! `SecretString` is zeroed when dropped).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use app::AppError;
 use argon2::password_hash::{
@@ -12,7 +20,7 @@ use argon2::password_hash::{
 };
 use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
 
 use crate::services::internal;
 
@@ -22,6 +30,12 @@ pub const PASSES: u32 = 2;
 pub const LANES: u32 = 1;
 
 type Job = Box<dyn FnOnce() + Send>;
+
+/// Jobs per hashing thread, running or waiting, at most (by default).
+pub const QUEUED_PER_THREAD: usize = 16;
+/// How long a request waits for a place in the queue before it is answered "busy" (by
+/// default).
+pub const SLOT_WAIT: Duration = Duration::from_secs(2);
 
 /// The hashing threads; they end when the last `Hasher` is dropped.
 struct Workers {
@@ -59,6 +73,9 @@ fn argon2() -> Argon2<'static> {
 #[derive(Clone)]
 pub struct Hasher {
     workers: Arc<Workers>,
+    /// Places in the queue (running or waiting jobs).
+    places: Arc<Semaphore>,
+    slot_wait: Duration,
     /// A hash of a random password, verified against when a login is unknown so that an
     /// unknown login costs the same time as a wrong password.
     dummy: Arc<OnceCell<String>>,
@@ -67,8 +84,17 @@ pub struct Hasher {
 
 impl Hasher {
     pub fn new(concurrency: usize) -> Hasher {
+        Hasher::with_queue(concurrency, QUEUED_PER_THREAD, SLOT_WAIT)
+    }
+
+    /// `concurrency` threads, `per_thread` places per thread in the queue, and how long
+    /// a request waits for a place.
+    pub fn with_queue(concurrency: usize, per_thread: usize, slot_wait: Duration) -> Hasher {
+        let threads = concurrency.max(1);
         Hasher {
-            workers: Arc::new(Workers::start(concurrency.max(1))),
+            workers: Arc::new(Workers::start(threads)),
+            places: Arc::new(Semaphore::new(threads * per_thread.max(1))),
+            slot_wait,
             dummy: Arc::new(OnceCell::new()),
             verifications: Arc::new(AtomicU64::new(0)),
         }
@@ -97,9 +123,10 @@ impl Hasher {
             Some(h) => (h.to_string(), true),
             None => (self.dummy_hash().await?, false),
         };
-        self.verifications.fetch_add(1, Ordering::Relaxed);
+        let verifications = self.verifications.clone();
         let matches = self
             .blocking(move || {
+                verifications.fetch_add(1, Ordering::Relaxed);
                 PasswordHash::new(&hash)
                     .map(|parsed| {
                         argon2()
@@ -112,7 +139,8 @@ impl Hasher {
         Ok(matches && real)
     }
 
-    /// How many argon2 verifications ran (known and unknown accounts alike).
+    /// How many argon2 verifications ran (known and unknown accounts alike): the
+    /// guesses actually checked.
     pub fn verifications(&self) -> u64 {
         self.verifications.load(Ordering::Relaxed)
     }
@@ -133,8 +161,17 @@ impl Hasher {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
+        let place = tokio::time::timeout(self.slot_wait, self.places.clone().acquire_owned())
+            .await
+            .map_err(|_| AppError::Busy(self.slot_wait.as_secs().max(1)))?
+            .map_err(internal)?;
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
+            let _place = place;
+            // The request is gone: drop the work (and the password it holds) unrun.
+            if tx.is_closed() {
+                return;
+            }
             let _ = tx.send(f());
         });
         self.workers.queue.send(job).map_err(internal)?;
@@ -174,6 +211,55 @@ mod tests {
             .await
             .unwrap()
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_answers_busy_and_abandoned_jobs_are_dropped() {
+        let h = Hasher::new(1);
+        let hash = h
+            .hash(SecretString::from("correct horse battery".to_string()))
+            .await
+            .unwrap();
+        let before = h.verifications();
+        // The one thread is held by a job until released...
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let blocker = {
+            let h = h.clone();
+            tokio::spawn(async move { h.blocking(move || held.recv()).await })
+        };
+        // ...and every other place is taken by a verification waiting its turn.
+        let waiting: Vec<_> = (1..QUEUED_PER_THREAD)
+            .map(|_| {
+                let (h, hash) = (h.clone(), hash.clone());
+                tokio::spawn(async move {
+                    h.verify(Some(&hash), SecretString::from("wrong".to_string()))
+                        .await
+                })
+            })
+            .collect();
+        while h.places.available_permits() > 0 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let busy = h
+            .verify(Some(&hash), SecretString::from("one more".to_string()))
+            .await;
+        assert_eq!(busy, Err(AppError::Busy(2)));
+        // Their requests go away; then the thread is free: the abandoned jobs are
+        // dropped unrun, and every place comes back.
+        for task in &waiting {
+            task.abort();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while h.places.available_permits() < QUEUED_PER_THREAD {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        })
+        .await
+        .expect("places are given back");
+        assert_eq!(h.verifications(), before, "abandoned jobs were run");
     }
 
     #[tokio::test]

@@ -1,32 +1,78 @@
-//! Locks a login (or a client IP) after repeated failures: wrong sign-in passwords and
-//! wrong password confirmations. The counters live in the database, so every instance
-//! of a cluster sees the same lock.
+//! Attempt budgets for guessing passwords: sign-ins, sign-ups and password
+//! confirmations. An attempt is *taken* from its budgets before any password is hashed,
+//! in one database statement per budget, and given back only when it succeeds; so
+//! however many requests arrive at once, on however many instances, at most the budget's
+//! threshold of guesses is ever checked per window. A spent budget locks for a while.
+//!
+//! Which budgets an attempt draws on (OWASP's "device cookie" approach):
+//! - a sign-in from a client that has signed in to this account before (it holds a
+//!   known device cookie) uses that device's own budget only, so an attack on the
+//!   account does not lock its owner out;
+//! - any other sign-in uses the account's budget and the client address's budget;
+//! - a sign-up uses the client address's budget (a taken login costs an attempt, so
+//!   sign-up is no free oracle of which logins exist);
+//! - a password confirmation uses the budget of the session that asks, so nobody else's
+//!   confirmations, on the account or behind the same proxy, are locked by it.
 
 use app::AppError;
 
 use crate::clock::{Timestamp, now};
 use crate::config::SecurityPolicy;
-use crate::storage::Store;
+use crate::secrets::sha256_hex;
+use crate::storage::{Admission, Store};
 
-/// What the failures are counted against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subject<'a> {
-    /// Sign-in attempts for a login (known or not).
-    SignIn(&'a str),
-    /// Password confirmations of an account's token changes.
-    Confirm(i64),
-    /// Any failure from a client address.
-    Ip(&'a str),
+/// A budget of attempts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Budget {
+    /// Bounded, whatever the client sent: logins are stored as their SHA-256.
+    key: String,
+    wide: bool,
 }
 
-impl Subject<'_> {
-    fn key(&self) -> String {
-        match self {
-            Subject::SignIn(login) => format!("login:{login}"),
-            Subject::Confirm(uid) => format!("confirm:{uid}"),
-            Subject::Ip(ip) => format!("ip:{ip}"),
+impl Budget {
+    /// Sign-ins to a login (known or not) from clients it does not know.
+    pub fn login(normalized_login: &str) -> Budget {
+        Budget {
+            key: format!("login:{}", sha256_hex(normalized_login)),
+            wide: false,
         }
     }
+
+    /// Sign-ins and sign-ups from a client address (an `IpAddr` or `unknown`).
+    pub fn address(ip: &str) -> Budget {
+        let ip: String = ip.chars().take(64).collect();
+        Budget {
+            key: format!("ip:{ip}"),
+            wide: true,
+        }
+    }
+
+    /// Sign-ins from a known device (by the SHA-256 of its cookie).
+    pub fn device(device_hash: &str) -> Budget {
+        Budget {
+            key: format!("device:{device_hash}"),
+            wide: false,
+        }
+    }
+
+    /// Password confirmations asked by one session.
+    pub fn confirmations(user_id: i64, session_id: i64) -> Budget {
+        Budget {
+            key: format!("confirm:{user_id}:{session_id}"),
+            wide: false,
+        }
+    }
+
+    /// The kind only: logins and addresses stay out of log lines.
+    fn kind(&self) -> &str {
+        self.key.split(':').next().unwrap_or("")
+    }
+}
+
+/// Attempts taken from some budgets; give them back or record them as failures.
+#[must_use = "an attempt must end as a success, a failure or given back"]
+pub struct Attempt {
+    budgets: Vec<Budget>,
 }
 
 #[derive(Clone)]
@@ -40,52 +86,77 @@ impl Throttle {
         Throttle { store, policy }
     }
 
-    /// `Some(seconds left)` when any of `subjects` is locked now.
-    pub async fn locked(&self, subjects: &[Subject<'_>]) -> Result<Option<u64>, AppError> {
-        let keys: Vec<String> = subjects.iter().map(Subject::key).collect();
-        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-        let now = now();
-        let until = self.store.locked_until(&keys, now).await?;
-        Ok(until.map(|t| seconds_left(t, now)))
+    fn threshold(&self, budget: &Budget) -> u32 {
+        if budget.wide {
+            self.policy.lockout_ip_threshold
+        } else {
+            self.policy.lockout_threshold
+        }
     }
 
-    /// Counts one failure against each subject.
-    pub async fn fail(&self, subjects: &[Subject<'_>]) -> Result<(), AppError> {
+    /// Takes one attempt from each of `budgets`, or none: `Err(seconds to wait)` when any
+    /// is spent or locked (the attempts already taken are given back).
+    pub async fn take(&self, budgets: Vec<Budget>) -> Result<Result<Attempt, u64>, AppError> {
         let now = now();
-        for subject in subjects {
-            let threshold = match subject {
-                Subject::Ip(_) => self.policy.lockout_ip_threshold,
-                _ => self.policy.lockout_threshold,
-            };
-            let locked = self
+        let window = self.policy.lockout_window.as_secs() as i64;
+        for (i, budget) in budgets.iter().enumerate() {
+            let admission = self
                 .store
-                .record_failure(
-                    &subject.key(),
-                    now,
-                    self.policy.lockout_window.as_secs() as i64,
-                    threshold,
-                    self.policy.lockout_duration.as_secs() as i64,
-                )
+                .reserve_attempt(&budget.key, now, window, self.threshold(budget))
                 .await?;
-            if locked {
-                tracing::warn!(subject = ?kind(subject), "locked after repeated failures");
+            if let Admission::Refused { until } = admission {
+                self.give_back(Attempt {
+                    budgets: budgets[..i].to_vec(),
+                })
+                .await?;
+                return Ok(Err(seconds_left(until, now)));
+            }
+        }
+        Ok(Ok(Attempt { budgets }))
+    }
+
+    /// The attempt was not a guess (the server was busy, the request was malformed).
+    pub async fn give_back(&self, attempt: Attempt) -> Result<(), AppError> {
+        for budget in &attempt.budgets {
+            self.store.return_attempt(&budget.key).await?;
+        }
+        Ok(())
+    }
+
+    /// The password was right: the client's own budgets start afresh, the address's
+    /// gets its attempt back.
+    pub async fn succeed(&self, attempt: Attempt) -> Result<(), AppError> {
+        let now = now();
+        for budget in &attempt.budgets {
+            if budget.wide {
+                self.store.return_attempt(&budget.key).await?;
+            } else {
+                self.store.clear_attempts(&budget.key, now).await?;
             }
         }
         Ok(())
     }
 
-    /// Forgets the failures of `subject` after a success.
-    pub async fn succeed(&self, subject: Subject<'_>) -> Result<(), AppError> {
-        Ok(self.store.clear_failures(&subject.key(), now()).await?)
+    /// The guess was wrong: it stays counted, and a spent budget locks.
+    pub async fn fail(&self, attempt: Attempt) -> Result<(), AppError> {
+        let now = now();
+        let lock = self.policy.lockout_duration.as_secs() as i64;
+        for budget in &attempt.budgets {
+            let locked = self
+                .store
+                .record_failure(&budget.key, now, self.threshold(budget), lock)
+                .await?;
+            if locked {
+                tracing::warn!(subject = budget.kind(), "locked after repeated failures");
+            }
+        }
+        Ok(())
     }
-}
 
-/// The subject's kind only: logins and addresses stay out of the log line's fields.
-fn kind(subject: &Subject<'_>) -> &'static str {
-    match subject {
-        Subject::SignIn(_) => "login",
-        Subject::Confirm(_) => "password-confirmation",
-        Subject::Ip(_) => "client-ip",
+    /// Deletes budgets that no longer count or lock anything.
+    pub async fn purge(&self) -> Result<u64, AppError> {
+        let window = self.policy.lockout_window.as_secs() as i64;
+        Ok(self.store.purge_attempts(now(), window).await?)
     }
 }
 
@@ -119,5 +190,13 @@ mod tests {
         assert_eq!(human_wait(40), "40 s");
         assert_eq!(human_wait(120), "2 min");
         assert_eq!(human_wait(845), "14 min 5 s");
+    }
+
+    #[test]
+    fn budget_keys_are_bounded_whatever_the_login() {
+        let long = "a".repeat(200 * 1024);
+        assert_eq!(Budget::login(&long).key.len(), "login:".len() + 64);
+        assert_eq!(Budget::address(&long).key.len(), "ip:".len() + 64);
+        assert_ne!(Budget::login("a@x.io"), Budget::login("b@x.io"));
     }
 }

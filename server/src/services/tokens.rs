@@ -68,6 +68,8 @@ impl TokenPatch {
 #[derive(Debug, Clone, Copy)]
 pub struct Actor<'a> {
     pub user_id: i64,
+    /// The session asking (password confirmations are budgeted per session).
+    pub session_id: i64,
     pub ip: &'a str,
 }
 
@@ -240,7 +242,13 @@ impl Tokens {
         input: TokenInput,
     ) -> Result<(Token, PlainToken), AppError> {
         self.accounts
-            .confirm_password(actor.user_id, password, actor.ip, "create a token")
+            .confirm_password(
+                actor.user_id,
+                actor.session_id,
+                password,
+                actor.ip,
+                "create a token",
+            )
             .await?;
         let (token, value) = self.issue(actor.user_id, &input).await?;
         self.log
@@ -264,7 +272,13 @@ impl Tokens {
     ) -> Result<(Token, PlainToken), AppError> {
         self.get(actor.user_id, source_id).await?;
         self.accounts
-            .confirm_password(actor.user_id, password, actor.ip, "copy a token")
+            .confirm_password(
+                actor.user_id,
+                actor.session_id,
+                password,
+                actor.ip,
+                "copy a token",
+            )
             .await?;
         let (token, value) = self.issue(actor.user_id, &input).await?;
         let detail = format!("{} (copied from token #{source_id})", describe(&token));
@@ -319,7 +333,13 @@ impl Tokens {
     ) -> Result<Token, AppError> {
         let current = self.get(actor.user_id, id).await?;
         self.accounts
-            .confirm_password(actor.user_id, password, actor.ip, "edit a token")
+            .confirm_password(
+                actor.user_id,
+                actor.session_id,
+                password,
+                actor.ip,
+                "edit a token",
+            )
             .await?;
         let description = patch
             .description
@@ -382,7 +402,13 @@ impl Tokens {
     ) -> Result<(Token, PlainToken), AppError> {
         self.get(actor.user_id, id).await?;
         self.accounts
-            .confirm_password(actor.user_id, password, actor.ip, "regenerate a token")
+            .confirm_password(
+                actor.user_id,
+                actor.session_id,
+                password,
+                actor.ip,
+                "regenerate a token",
+            )
             .await?;
         let retired = self.hashes_of(actor.user_id, &[id]).await?;
         let value = PlainToken::generate();
@@ -424,7 +450,13 @@ impl Tokens {
             }
         }
         self.accounts
-            .confirm_password(actor.user_id, password, actor.ip, "delete tokens")
+            .confirm_password(
+                actor.user_id,
+                actor.session_id,
+                password,
+                actor.ip,
+                "delete tokens",
+            )
             .await?;
         let chosen: Vec<i64> = before.iter().map(Token::id).collect();
         let retired = self.hashes_of(actor.user_id, &chosen).await?;

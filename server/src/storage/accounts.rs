@@ -232,66 +232,90 @@ impl Store {
         .map(|r| r.rows_affected()))?)
     }
 
-    /// The latest `locked_until` among `keys` that is still in the future.
-    pub async fn locked_until(
-        &self,
-        keys: &[&str],
-        now: Timestamp,
-    ) -> Result<Option<Timestamp>, StoreError> {
-        let mut latest = None;
-        for key in keys {
-            let until = with_pool!(self, |pool| sqlx::query_scalar::<_, i64>(
-                "SELECT locked_until FROM auth_throttle WHERE key = $1 AND locked_until > $2",
-            )
-            .bind(*key)
-            .bind(now)
-            .fetch_optional(pool)
-            .await)?;
-            latest = latest.max(until);
-        }
-        Ok(latest)
-    }
-
-    /// Counts a failure against `key`; once `threshold` failures fall inside `window`
-    /// seconds, locks it until `now + lock_secs`. Returns whether this failure locked it.
-    pub async fn record_failure(
+    /// Takes one attempt from the budget `key` (at most `threshold` attempts per
+    /// `window_secs`, none while locked), in one statement, so parallel requests can
+    /// never take more than the budget holds.
+    pub async fn reserve_attempt(
         &self,
         key: &str,
         now: Timestamp,
         window_secs: i64,
         threshold: u32,
-        lock_secs: i64,
-    ) -> Result<bool, StoreError> {
-        let locked = write_tx!(self, |tx| {
-            let failures: i64 = sqlx::query_scalar(
-                "INSERT INTO auth_throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, 0) \
+    ) -> Result<Admission, StoreError> {
+        let (refused, window_start, locked_until): (i64, i64, i64) = write_pool!(self, |pool| {
+            sqlx::query_as(
+                "INSERT INTO auth_throttle (key, failures, window_start, locked_until, refused) \
+                 VALUES ($1, 1, $2, 0, 0) \
                  ON CONFLICT (key) DO UPDATE SET \
-                   failures = CASE WHEN auth_throttle.window_start <= $3 THEN 1 ELSE auth_throttle.failures + 1 END, \
-                   window_start = CASE WHEN auth_throttle.window_start <= $3 THEN $2 ELSE auth_throttle.window_start END \
-                 RETURNING failures",
+                   refused = CASE WHEN auth_throttle.locked_until > $2 THEN 1 \
+                                  WHEN auth_throttle.window_start <= $3 THEN 0 \
+                                  WHEN auth_throttle.failures >= $4 THEN 1 ELSE 0 END, \
+                   failures = CASE WHEN auth_throttle.locked_until > $2 THEN auth_throttle.failures \
+                                   WHEN auth_throttle.window_start <= $3 THEN 1 \
+                                   WHEN auth_throttle.failures >= $4 THEN auth_throttle.failures \
+                                   ELSE auth_throttle.failures + 1 END, \
+                   window_start = CASE WHEN auth_throttle.locked_until <= $2 \
+                                        AND auth_throttle.window_start <= $3 THEN $2 \
+                                       ELSE auth_throttle.window_start END \
+                 RETURNING refused, window_start, locked_until",
             )
             .bind(key)
             .bind(now)
             .bind(now - window_secs)
-            .fetch_one(&mut *tx)
-            .await?;
-            if failures >= i64::from(threshold) {
-                sqlx::query("UPDATE auth_throttle SET locked_until = $1, failures = 0, window_start = $2 WHERE key = $3")
-                    .bind(now + lock_secs)
-                    .bind(now)
-                    .bind(key)
-                    .execute(&mut *tx)
-                    .await?;
-                true
-            } else {
-                false
+            .bind(i64::from(threshold))
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok(if refused == 0 {
+            Admission::Granted
+        } else if locked_until > now {
+            Admission::Refused {
+                until: locked_until,
             }
-        });
-        Ok(locked)
+        } else {
+            Admission::Refused {
+                until: window_start + window_secs,
+            }
+        })
     }
 
-    /// Forgets the failures of `key` unless it is locked right now.
-    pub async fn clear_failures(&self, key: &str, now: Timestamp) -> Result<(), StoreError> {
+    /// Gives back an attempt taken from `key` that was not a failure.
+    pub async fn return_attempt(&self, key: &str) -> Result<(), StoreError> {
+        write_pool!(self, |pool| sqlx::query(
+            "UPDATE auth_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0"
+        )
+        .bind(key)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Records that an attempt taken from `key` failed: once the budget is spent, locks
+    /// `key` until `now + lock_secs` with a fresh budget after. Returns whether it locked.
+    pub async fn record_failure(
+        &self,
+        key: &str,
+        now: Timestamp,
+        threshold: u32,
+        lock_secs: i64,
+    ) -> Result<bool, StoreError> {
+        let locked = write_pool!(self, |pool| sqlx::query(
+            "UPDATE auth_throttle SET locked_until = $1, failures = 0, window_start = $2 \
+             WHERE key = $3 AND failures >= $4 AND locked_until <= $2"
+        )
+        .bind(now + lock_secs)
+        .bind(now)
+        .bind(key)
+        .bind(i64::from(threshold))
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(locked > 0)
+    }
+
+    /// Forgets the attempts of `key` unless it is locked right now.
+    pub async fn clear_attempts(&self, key: &str, now: Timestamp) -> Result<(), StoreError> {
         write_pool!(self, |pool| sqlx::query(
             "DELETE FROM auth_throttle WHERE key = $1 AND locked_until <= $2"
         )
@@ -302,4 +326,93 @@ impl Store {
         .map(|r| r.rows_affected()))?;
         Ok(())
     }
+
+    /// Deletes budgets that neither lock nor count anything any more.
+    pub async fn purge_attempts(
+        &self,
+        now: Timestamp,
+        window_secs: i64,
+    ) -> Result<u64, StoreError> {
+        Ok(write_pool!(self, |pool| sqlx::query(
+            "DELETE FROM auth_throttle WHERE locked_until <= $1 AND window_start <= $2"
+        )
+        .bind(now)
+        .bind(now - window_secs)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
+
+    /// Budgets stored, for tests.
+    pub async fn attempt_budgets(&self) -> Result<i64, StoreError> {
+        Ok(with_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM auth_throttle"
+        )
+        .fetch_one(pool)
+        .await)?)
+    }
+
+    /// The account a known device (by the SHA-256 of its cookie) signed in to.
+    pub async fn device_owner(&self, secret_hash: &str) -> Result<Option<i64>, StoreError> {
+        Ok(with_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT user_id FROM known_devices WHERE secret_hash = $1"
+        )
+        .bind(secret_hash)
+        .fetch_optional(pool)
+        .await)?)
+    }
+
+    /// Remembers (or refreshes) a device of `user_id`; the account keeps its `keep`
+    /// most recently used devices.
+    pub async fn remember_device(
+        &self,
+        secret_hash: &str,
+        user_id: i64,
+        now: Timestamp,
+        keep: i64,
+    ) -> Result<(), StoreError> {
+        write_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO known_devices (secret_hash, user_id, created_at, last_used_at) \
+                 VALUES ($1, $2, $3, $3) \
+                 ON CONFLICT (secret_hash) DO UPDATE SET last_used_at = $3",
+            )
+            .bind(secret_hash)
+            .bind(user_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "DELETE FROM known_devices WHERE user_id = $1 AND secret_hash NOT IN \
+                 (SELECT secret_hash FROM known_devices WHERE user_id = $1 \
+                  ORDER BY last_used_at DESC, secret_hash LIMIT $2)",
+            )
+            .bind(user_id)
+            .bind(keep)
+            .execute(&mut *tx)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Forgets devices unused since before `before`.
+    pub async fn purge_devices(&self, before: Timestamp) -> Result<u64, StoreError> {
+        Ok(write_pool!(self, |pool| sqlx::query(
+            "DELETE FROM known_devices WHERE last_used_at < $1"
+        )
+        .bind(before)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
+}
+
+/// Whether an attempt may go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Granted,
+    /// The budget is spent or locked until `until`.
+    Refused {
+        until: Timestamp,
+    },
 }

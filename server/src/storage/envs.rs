@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use sqlx::AssertSqlSafe;
 
-use super::{Store, StoreError, classify, with_pool, write_pool, write_tx};
+use super::{Store, StoreError, classify, lock_account, with_pool, write_pool, write_tx};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -104,6 +104,7 @@ impl Store {
         nodes: &[NewNode<'_>],
     ) -> Result<i64, InsertEnvError> {
         let id = write_tx!(self, |tx| {
+            lock_account!(tx, env.owner_id);
             let count: i64 =
                 sqlx::query_scalar("SELECT COUNT(*) FROM environments WHERE owner_id = $1")
                     .bind(env.owner_id)

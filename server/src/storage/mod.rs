@@ -111,6 +111,21 @@ macro_rules! write_tx {
 }
 pub(crate) use write_tx;
 
+/// Takes the row lock of account `user_id` inside a write transaction, so a count and
+/// the insert it allows are never interleaved with another transaction's for the same
+/// account (PostgreSQL's READ COMMITTED would let both count the same rows). On SQLite
+/// the write transaction already holds the database's write lock; the statement is a
+/// harmless no-op there.
+macro_rules! lock_account {
+    ($tx:ident, $user_id:expr) => {
+        sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+            .bind($user_id)
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+pub(crate) use lock_account;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A UNIQUE constraint refused the write; holds the constraint's name when known.

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use super::{Store, StoreError, with_pool, write_pool, write_tx};
+use super::{Store, StoreError, lock_account, with_pool, write_pool, write_tx};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -94,6 +94,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING {TOKEN_COLUMNS}"
         );
         let row = write_tx!(self, |tx| {
+            lock_account!(tx, user_id);
             let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tokens WHERE user_id = $1")
                 .bind(user_id)
                 .fetch_one(&mut *tx)
@@ -327,19 +328,27 @@ impl Store {
         ip: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        write_pool!(self, |pool| {
+        write_tx!(self, |tx| {
             sqlx::query(
-            "INSERT INTO security_events (user_id, at, kind, ip, detail) VALUES ($1, $2, $3, $4, $5)"
-        )
-        .bind(user_id)
-        .bind(at)
-        .bind(kind)
-        .bind(ip)
-        .bind(detail)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
+                "INSERT INTO security_events (user_id, at, kind, ip, detail) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(user_id)
+            .bind(at)
+            .bind(kind)
+            .bind(ip)
+            .bind(detail)
+            .execute(&mut *tx)
+            .await?;
+            // The account keeps its newest events only.
+            sqlx::query(
+                "DELETE FROM security_events WHERE user_id = $1 AND id <= \
+                 (SELECT id FROM security_events WHERE user_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)",
+            )
+            .bind(user_id)
+            .bind(SECURITY_EVENTS_KEPT)
+            .execute(&mut *tx)
+            .await?;
+        });
         Ok(())
     }
 
@@ -360,6 +369,10 @@ impl Store {
         })?)
     }
 }
+
+/// Security events an account keeps (the newest); older ones are deleted as new ones
+/// arrive, so no client can grow the log without bound.
+pub const SECURITY_EVENTS_KEPT: i64 = 1000;
 
 /// A synthetic token row for load tests (`server seed`).
 pub struct SeedToken {

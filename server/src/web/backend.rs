@@ -13,9 +13,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::Kunci;
 use crate::clock::{format_wire, now};
-use crate::config::CookieSecure;
 use crate::domain::env::{EnvAction, EnvName, EnvSpec};
 use crate::domain::token::{TokenDescription, parse_api_list, parse_ui_expiry};
+use crate::services::accounts::DeviceCookie;
 use crate::services::catalog::Catalog;
 use crate::services::sessions::{SessionKind, SessionUser};
 use crate::services::tokens::{Actor, Permissions, Token, TokenInput, TokenPatch};
@@ -31,14 +31,15 @@ impl WebBackend {
     }
 
     fn secure(&self, ctx: &RequestCtx) -> bool {
-        match self.kunci.config.security.cookie_secure {
-            CookieSecure::Always => true,
-            CookieSecure::Never => false,
-            CookieSecure::Auto => ctx.client.https,
-        }
+        self.kunci.config.security.secure_cookies(ctx.client.https)
     }
 
-    async fn open(&self, ctx: &RequestCtx, user: UserRow) -> Result<OpenedSession, AppError> {
+    async fn open(
+        &self,
+        ctx: &RequestCtx,
+        user: UserRow,
+        device: Option<DeviceCookie>,
+    ) -> Result<OpenedSession, AppError> {
         let secret = self
             .kunci
             .sessions
@@ -46,8 +47,11 @@ impl WebBackend {
             .await?;
         let max_age = self.kunci.config.security.session_lifetime.as_secs();
         let cookie = session_cookie(secret.expose(), self.secure(ctx), max_age);
+        let device_cookie =
+            device.map(|d| SecretString::from(device_cookie(d.expose(), self.secure(ctx))));
         Ok(OpenedSession {
             set_cookie: SecretString::from(cookie),
+            device_cookie,
             user: UserView {
                 id: user.id,
                 login: user.login,
@@ -131,6 +135,17 @@ pub fn session_cookie(secret: &str, secure: bool, max_age_secs: u64) -> String {
     )
 }
 
+/// The device cookie (see `services::throttle`): HttpOnly, SameSite=Lax, for as long
+/// as the server remembers devices.
+pub fn device_cookie(value: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        app::backend::DEVICE_COOKIE,
+        crate::services::accounts::DEVICE_LIFETIME_SECS
+    )
+}
+
 /// A `Set-Cookie` value that removes the session cookie.
 pub fn clear_session_cookie(secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
@@ -152,10 +167,10 @@ impl Backend for WebBackend {
         let user = self
             .kunci
             .accounts
-            .register(&login, Some(&name), password)
+            .sign_up(&login, Some(&name), password, &ctx.client.ip)
             .await?;
         tracing::info!(user_id = user.id, "account created");
-        self.open(ctx, user).await
+        self.open(ctx, user, None).await
     }
 
     async fn sign_in(
@@ -164,12 +179,12 @@ impl Backend for WebBackend {
         login: String,
         password: SecretString,
     ) -> Result<OpenedSession, AppError> {
-        let user = self
+        let signed_in = self
             .kunci
             .accounts
-            .authenticate(&login, password, &ctx.client.ip)
+            .authenticate(&login, password, &ctx.client.ip, ctx.device.as_deref())
             .await?;
-        self.open(ctx, user).await
+        self.open(ctx, signed_in.user, Some(signed_in.device)).await
     }
 
     async fn sign_out(&self, ctx: &RequestCtx) -> Result<String, AppError> {
@@ -256,6 +271,7 @@ impl Backend for WebBackend {
         let input = self.token_input(&form)?;
         let actor = Actor {
             user_id: user.user_id,
+            session_id: user.session_id,
             ip: &ctx.client.ip,
         };
         let (token, value) = self
@@ -285,6 +301,7 @@ impl Backend for WebBackend {
         };
         let actor = Actor {
             user_id: user.user_id,
+            session_id: user.session_id,
             ip: &ctx.client.ip,
         };
         let token = self
@@ -306,6 +323,7 @@ impl Backend for WebBackend {
         let input = self.token_input(&form)?;
         let actor = Actor {
             user_id: user.user_id,
+            session_id: user.session_id,
             ip: &ctx.client.ip,
         };
         let (token, value) = self
@@ -328,6 +346,7 @@ impl Backend for WebBackend {
         let user = self.require_user(ctx).await?;
         let actor = Actor {
             user_id: user.user_id,
+            session_id: user.session_id,
             ip: &ctx.client.ip,
         };
         let (token, value) = self
@@ -353,6 +372,7 @@ impl Backend for WebBackend {
         }
         let actor = Actor {
             user_id: user.user_id,
+            session_id: user.session_id,
             ip: &ctx.client.ip,
         };
         self.kunci
