@@ -96,7 +96,8 @@ async fn pages_carry_a_csp_with_the_nonce_of_their_scripts() {
 async fn slow_clients_are_disconnected_and_oversized_headers_refused() {
     let db = TestDb::new(Backend::Sqlite).await;
     let s = TestServer::start_with(&db, |c| c.limits.header_timeout = Duration::from_secs(1)).await;
-    // Slowloris: a request line and one header, then silence.
+    // Slowloris: a request line and one header, then silence. The server hangs up when
+    // the header timeout passes, without an answer (hyper sends no 408 for it; SECURITY.md).
     let mut slow = tokio::net::TcpStream::connect(s.addr).await.unwrap();
     slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
         .await
@@ -108,15 +109,15 @@ async fn slow_clients_are_disconnected_and_oversized_headers_refused() {
         read.is_ok(),
         "the server must hang up on a client that stops sending"
     );
+    let waited = started.elapsed();
     assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "within the header timeout: {:?}",
-        started.elapsed()
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+        "closed by the header timeout (1 s): {waited:?}"
     );
     let text = String::from_utf8_lossy(&buf);
     assert!(
-        text.is_empty() || text.starts_with("HTTP/1.1 408"),
-        "{text}"
+        text.is_empty() || text.starts_with("HTTP/1.1 408 "),
+        "a closed connection, at most with a 408: {text}"
     );
 
     // The server is still fine for others.
@@ -130,7 +131,7 @@ async fn slow_clients_are_disconnected_and_oversized_headers_refused() {
         200
     );
 
-    // 100 KiB of headers is more than the 64 KiB allowed.
+    // 100 KiB of headers is more than the 64 KiB allowed: answered 431, then closed.
     let mut big = tokio::net::TcpStream::connect(s.addr).await.unwrap();
     let header = format!(
         "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
@@ -138,13 +139,15 @@ async fn slow_clients_are_disconnected_and_oversized_headers_refused() {
     );
     let _ = big.write_all(header.as_bytes()).await;
     let mut buf = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), big.read_to_end(&mut buf)).await;
+    // The answer is kept in `buf` even when the close reaches the client as a reset
+    // (the server does not read the rest of what was sent).
+    let read = tokio::time::timeout(Duration::from_secs(5), big.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the connection is closed after the answer");
     let text = String::from_utf8_lossy(&buf);
     assert!(
-        text.is_empty() || text.starts_with("HTTP/1.1 431"),
-        "refused without a 5xx: {text:.80}"
+        text.starts_with("HTTP/1.1 431 "),
+        "refused with 431: {text:.80}"
     );
-    assert!(!text.starts_with("HTTP/1.1 5"));
 }
 
 both_databases!(
