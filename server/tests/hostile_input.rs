@@ -213,7 +213,7 @@ async fn control_characters_cannot_forge_log_lines() {
         for path in [
             format!("/missing{forged}?x={forged}&{forged}=1"),
             format!("/1.0/environment/control/rest/getenvinfo?envName={forged}"),
-            format!("/healthz?x=%0A&y=%1B"),
+            "/healthz?x=%0A&y=%1B".to_string(),
         ] {
             c.get(p.url(&path)).send().await.unwrap();
         }
