@@ -66,8 +66,8 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr) -> Router {
             kunci.config.limits.request_timeout,
         ))
         .layer(axum::middleware::from_fn(middleware::server_fn_guard))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(catch_panic())
+        .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(axum::middleware::from_fn_with_state(
             kunci.clone(),
             middleware::request_context,
@@ -78,8 +78,9 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr) -> Router {
 /// Answers a request whose handling panicked with result 99 and HTTP 500, naming the
 /// request id, instead of dropping the connection. It sits inside `request_context`, so
 /// the request id is set while it runs, the answer gets its `x-request-id` and the
-/// request log its line. The panic itself is logged by the hook `telemetry::init`
-/// installs (location and request id, never the message).
+/// request log its line; and inside `security_headers`, so the answer gets those too.
+/// The panic itself is logged by the hook `telemetry::init` installs (location and
+/// request id, never the message).
 fn catch_panic() -> tower_http::catch_panic::CatchPanicLayer<
     fn(Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response,
 > {
