@@ -11,6 +11,15 @@ use sqlx::Connection;
 const PW: &str = "correct horse battery staple";
 const MIB: usize = 1 << 20;
 
+/// A snapshot without the rows of client addresses' attempt budgets.
+fn without_address_budgets(snapshot: &str) -> String {
+    snapshot
+        .lines()
+        .filter(|l| !l.starts_with("ip:"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Every row of every table, as text. Two columns are left out on purpose: a session's
 /// and a token's last use, which using them updates.
 async fn snapshot(db: &TestDb) -> String {
@@ -1314,7 +1323,15 @@ both_databases!(
                 ));
             }
             if let Some(before) = before {
-                let after = snapshot(&db).await;
+                let mut after = snapshot(&db).await;
+                // A taken login costs the address a sign-in attempt (so sign-up is no
+                // free oracle of which logins exist): its budget is the one change.
+                let before = if case.name.ends_with("sign_up taken login") {
+                    after = without_address_budgets(&after);
+                    without_address_budgets(&before)
+                } else {
+                    before
+                };
                 if before != after {
                     failures.push(format!("{}: the database changed", case.name));
                 }
