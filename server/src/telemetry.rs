@@ -56,17 +56,19 @@ pub fn current_request_id() -> String {
 /// message can quote what a client sent (a token, a password). The request it happened
 /// in is answered with result 99 (`web::catch_panic`), the connection is not dropped.
 fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        let location = info
-            .location()
-            .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
-            .unwrap_or_else(|| "unknown".into());
-        tracing::error!(
-            request_id = %current_request_id(),
-            location = %location,
-            "panic (its message is not logged: it may quote client data)"
-        );
-    }));
+    std::panic::set_hook(Box::new(|info| log_panic(info.location())));
+}
+
+/// The hook's line; it is given the location only, so the message cannot reach it.
+fn log_panic(location: Option<&std::panic::Location<'_>>) {
+    let location = location
+        .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+        .unwrap_or_else(|| "unknown".into());
+    tracing::error!(
+        request_id = %current_request_id(),
+        location = %location,
+        "panic (its message is not logged: it may quote client data)"
+    );
 }
 
 /// `s` with every control character escaped (`\n`, `\u{1b}`...), so client text
@@ -152,6 +154,43 @@ mod tests {
             );
         }
         assert_eq!(redact_query("sessions=1&keys=2"), "sessions=1&keys=2");
+    }
+
+    /// A writer the test reads back.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_panic_is_logged_on_one_line_with_its_location_and_request_id() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            rt.block_on(with_request_id("rid-7".into(), async {
+                log_panic(Some(std::panic::Location::caller()));
+            }));
+        });
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains("ERROR"), "{text}");
+        assert!(text.contains("request_id=rid-7"), "{text}");
+        assert!(text.contains("server/src/telemetry.rs:"), "{text}");
     }
 
     #[test]
