@@ -106,7 +106,7 @@ macro_rules! methods {
 
 methods! {
     "users.authentication.signin" => auth::signin,
-        "Signs in with login and password (POST only) and answers a new session id with the account's fields.";
+        "Signs in with login and password (POST only) and answers a new session id with the account's fields. Sets the `kunci_device` cookie: a client that sends it back has a sign-in attempt budget of its own.";
     "users.authentication.signout" => auth::signout,
         "Ends the session given in `session`.";
     "users.authentication.checksign" => auth::check_sign,
