@@ -112,57 +112,72 @@ async fn a_burst_across_two_instances_checks_at_most_the_budget() {
     burst_of_sign_ins_checks_at_most_the_budget(&[&a, &b]).await;
 }
 
+/// Attack 1 for confirmations: 100 parallel wrong passwords from one session, spread
+/// over `servers`.
+async fn burst_of_confirmations_checks_at_most_the_budget(servers: &[&TestServer]) {
+    let apis: Vec<Api> = servers.iter().map(|s| Api::new(&s.url(""))).collect();
+    let api = &apis[0];
+    let session = user_with_session(servers[0], "confirm@example.com", PW).await;
+    let create = |i: usize, password: &'static str| {
+        let (api, session) = (&apis[i % apis.len()], session.clone());
+        async move {
+            api.post_from(
+                "203.0.113.9",
+                &format!("{AUTH}/createtoken"),
+                &[
+                    ("session", session.as_str()),
+                    ("password", password),
+                    ("description", "burst"),
+                    ("apiList", "env.control.GetEnvInfo"),
+                ],
+            )
+            .await
+        }
+    };
+    let before = checked(servers);
+    let replies = join_all((0..100).map(|i| create(i, WRONG))).await;
+    let guesses = checked(servers) - before;
+    eprintln!("figure: confirmation burst of 100: {guesses} guesses checked");
+    assert!(guesses <= 5, "{guesses} confirmations checked");
+    assert_eq!(count(&replies, 801) as u64, guesses);
+    assert_eq!(count(&replies, 801) + count(&replies, 705), 100);
+    // Nothing was created, and that session stays locked even with the password.
+    let tokens = api
+        .get(&format!("{AUTH}/gettokens"), &[("session", &session)])
+        .await;
+    assert_eq!(tokens.ok()["apiTokens"].as_array().unwrap().len(), 0);
+    create(0, PW).await.fails(705);
+    // Another session of the account, behind the same address, is not locked.
+    let other = api.signin("confirm@example.com", PW).await;
+    api.post_from(
+        "203.0.113.9",
+        &format!("{AUTH}/createtoken"),
+        &[
+            ("session", other.as_str()),
+            ("password", PW),
+            ("description", "mine"),
+            ("apiList", "env.control.GetEnvInfo"),
+        ],
+    )
+    .await
+    .ok();
+}
+
 both_databases!(
     a_burst_of_wrong_confirmations_checks_at_most_the_budget,
     |db: TestDb| async move {
         let s = proxied(&db, |_| {}).await;
-        let api = Api::new(&s.url(""));
-        let session = user_with_session(&s, "confirm@example.com", PW).await;
-        let create = |password: &'static str| {
-            let (api, session) = (&api, session.clone());
-            async move {
-                api.post_from(
-                    "203.0.113.9",
-                    &format!("{AUTH}/createtoken"),
-                    &[
-                        ("session", session.as_str()),
-                        ("password", password),
-                        ("description", "burst"),
-                        ("apiList", "env.control.GetEnvInfo"),
-                    ],
-                )
-                .await
-            }
-        };
-        let before = checked(&[&s]);
-        let replies = join_all((0..100).map(|_| create(WRONG))).await;
-        let guesses = checked(&[&s]) - before;
-        eprintln!("figure: confirmation burst of 100: {guesses} guesses checked");
-        assert!(guesses <= 5, "{guesses} confirmations checked");
-        assert_eq!(count(&replies, 801) as u64, guesses);
-        assert_eq!(count(&replies, 801) + count(&replies, 705), 100);
-        // Nothing was created, and that session stays locked even with the password.
-        let tokens = api
-            .get(&format!("{AUTH}/gettokens"), &[("session", &session)])
-            .await;
-        assert_eq!(tokens.ok()["apiTokens"].as_array().unwrap().len(), 0);
-        create(PW).await.fails(705);
-        // Another session of the account, behind the same address, is not locked.
-        let other = api.signin("confirm@example.com", PW).await;
-        api.post_from(
-            "203.0.113.9",
-            &format!("{AUTH}/createtoken"),
-            &[
-                ("session", other.as_str()),
-                ("password", PW),
-                ("description", "mine"),
-                ("apiList", "env.control.GetEnvInfo"),
-            ],
-        )
-        .await
-        .ok();
+        burst_of_confirmations_checks_at_most_the_budget(&[&s]).await;
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_confirmations_across_two_instances_checks_at_most_the_budget() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let a = proxied(&db, |_| {}).await;
+    let b = proxied(&db, |_| {}).await;
+    burst_of_confirmations_checks_at_most_the_budget(&[&a, &b]).await;
+}
 
 /// A browser sign-in that keeps its cookies: answers (status, cookies set).
 async fn browser_sign_in(
