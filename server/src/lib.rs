@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod cookies;
 pub mod config;
 pub mod domain;
 pub mod rest;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::params::parse_ids;
 use super::{Call, Fields};
 use crate::services::sessions::SessionKind;
-use crate::web::backend::device_cookie;
+use crate::cookies::device_cookie;
 
 fn account_fields(uid: i64, login: &str, name: &str) -> Fields {
     let Value::Object(map) = json!({

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::Kunci;
+use crate::cookies::{clear_session_cookie, device_cookie, session_cookie};
 use crate::clock::{format_wire, now};
 use crate::domain::env::{EnvAction, EnvName, EnvSpec};
 use crate::domain::token::{TokenDescription, parse_api_list, parse_ui_expiry};
@@ -124,35 +125,6 @@ impl WebBackend {
             other => other,
         }
     }
-}
-
-/// The session cookie: HttpOnly (no script reads it), SameSite=Lax, Secure over https.
-pub fn session_cookie(secret: &str, secure: bool, max_age_secs: u64) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}",
-        app::backend::SESSION_COOKIE
-    )
-}
-
-/// The device cookie (see `services::throttle`): HttpOnly, SameSite=Lax, for as long
-/// as the server remembers devices.
-pub fn device_cookie(value: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        app::backend::DEVICE_COOKIE,
-        crate::services::accounts::DEVICE_LIFETIME_SECS
-    )
-}
-
-/// A `Set-Cookie` value that removes the session cookie.
-pub fn clear_session_cookie(secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
-        app::backend::SESSION_COOKIE
-    )
 }
 
 #[async_trait]
