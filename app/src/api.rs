@@ -8,7 +8,7 @@ use crate::model::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    pub use crate::backend::{RequestCtx, backend};
+    pub use crate::backend::{backend, RequestCtx};
     pub use secrecy::{ExposeSecret, SecretString};
 
     use crate::error::AppError;

@@ -6,8 +6,8 @@
 
 pub mod cli;
 pub mod clock;
-pub mod cookies;
 pub mod config;
+pub mod cookies;
 pub mod domain;
 pub mod rest;
 pub mod secrets;

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use super::params::parse_ids;
 use super::{Call, Fields};
-use crate::services::sessions::SessionKind;
 use crate::cookies::device_cookie;
+use crate::services::sessions::SessionKind;
 
 fn account_fields(uid: i64, login: &str, name: &str) -> Fields {
     let Value::Object(map) = json!({

@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::Kunci;
-use crate::cookies::{clear_session_cookie, device_cookie, session_cookie};
 use crate::clock::{format_wire, now};
+use crate::cookies::{clear_session_cookie, device_cookie, session_cookie};
 use crate::domain::env::{EnvAction, EnvName, EnvSpec};
 use crate::domain::token::{TokenDescription, parse_api_list, parse_ui_expiry};
 use crate::services::accounts::DeviceCookie;
