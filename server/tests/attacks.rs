@@ -147,20 +147,33 @@ async fn burst_of_confirmations_checks_at_most_the_budget(servers: &[&TestServer
         .await;
     assert_eq!(tokens.ok()["apiTokens"].as_array().unwrap().len(), 0);
     create(0, PW).await.fails(705);
-    // Another session of the account, behind the same address, is not locked.
+    // Another session of the account, behind the same address, is not locked, and
+    // its own parallel changes with the right password all go through: each waits
+    // for the undecided ones holding its budget instead of being refused.
     let other = api.signin("confirm@example.com", PW).await;
-    api.post_from(
-        "203.0.113.9",
-        &format!("{AUTH}/createtoken"),
-        &[
-            ("session", other.as_str()),
-            ("password", PW),
-            ("description", "mine"),
-            ("apiList", "env.control.GetEnvInfo"),
-        ],
-    )
-    .await
-    .ok();
+    let mine = join_all((0..12).map(|i| {
+        let (api, other) = (&apis[i % apis.len()], other.as_str());
+        async move {
+            api.post_from(
+                "203.0.113.9",
+                &format!("{AUTH}/createtoken"),
+                &[
+                    ("session", other),
+                    ("password", PW),
+                    ("description", "mine"),
+                    ("apiList", "env.control.GetEnvInfo"),
+                ],
+            )
+            .await
+        }
+    }))
+    .await;
+    assert_eq!(
+        count(&mine, 0),
+        12,
+        "{:?}",
+        mine.iter().map(Reply::result).collect::<Vec<_>>()
+    );
 }
 
 both_databases!(

@@ -1,7 +1,9 @@
--- Attempt budgets (issue 11). Keys are bounded (a login is stored as its SHA-256), and
--- `refused` is a scratch column: the reserving UPDATE sets it from the row as it was,
--- so one statement both takes an attempt and says whether it was granted.
+-- Attempt budgets (issue 11). Keys are bounded (a login is stored as its SHA-256).
+-- `failures` counts the wrong guesses of the window, `pending` the attempts taken and not
+-- yet decided; `refused` is a scratch column: the reserving UPDATE sets it from the row as
+-- it was, so one statement both takes an attempt and says whether it was granted.
 DELETE FROM auth_throttle;
+ALTER TABLE auth_throttle ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE auth_throttle ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
 
 -- Browsers (and API clients that keep cookies) that have signed in to an account: each

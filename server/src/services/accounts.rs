@@ -56,10 +56,13 @@ pub struct Accounts {
     hasher: Hasher,
     throttle: Throttle,
     log: SecurityLog,
+    /// How long an attempt waits for undecided ones holding its budget.
+    wait: std::time::Duration,
 }
 
 impl Accounts {
     pub fn new(store: Store, policy: SecurityPolicy, hasher: Hasher) -> Accounts {
+        let wait = policy.hash_queue_wait;
         let throttle = Throttle::new(store.clone(), policy);
         let log = SecurityLog::new(store.clone());
         Accounts {
@@ -67,6 +70,7 @@ impl Accounts {
             hasher,
             throttle,
             log,
+            wait,
         }
     }
 
@@ -118,7 +122,11 @@ impl Accounts {
             DisplayName::parse(n)?;
         }
         check_password_length(&password)?;
-        let attempt = match self.throttle.take(vec![Budget::address(ip)]).await? {
+        let attempt = match self
+            .throttle
+            .take(vec![Budget::address(ip)], self.wait)
+            .await?
+        {
             Ok(attempt) => attempt,
             Err(secs) => {
                 return Err(AppError::UserBlocked(format!(
@@ -171,7 +179,7 @@ impl Accounts {
             Some(cookie) => vec![Budget::device(&cookie.hash())],
             None => vec![Budget::login(&login), Budget::address(ip)],
         };
-        let attempt = match self.throttle.take(budgets).await? {
+        let attempt = match self.throttle.take(budgets, self.wait).await? {
             Ok(attempt) => attempt,
             Err(secs) => return Err(sign_in_locked(secs)),
         };
@@ -229,7 +237,7 @@ impl Accounts {
         };
         check_password_length(&password)?;
         let budget = Budget::confirmations(user_id, session_id);
-        let attempt = match self.throttle.take(vec![budget]).await? {
+        let attempt = match self.throttle.take(vec![budget], self.wait).await? {
             Ok(attempt) => attempt,
             Err(secs) => return Err(AppError::ConfirmationLocked(secs)),
         };

@@ -1,8 +1,11 @@
 //! Attempt budgets for guessing passwords: sign-ins, sign-ups and password
 //! confirmations. An attempt is *taken* from its budgets before any password is hashed,
-//! in one database statement per budget, and given back only when it succeeds; so
-//! however many requests arrive at once, on however many instances, at most the budget's
-//! threshold of guesses is ever checked per window. A spent budget locks for a while.
+//! in one database statement per budget, and counts until it is decided; only a wrong
+//! guess stays counted. So however many requests arrive at once, on however many
+//! instances, at most the budget's threshold of guesses is ever checked per window. A
+//! spent budget locks for a while. While every place of a budget is held by attempts not
+//! yet decided, the next one waits for them (briefly; then "busy") rather than being
+//! refused, so a client's own parallel requests with the right password all go through.
 //!
 //! Which budgets an attempt draws on (OWASP's "device cookie" approach):
 //! - a sign-in from a client that has signed in to this account before (it holds a
@@ -69,10 +72,36 @@ impl Budget {
     }
 }
 
-/// Attempts taken from some budgets; give them back or record them as failures.
+/// Attempts taken from some budgets; they end as a success, a failure, or given back.
+/// One dropped undecided (its request went away) is given back.
 #[must_use = "an attempt must end as a success, a failure or given back"]
 pub struct Attempt {
     budgets: Vec<Budget>,
+    throttle: Throttle,
+}
+
+impl Attempt {
+    fn take_budgets(&mut self) -> Vec<Budget> {
+        std::mem::take(&mut self.budgets)
+    }
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        let budgets = self.take_budgets();
+        if budgets.is_empty() {
+            return;
+        }
+        let throttle = self.throttle.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let now = now();
+                for budget in &budgets {
+                    let _ = throttle.store.return_attempt(&budget.key, now, false).await;
+                }
+            });
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -95,56 +124,78 @@ impl Throttle {
     }
 
     /// Takes one attempt from each of `budgets`, or none: `Err(seconds to wait)` when any
-    /// is spent or locked (the attempts already taken are given back).
-    pub async fn take(&self, budgets: Vec<Budget>) -> Result<Result<Attempt, u64>, AppError> {
-        let now = now();
+    /// is spent or locked (the attempts already taken are given back). While a budget's
+    /// places are all held by undecided attempts, waits for one to be decided, up to
+    /// `wait`, then answers "busy" (706).
+    pub async fn take(
+        &self,
+        budgets: Vec<Budget>,
+        wait: std::time::Duration,
+    ) -> Result<Result<Attempt, u64>, AppError> {
+        let deadline = tokio::time::Instant::now() + wait;
         let window = self.policy.lockout_window.as_secs() as i64;
-        for (i, budget) in budgets.iter().enumerate() {
-            let admission = self
-                .store
-                .reserve_attempt(&budget.key, now, window, self.threshold(budget))
-                .await?;
-            if let Admission::Refused { until } = admission {
-                self.give_back(Attempt {
-                    budgets: budgets[..i].to_vec(),
-                })
-                .await?;
-                return Ok(Err(seconds_left(until, now)));
+        let mut attempt = Attempt {
+            budgets: Vec::with_capacity(budgets.len()),
+            throttle: self.clone(),
+        };
+        for budget in budgets {
+            let mut pause = UNDECIDED_POLL;
+            loop {
+                let now = now();
+                let admission = self
+                    .store
+                    .reserve_attempt(&budget.key, now, window, self.threshold(&budget))
+                    .await?;
+                match admission {
+                    Admission::Granted => break,
+                    Admission::Undecided if tokio::time::Instant::now() < deadline => {
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(UNDECIDED_POLL_MAX);
+                    }
+                    Admission::Undecided => {
+                        self.give_back(attempt).await?;
+                        return Err(AppError::Busy(wait.as_secs().max(1)));
+                    }
+                    Admission::Refused { until } => {
+                        self.give_back(attempt).await?;
+                        return Ok(Err(seconds_left(until, now)));
+                    }
+                }
             }
+            attempt.budgets.push(budget);
         }
-        Ok(Ok(Attempt { budgets }))
+        Ok(Ok(attempt))
     }
 
     /// The attempt was not a guess (the server was busy, the request was malformed).
-    pub async fn give_back(&self, attempt: Attempt) -> Result<(), AppError> {
-        for budget in &attempt.budgets {
-            self.store.return_attempt(&budget.key).await?;
+    pub async fn give_back(&self, mut attempt: Attempt) -> Result<(), AppError> {
+        let now = now();
+        for budget in attempt.take_budgets() {
+            self.store.return_attempt(&budget.key, now, false).await?;
         }
         Ok(())
     }
 
-    /// The password was right: the client's own budgets start afresh, the address's
-    /// gets its attempt back.
-    pub async fn succeed(&self, attempt: Attempt) -> Result<(), AppError> {
+    /// The password was right: the client's own budgets forget their wrong guesses, the
+    /// address's gets its attempt back.
+    pub async fn succeed(&self, mut attempt: Attempt) -> Result<(), AppError> {
         let now = now();
-        for budget in &attempt.budgets {
-            if budget.wide {
-                self.store.return_attempt(&budget.key).await?;
-            } else {
-                self.store.clear_attempts(&budget.key, now).await?;
-            }
+        for budget in attempt.take_budgets() {
+            self.store
+                .return_attempt(&budget.key, now, !budget.wide)
+                .await?;
         }
         Ok(())
     }
 
     /// The guess was wrong: it stays counted, and a spent budget locks.
-    pub async fn fail(&self, attempt: Attempt) -> Result<(), AppError> {
+    pub async fn fail(&self, mut attempt: Attempt) -> Result<(), AppError> {
         let now = now();
         let lock = self.policy.lockout_duration.as_secs() as i64;
-        for budget in &attempt.budgets {
+        for budget in attempt.take_budgets() {
             let locked = self
                 .store
-                .record_failure(&budget.key, now, self.threshold(budget), lock)
+                .record_failure(&budget.key, now, self.threshold(&budget), lock)
                 .await?;
             if locked {
                 tracing::warn!(subject = budget.kind(), "locked after repeated failures");
@@ -159,6 +210,12 @@ impl Throttle {
         Ok(self.store.purge_attempts(now(), window).await?)
     }
 }
+
+/// How soon an attempt waiting for undecided ones asks again: first after this, then
+/// twice as long each time, up to [`UNDECIDED_POLL_MAX`] (a burst waiting on one budget
+/// costs the database a few statements per request, not a steady stream).
+const UNDECIDED_POLL: std::time::Duration = std::time::Duration::from_millis(10);
+const UNDECIDED_POLL_MAX: std::time::Duration = std::time::Duration::from_millis(200);
 
 fn seconds_left(until: Timestamp, now: Timestamp) -> u64 {
     (until - now).max(1) as u64

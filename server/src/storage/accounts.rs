@@ -232,9 +232,9 @@ impl Store {
         .map(|r| r.rows_affected()))?)
     }
 
-    /// Takes one attempt from the budget `key` (at most `threshold` attempts per
-    /// `window_secs`, none while locked), in one statement, so parallel requests can
-    /// never take more than the budget holds.
+    /// Takes one attempt from the budget `key`, in one statement, so parallel requests
+    /// can never take more than the budget holds: at most `threshold` wrong guesses and
+    /// undecided attempts together per `window_secs`, none while locked.
     pub async fn reserve_attempt(
         &self,
         key: &str,
@@ -244,16 +244,22 @@ impl Store {
     ) -> Result<Admission, StoreError> {
         let (refused, window_start, locked_until): (i64, i64, i64) = write_pool!(self, |pool| {
             sqlx::query_as(
-                "INSERT INTO auth_throttle (key, failures, window_start, locked_until, refused) \
-                 VALUES ($1, 1, $2, 0, 0) \
+                "INSERT INTO auth_throttle (key, failures, pending, window_start, locked_until, refused) \
+                 VALUES ($1, 0, 1, $2, 0, 0) \
                  ON CONFLICT (key) DO UPDATE SET \
                    refused = CASE WHEN auth_throttle.locked_until > $2 THEN 1 \
                                   WHEN auth_throttle.window_start <= $3 THEN 0 \
-                                  WHEN auth_throttle.failures >= $4 THEN 1 ELSE 0 END, \
-                   failures = CASE WHEN auth_throttle.locked_until > $2 THEN auth_throttle.failures \
-                                   WHEN auth_throttle.window_start <= $3 THEN 1 \
-                                   WHEN auth_throttle.failures >= $4 THEN auth_throttle.failures \
-                                   ELSE auth_throttle.failures + 1 END, \
+                                  WHEN auth_throttle.failures >= $4 THEN 1 \
+                                  WHEN auth_throttle.failures + auth_throttle.pending >= $4 THEN 2 \
+                                  ELSE 0 END, \
+                   pending = CASE WHEN auth_throttle.locked_until > $2 THEN auth_throttle.pending \
+                                  WHEN auth_throttle.window_start <= $3 THEN 1 \
+                                  WHEN auth_throttle.failures + auth_throttle.pending >= $4 \
+                                    THEN auth_throttle.pending \
+                                  ELSE auth_throttle.pending + 1 END, \
+                   failures = CASE WHEN auth_throttle.locked_until <= $2 \
+                                    AND auth_throttle.window_start <= $3 THEN 0 \
+                                   ELSE auth_throttle.failures END, \
                    window_start = CASE WHEN auth_throttle.locked_until <= $2 \
                                         AND auth_throttle.window_start <= $3 THEN $2 \
                                        ELSE auth_throttle.window_start END \
@@ -266,33 +272,44 @@ impl Store {
             .fetch_one(pool)
             .await
         })?;
-        Ok(if refused == 0 {
-            Admission::Granted
-        } else if locked_until > now {
-            Admission::Refused {
+        Ok(match refused {
+            0 => Admission::Granted,
+            2 => Admission::Undecided,
+            _ if locked_until > now => Admission::Refused {
                 until: locked_until,
-            }
-        } else {
-            Admission::Refused {
+            },
+            _ => Admission::Refused {
                 until: window_start + window_secs,
-            }
+            },
         })
     }
 
-    /// Gives back an attempt taken from `key` that was not a failure.
-    pub async fn return_attempt(&self, key: &str) -> Result<(), StoreError> {
+    /// Ends an attempt taken from `key` that was no wrong guess; with `forget`, the
+    /// window's wrong guesses are forgotten too (unless `key` is locked).
+    pub async fn return_attempt(
+        &self,
+        key: &str,
+        now: Timestamp,
+        forget: bool,
+    ) -> Result<(), StoreError> {
         write_pool!(self, |pool| sqlx::query(
-            "UPDATE auth_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0"
+            "UPDATE auth_throttle SET \
+               pending = CASE WHEN pending > 0 THEN pending - 1 ELSE 0 END, \
+               failures = CASE WHEN $2 = 1 AND locked_until <= $3 THEN 0 ELSE failures END \
+             WHERE key = $1"
         )
         .bind(key)
+        .bind(i64::from(forget))
+        .bind(now)
         .execute(pool)
         .await
         .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
-    /// Records that an attempt taken from `key` failed: once the budget is spent, locks
-    /// `key` until `now + lock_secs` with a fresh budget after. Returns whether it locked.
+    /// Ends an attempt taken from `key` as a wrong guess: once `threshold` of them
+    /// fall in the window, locks `key` until `now + lock_secs`, with a fresh budget
+    /// after. Returns whether this guess locked it.
     pub async fn record_failure(
         &self,
         key: &str,
@@ -300,31 +317,24 @@ impl Store {
         threshold: u32,
         lock_secs: i64,
     ) -> Result<bool, StoreError> {
-        let locked = write_pool!(self, |pool| sqlx::query(
-            "UPDATE auth_throttle SET locked_until = $1, failures = 0, window_start = $2 \
-             WHERE key = $3 AND failures >= $4 AND locked_until <= $2"
+        let locked: Option<i64> = write_pool!(self, |pool| sqlx::query_scalar(
+            "UPDATE auth_throttle SET \
+               pending = CASE WHEN pending > 0 THEN pending - 1 ELSE 0 END, \
+               failures = CASE WHEN failures + 1 >= $4 AND locked_until <= $2 THEN 0 \
+                               ELSE failures + 1 END, \
+               window_start = CASE WHEN failures + 1 >= $4 AND locked_until <= $2 THEN $2 \
+                                   ELSE window_start END, \
+               locked_until = CASE WHEN failures + 1 >= $4 AND locked_until <= $2 THEN $1 \
+                                   ELSE locked_until END \
+             WHERE key = $3 RETURNING locked_until"
         )
         .bind(now + lock_secs)
         .bind(now)
         .bind(key)
         .bind(i64::from(threshold))
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(locked > 0)
-    }
-
-    /// Forgets the attempts of `key` unless it is locked right now.
-    pub async fn clear_attempts(&self, key: &str, now: Timestamp) -> Result<(), StoreError> {
-        write_pool!(self, |pool| sqlx::query(
-            "DELETE FROM auth_throttle WHERE key = $1 AND locked_until <= $2"
-        )
-        .bind(key)
-        .bind(now)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(())
+        .fetch_optional(pool)
+        .await)?;
+        Ok(locked == Some(now + lock_secs))
     }
 
     /// Deletes budgets that neither lock nor count anything any more.
@@ -411,6 +421,8 @@ impl Store {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
     Granted,
+    /// The budget's places are held by attempts not yet decided: ask again soon.
+    Undecided,
     /// The budget is spent or locked until `until`.
     Refused {
         until: Timestamp,
