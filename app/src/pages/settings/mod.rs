@@ -2,12 +2,13 @@
 //! Sessions — and the dialog component they share.
 
 mod account;
-mod token_form;
+mod dialog;
 mod tokens;
 
 use leptos::prelude::*;
 
-use crate::browser::{focus_first, trap_tab};
+use crate::browser::focus_first;
+use dialog::DialogOpen;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
@@ -109,59 +110,6 @@ pub fn SettingsFrame(on_close: Callback<()>) -> impl IntoView {
                     }}
                 </div>
             </section>
-        </div>
-    }
-}
-
-/// Whether a dialog is open inside the Settings frame.
-#[derive(Clone, Copy)]
-struct DialogOpen(RwSignal<bool>);
-
-/// A modal dialog: `role=dialog`, labelled by its title, focus moved into it on open,
-/// kept inside by Tab, and Escape runs `on_close`.
-#[component]
-fn Dialog(
-    id: &'static str,
-    #[prop(into)] title: String,
-    on_close: Callback<()>,
-    #[prop(optional)] wide: bool,
-    children: Children,
-) -> impl IntoView {
-    if let Some(DialogOpen(open)) = use_context::<DialogOpen>() {
-        open.set(true);
-        on_cleanup(move || open.set(false));
-    }
-    Effect::new(move |_| {
-        focus_first(
-            id,
-            "[autofocus], input:not([type=hidden]), select, textarea, button",
-        )
-    });
-    let on_keydown = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
-        "Escape" => {
-            ev.prevent_default();
-            ev.stop_propagation();
-            on_close.run(());
-        }
-        "Tab" => trap_tab(id, &ev),
-        _ => {}
-    };
-    let title_id = format!("{id}-title");
-    let labelled_by = title_id.clone();
-    view! {
-        <div class="backdrop">
-            <div
-                class="dialog"
-                class:wide=wide
-                id=id
-                role="dialog"
-                aria-modal="true"
-                aria-labelledby=labelled_by
-                on:keydown=on_keydown
-            >
-                <h2 id=title_id>{title}</h2>
-                {children()}
-            </div>
         </div>
     }
 }

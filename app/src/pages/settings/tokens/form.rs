@@ -1,0 +1,298 @@
+//! The Generate / Edit / Copy dialog: description, expiry, and the API permission set
+//! (see [`super::picker`]).
+
+use std::collections::HashSet;
+
+use leptos::prelude::*;
+
+use super::flow::{field_of, Field, FormMode};
+use super::picker::{MethodPicker, PickerData, PickerState};
+use crate::browser::today_utc;
+use crate::error::AppError;
+use crate::model::{
+    check_ui_expiry, iso_to_ui_date, ui_to_iso_date, wire_to_ui_date, ApiMethodView, TokenForm,
+};
+use crate::pages::settings::dialog::Dialog;
+
+/// The form's fields, kept while the password is asked (a refused field returns here).
+#[derive(Clone, Copy)]
+pub struct FormState {
+    description: RwSignal<String>,
+    expires: RwSignal<String>,
+    picker: PickerState,
+    /// A field the browser refused, and why.
+    client_error: RwSignal<Option<(Field, String)>>,
+    /// What the server refused.
+    pub server_error: RwSignal<Option<AppError>>,
+}
+
+impl FormState {
+    pub fn new() -> FormState {
+        FormState {
+            description: RwSignal::new(String::new()),
+            expires: RwSignal::new(String::new()),
+            picker: PickerState::new(),
+            client_error: RwSignal::new(None),
+            server_error: RwSignal::new(None),
+        }
+    }
+
+    /// Fills the form for `mode`: empty for Generate, the token's settings for Edit and Copy.
+    pub fn reset(&self, mode: &FormMode, picker: PickerData) {
+        self.picker.search.set(String::new());
+        self.picker.only_checked.set(false);
+        self.client_error.set(None);
+        self.server_error.set(None);
+        match mode {
+            FormMode::Generate => {
+                self.description.set(String::new());
+                self.expires.set(String::new());
+                self.picker.template.set(None);
+                self.picker.checked.set(HashSet::new());
+            }
+            FormMode::Edit(t) | FormMode::Copy(t) => {
+                let description = match mode {
+                    FormMode::Copy(_) => format!("{} (copy)", t.description)
+                        .chars()
+                        .take(255)
+                        .collect(),
+                    _ => t.description.clone(),
+                };
+                self.description.set(description);
+                self.expires.set(
+                    t.expires_at
+                        .as_deref()
+                        .map(wire_to_ui_date)
+                        .unwrap_or_default(),
+                );
+                let known = t.template.as_ref().filter(|name| {
+                    picker.templates.with_untracked(|ts| {
+                        ts.as_ref()
+                            .is_none_or(|ts| ts.iter().any(|x| &x.name == *name))
+                    })
+                });
+                self.picker.template.set(known.cloned());
+                self.picker.checked.set(t.methods.iter().cloned().collect());
+            }
+        }
+    }
+
+    /// The form as the server function takes it.
+    fn to_form(self, order: &[ApiMethodView]) -> TokenForm {
+        let template = self.picker.template.get_untracked();
+        let methods = if template.is_none() {
+            self.picker.checked.with_untracked(|c| {
+                order
+                    .iter()
+                    .filter(|m| c.contains(&m.method))
+                    .map(|m| m.method.clone())
+                    .collect()
+            })
+        } else {
+            Vec::new()
+        };
+        TokenForm {
+            description: self.description.get_untracked().trim().to_string(),
+            expires: self.expires.get_untracked().trim().to_string(),
+            template,
+            methods,
+        }
+    }
+
+    /// The browser's checks of the fields, before anything is sent.
+    fn check(self, today: (i32, u32, u32)) -> Result<(), (Field, String)> {
+        check_fields(
+            &self.description.get_untracked(),
+            &self.expires.get_untracked(),
+            self.picker.template.with_untracked(Option::is_some)
+                || self.picker.checked.with_untracked(|c| !c.is_empty()),
+            today,
+        )
+    }
+
+    /// The message for `field`, from the browser's checks or the server's answer.
+    fn error_for(self, field: Field) -> Option<String> {
+        if let Some((f, m)) = self.client_error.get() {
+            if f == field {
+                return Some(m);
+            }
+        }
+        self.server_error.with(|e| match e {
+            Some(e @ AppError::InvalidParameter { reason, .. }) if field_of(e) == Some(field) => {
+                Some(reason.clone())
+            }
+            _ => None,
+        })
+    }
+
+    /// The server's refusal that belongs to no field, shown under the whole form.
+    fn general_error(self) -> Option<String> {
+        self.server_error
+            .get()
+            .filter(|e| field_of(e).is_none())
+            .map(|e| e.to_string())
+    }
+}
+
+/// The form's own checks: a description of 1 to 255 characters, a real future expiry
+/// date or none, and a template or at least one method.
+fn check_fields(
+    description: &str,
+    expires: &str,
+    has_methods: bool,
+    today: (i32, u32, u32),
+) -> Result<(), (Field, String)> {
+    let d = description.trim();
+    if d.is_empty() {
+        return Err((
+            Field::Description,
+            "A description is required, e.g. “GitLab deploy job”.".to_string(),
+        ));
+    }
+    if d.chars().count() > 255 {
+        return Err((
+            Field::Description,
+            "A description has at most 255 characters.".to_string(),
+        ));
+    }
+    check_ui_expiry(expires, today).map_err(|m| (Field::Expires, m))?;
+    if !has_methods {
+        return Err((
+            Field::Methods,
+            "Choose a template, or check at least one method.".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+#[component]
+pub fn TokenFormDialog(
+    mode: FormMode,
+    form: FormState,
+    picker: PickerData,
+    on_submit: Callback<TokenForm>,
+    on_regenerate: Callback<()>,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let (title, action) = match &mode {
+        FormMode::Generate => ("Generate access token", "Generate"),
+        FormMode::Edit(_) => ("Edit access token", "Save"),
+        FormMode::Copy(_) => ("Copy access token", "Create copy"),
+    };
+    let today = today_utc();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        form.server_error.set(None);
+        let checked = form.check(today);
+        form.client_error.set(checked.clone().err());
+        if checked.is_ok() {
+            let order = picker.methods.get_untracked().unwrap_or_default();
+            on_submit.run(form.to_form(&order));
+        }
+    };
+    let regenerate = matches!(mode, FormMode::Edit(_)).then(|| {
+        view! {
+            <div class="regenerate">
+                <button type="button" class="link-button danger-link" on:click=move |_| on_regenerate.run(())>
+                    "Regenerate token"
+                </button>
+                <span class="muted small">" — makes a new value; the current one stops working at once."</span>
+            </div>
+        }
+    });
+    view! {
+        <Dialog id="token-dialog" title=title on_close wide=true>
+            <form on:submit=submit novalidate>
+                <div class="form-row">
+                    <label class="grow">
+                        "Description"
+                        <input
+                            type="text"
+                            name="description"
+                            maxlength="255"
+                            autofocus
+                            autocomplete="off"
+                            placeholder="What uses this token, e.g. GitLab deploy job"
+                            aria-invalid=move || form.error_for(Field::Description).is_some().to_string()
+                            aria-describedby="description-error"
+                            prop:value=move || form.description.get()
+                            on:input=move |ev| form.description.set(event_target_value(&ev))
+                        />
+                        <FieldError id="description-error" message=Signal::derive(move || form.error_for(Field::Description))/>
+                    </label>
+                    <div class="expires-field">
+                        <label for="expires-input">"Expires At"</label>
+                        <div class="date-row">
+                            <input
+                                id="expires-input"
+                                type="text"
+                                name="expires"
+                                inputmode="numeric"
+                                placeholder="dd-mm-yyyy (empty: never)"
+                                autocomplete="off"
+                                aria-invalid=move || form.error_for(Field::Expires).is_some().to_string()
+                                aria-describedby="expires-error"
+                                prop:value=move || form.expires.get()
+                                on:input=move |ev| form.expires.set(event_target_value(&ev))
+                            />
+                            <input
+                                type="date"
+                                class="date-picker"
+                                aria-label="Pick the expiry date"
+                                prop:value=move || ui_to_iso_date(&form.expires.get()).unwrap_or_default()
+                                on:change=move |ev| {
+                                    if let Some(d) = iso_to_ui_date(&event_target_value(&ev)) {
+                                        form.expires.set(d);
+                                    }
+                                }
+                            />
+                        </div>
+                        <FieldError id="expires-error" message=Signal::derive(move || form.error_for(Field::Expires))/>
+                    </div>
+                </div>
+                <MethodPicker state=form.picker picker/>
+                <FieldError id="methods-error" message=Signal::derive(move || form.error_for(Field::Methods))/>
+                {move || form.general_error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                {regenerate}
+                <div class="dialog-actions">
+                    <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="submit" class="primary">{action}</button>
+                </div>
+            </form>
+        </Dialog>
+    }
+}
+
+#[component]
+fn FieldError(id: &'static str, message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <span id=id class="field-error" role="alert" class:hidden=move || message.with(|m| m.is_none())>
+            {move || message.get()}
+        </span>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TODAY: (i32, u32, u32) = (2026, 11, 29);
+
+    #[test]
+    fn check_fields_accepts_a_described_token_with_methods() {
+        assert_eq!(check_fields("  CI  ", "", true, TODAY), Ok(()));
+        assert_eq!(check_fields("CI", "31-12-2030", true, TODAY), Ok(()));
+    }
+
+    #[test]
+    fn check_fields_names_the_first_refused_field() {
+        let field = |d: &str, e: &str, m: bool| check_fields(d, e, m, TODAY).err().map(|(f, _)| f);
+        assert_eq!(field("   ", "", true), Some(Field::Description));
+        assert_eq!(field(&"x".repeat(256), "", true), Some(Field::Description));
+        assert_eq!(field(&"é".repeat(255), "", true), None);
+        assert_eq!(field("CI", "31-02-2030", true), Some(Field::Expires));
+        assert_eq!(field("CI", "01-01-2020", true), Some(Field::Expires));
+        assert_eq!(field("CI", "", false), Some(Field::Methods));
+        assert_eq!(field("", "nonsense", false), Some(Field::Description));
+    }
+}

@@ -1,0 +1,176 @@
+//! The Access Tokens tab: the list with its toolbar (Generate, Edit, Copy, Remove,
+//! Refresh), selection by click, Ctrl/Cmd+click, Shift+click and keyboard, and the
+//! dialogs of each change: form → password → the value, shown once.
+//!
+//! Each part has one job; this module only wires them. Imports run one way, from here
+//! down: `toolbar` → `flow`, `selection`; `list` → `selection`; `form` → `picker`, `flow`;
+//! `password` → `flow`; all dialogs → `super::dialog`.
+//! `flow` and `selection` are plain Rust, tested without a browser.
+
+mod confirm;
+mod flow;
+mod form;
+mod list;
+mod password;
+mod picker;
+mod selection;
+mod toolbar;
+mod value;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::browser::{focused_element, restore_focus, Focused};
+use crate::error::AppError;
+use crate::model::TokenView;
+use confirm::{RegenerateDialog, RemoveDialog};
+use flow::{FormMode, Outcome, Pending, Step};
+use form::{FormState, TokenFormDialog};
+use list::TokenList;
+use password::PasswordDialog;
+use picker::PickerData;
+use selection::Selection;
+use toolbar::Toolbar;
+use value::ValueDialog;
+
+#[component]
+pub fn TokensTab() -> impl IntoView {
+    let tokens: RwSignal<Vec<TokenView>> = RwSignal::new(Vec::new());
+    let loading = RwSignal::new(true);
+    let load_error: RwSignal<Option<AppError>> = RwSignal::new(None);
+    let selection = RwSignal::new(Selection::default());
+    let step = RwSignal::new(Step::Closed);
+    // What had focus when the dialogs opened: it gets it back when they close.
+    let origin: StoredValue<Focused, LocalStorage> = StoredValue::new_local(None);
+    let picker = PickerData::new();
+    let form = FormState::new();
+    let password_error: RwSignal<Option<AppError>> = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+
+    // Reload the list, selecting `select`, or keeping the selection where the rows still exist.
+    let reload = move |select: Option<i64>| {
+        loading.set(true);
+        spawn_local(async move {
+            match api::list_tokens().await {
+                Ok(list) => {
+                    tokens.set(list);
+                    load_error.set(None);
+                    selection.update(|s| match select {
+                        Some(id) => s.only(id),
+                        None => tokens.with_untracked(|t| s.retain_in(t)),
+                    });
+                }
+                Err(e) => load_error.set(Some(e)),
+            }
+            loading.set(false);
+        });
+    };
+    Effect::new(move |_| reload(None));
+
+    // Every change of step goes through here, so focus and the password's error follow it.
+    let go = move |next: Step| {
+        let was_closed = step.with_untracked(|s| *s == Step::Closed);
+        if next == Step::Closed {
+            step.set(Step::Closed);
+            origin.with_value(restore_focus);
+            return;
+        }
+        if was_closed {
+            origin.set_value(focused_element());
+        }
+        if matches!(next, Step::Password(_)) {
+            password_error.set(None);
+        }
+        step.set(next);
+    };
+    let open_form = move |mode: FormMode| {
+        picker.load();
+        form.reset(&mode, picker);
+        go(Step::Form(mode));
+    };
+
+    // Runs a confirmed change; a wrong password keeps the password dialog open.
+    let confirm = move |(pending, password): (Pending, String)| {
+        busy.set(true);
+        password_error.set(None);
+        spawn_local(async move {
+            let result = password::send(pending, password).await;
+            busy.set(false);
+            match result {
+                Ok(outcome) => {
+                    match &outcome {
+                        Outcome::Issued(issued) => reload(Some(issued.token.id)),
+                        Outcome::Saved(id) => reload(Some(*id)),
+                        Outcome::Removed => {
+                            selection.update(Selection::clear);
+                            reload(None);
+                        }
+                    }
+                    go(step.get_untracked().succeeded(&outcome));
+                }
+                Err(e) => match step.get_untracked().failed(&e) {
+                    Step::Form(mode) => {
+                        form.server_error.set(Some(e));
+                        go(Step::Form(mode));
+                    }
+                    _ => password_error.set(Some(e)),
+                },
+            }
+        });
+    };
+
+    let close = Callback::new(move |_| go(Step::Closed));
+    let accept = Callback::new(move |_| go(step.get_untracked().confirm()));
+    let on_confirm = Callback::new(confirm);
+    let dialogs = move || match step.get() {
+        Step::Closed => ().into_any(),
+        Step::Form(mode) => {
+            let on_submit = Callback::new(move |f| go(step.get_untracked().submit(f)));
+            let on_regenerate = Callback::new(move |_| go(step.get_untracked().regenerate()));
+            view! { <TokenFormDialog mode form picker on_submit on_regenerate on_close=close/> }
+                .into_any()
+        }
+        Step::ConfirmRemove(list) => {
+            view! { <RemoveDialog tokens=list on_confirm=accept on_close=close/> }.into_any()
+        }
+        Step::ConfirmRegenerate(token) => {
+            view! { <RegenerateDialog token on_confirm=accept on_close=close/> }.into_any()
+        }
+        Step::Password(pending) => {
+            view! { <PasswordDialog pending error=password_error busy on_confirm on_close=close/> }
+                .into_any()
+        }
+        Step::Value(issued) => view! { <ValueDialog issued on_close=close/> }.into_any(),
+    };
+
+    let on_remove = Callback::new(move |chosen: Vec<TokenView>| {
+        if let Some(next) = Step::remove(chosen) {
+            go(next);
+        }
+    });
+    view! {
+        <div class="tokens-tab">
+            <p class="muted">
+                "Personal access tokens authenticate API calls for scripts and tools, each with only the methods you allow. "
+                <a href="/docs/api" target="_blank" rel="noopener">"API reference"</a>
+            </p>
+            <Toolbar
+                tokens
+                selection
+                loading
+                on_form=Callback::new(open_form)
+                on_remove
+                on_refresh=Callback::new(move |_| reload(None))
+            />
+            <TokenList
+                tokens
+                loading
+                load_error
+                selection
+                on_edit=Callback::new(move |t| open_form(FormMode::Edit(t)))
+            />
+            {dialogs}
+        </div>
+    }
+}

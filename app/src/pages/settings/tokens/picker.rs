@@ -1,0 +1,367 @@
+//! The permission set of the token form: a template or a Custom selection from the
+//! catalog, with live Search, Only Checked, a checkbox per method and per group, and a
+//! Docs link per method.
+
+use std::collections::HashSet;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::model::{ApiMethodView, TemplateView};
+
+/// The catalog and templates the token form picks from, loaded once per frame.
+#[derive(Clone, Copy)]
+pub struct PickerData {
+    pub methods: RwSignal<Option<Vec<ApiMethodView>>>,
+    pub templates: RwSignal<Option<Vec<TemplateView>>>,
+}
+
+impl PickerData {
+    pub fn new() -> PickerData {
+        PickerData {
+            methods: RwSignal::new(None),
+            templates: RwSignal::new(None),
+        }
+    }
+
+    /// Loads the catalog and the templates, once.
+    pub fn load(self) {
+        if self.methods.get_untracked().is_none() {
+            spawn_local(async move {
+                if let Ok(m) = api::token_api_list(String::new()).await {
+                    self.methods.set(Some(m));
+                }
+                if let Ok(t) = api::token_templates().await {
+                    self.templates.set(Some(t));
+                }
+            });
+        }
+    }
+}
+
+/// What the picker shows and what was chosen in it.
+#[derive(Clone, Copy)]
+pub struct PickerState {
+    /// The chosen template's name; `None` is Custom.
+    pub template: RwSignal<Option<String>>,
+    /// Custom selection (method names).
+    pub checked: RwSignal<HashSet<String>>,
+    pub search: RwSignal<String>,
+    pub only_checked: RwSignal<bool>,
+}
+
+impl PickerState {
+    pub fn new() -> PickerState {
+        PickerState {
+            template: RwSignal::new(None),
+            checked: RwSignal::new(HashSet::new()),
+            search: RwSignal::new(String::new()),
+            only_checked: RwSignal::new(false),
+        }
+    }
+}
+
+/// The permission set: the API select, and the method list (all the catalog methods a
+/// token may hold, grouped by service and class).
+#[component]
+pub fn MethodPicker(state: PickerState, picker: PickerData) -> impl IntoView {
+    let template_names = move || {
+        picker.templates.with(|t| {
+            t.as_ref()
+                .map(|t| t.iter().map(|t| t.name.clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
+    // The chosen template's methods (empty for Custom).
+    let template_set = Memo::new(move |_| {
+        let name = state.template.get();
+        picker.templates.with(|ts| {
+            name.and_then(|n| ts.as_ref().and_then(|ts| ts.iter().find(|t| t.name == n)))
+                .map(|t| t.methods.iter().cloned().collect::<HashSet<String>>())
+                .unwrap_or_default()
+        })
+    });
+    let is_checked = move |name: &str| {
+        if state.template.with(|t| t.is_some()) {
+            template_set.with(|s| s.contains(name))
+        } else {
+            state.checked.with(|c| c.contains(name))
+        }
+    };
+    // Any change of a checkbox makes the selection Custom, starting from what was shown.
+    let to_custom = move || {
+        if state.template.get_untracked().is_some() {
+            state.checked.set(template_set.get_untracked());
+            state.template.set(None);
+        }
+    };
+    let count = move || {
+        if state.template.with(|t| t.is_some()) {
+            template_set.with(HashSet::len)
+        } else {
+            state.checked.with(HashSet::len)
+        }
+    };
+    let on_select = move |ev: leptos::ev::Event| {
+        let v = event_target_value(&ev);
+        if v == "Custom" {
+            to_custom();
+        } else {
+            state.template.set(Some(v));
+        }
+    };
+
+    view! {
+        <fieldset class="picker">
+            <legend>"API"</legend>
+            <div class="picker-head">
+                <label class="api-select">
+                    <span class="visually-hidden">"Permission set"</span>
+                    <select
+                        name="api"
+                        aria-label="API permission set"
+                        prop:value=move || state.template.get().unwrap_or_else(|| "Custom".into())
+                        on:change=on_select
+                    >
+                        {move || {
+                            template_names()
+                                .into_iter()
+                                .map(|n| view! { <option value=n.clone()>{n.clone()}</option> })
+                                .collect_view()
+                        }}
+                        <option value="Custom">"Custom"</option>
+                    </select>
+                </label>
+                <label class="search-box">
+                    <span class="visually-hidden">"Search methods"</span>
+                    <input
+                        type="search"
+                        placeholder="Search, e.g. stopenv"
+                        aria-label="Search methods"
+                        aria-controls="method-list"
+                        prop:value=move || state.search.get()
+                        on:input=move |ev| state.search.set(event_target_value(&ev))
+                    />
+                </label>
+                <label class="only-checked">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || state.only_checked.get()
+                        on:change=move |ev| state.only_checked.set(event_target_checked(&ev))
+                    />
+                    "Only Checked"
+                </label>
+                <span class="checked-count" aria-live="polite">{move || format!("{} checked", count())}</span>
+            </div>
+            {move || match picker.methods.get() {
+                None => view! { <p class="loading">"Loading the method list…"</p> }.into_any(),
+                Some(methods) => view! { <MethodList methods state is_checked=Callback::new(move |n: String| is_checked(&n)) to_custom=Callback::new(move |_| to_custom())/> }.into_any(),
+            }}
+        </fieldset>
+    }
+}
+
+/// One group of the list: `service.class` and the indexes of its methods.
+#[derive(Debug, PartialEq)]
+struct Group {
+    name: String,
+    rows: Vec<usize>,
+}
+
+/// The catalog's methods in groups of `service.class`, as they come (the catalog is sorted).
+fn groups_of(methods: &[ApiMethodView]) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, m) in methods.iter().enumerate() {
+        let group = m
+            .method
+            .rsplit_once('.')
+            .map(|(g, _)| g)
+            .unwrap_or("")
+            .to_string();
+        match groups.last_mut() {
+            Some(g) if g.name == group => g.rows.push(i),
+            _ => groups.push(Group {
+                name: group,
+                rows: vec![i],
+            }),
+        }
+    }
+    groups
+}
+
+/// What Search matches for a method: the short and the long form, lower-case.
+fn search_key(method: &str) -> String {
+    let lower = method.to_lowercase();
+    match lower.strip_prefix("env.") {
+        Some(rest) => format!("{lower}|environment.{rest}"),
+        None => lower,
+    }
+}
+
+#[component]
+fn MethodList(
+    methods: Vec<ApiMethodView>,
+    state: PickerState,
+    is_checked: Callback<String, bool>,
+    to_custom: Callback<()>,
+) -> impl IntoView {
+    let keys: Vec<String> = methods.iter().map(|m| search_key(&m.method)).collect();
+    let names: Vec<String> = methods.iter().map(|m| m.method.clone()).collect();
+    let names = StoredValue::new(names);
+    // One pass per keystroke decides every row's visibility; each row then reads a bool.
+    let visible = Memo::new(move |_| {
+        let q = state.search.get().trim().to_lowercase();
+        let only = state.only_checked.get();
+        names.with_value(|names| {
+            keys.iter()
+                .zip(names)
+                .map(|(k, n)| {
+                    (q.is_empty() || k.contains(&q)) && (!only || is_checked.run(n.clone()))
+                })
+                .collect::<Vec<bool>>()
+        })
+    });
+    let shown = move || visible.with(|v| v.iter().filter(|b| **b).count());
+
+    let toggle = move |name: String| {
+        to_custom.run(());
+        state.checked.update(|c| {
+            if !c.remove(&name) {
+                c.insert(name);
+            }
+        });
+    };
+    let list = groups_of(&methods)
+        .into_iter()
+        .map(|g| {
+            let rows_for_group = g.rows.clone();
+            let group_visible = move || visible.with(|v| rows_for_group.iter().any(|i| v[*i]));
+            let rows_all = g.rows.clone();
+            let all_checked = Signal::derive(move || {
+                names.with_value(|n| rows_all.iter().all(|i| is_checked.run(n[*i].clone())))
+            });
+            let rows_some = g.rows.clone();
+            let some_checked = Signal::derive(move || {
+                names.with_value(|n| rows_some.iter().any(|i| is_checked.run(n[*i].clone())))
+            });
+            let rows_toggle = g.rows.clone();
+            let toggle_group = move |_| {
+                let check = !all_checked.get_untracked();
+                to_custom.run(());
+                names.with_value(|n| {
+                    state.checked.update(|c| {
+                        for i in &rows_toggle {
+                            if check {
+                                c.insert(n[*i].clone());
+                            } else {
+                                c.remove(&n[*i]);
+                            }
+                        }
+                    })
+                });
+            };
+            let group_name = g.name.clone();
+            let rows = g
+                .rows
+                .iter()
+                .map(|&i| {
+                    let m = &methods[i];
+                    let name = m.method.clone();
+                    let checked_name = name.clone();
+                    let toggle_name = name.clone();
+                    view! {
+                        <div class="method-row" class:hidden=move || !visible.with(|v| v[i]) data-method=name.clone()>
+                            <label>
+                                <input
+                                    type="checkbox"
+                                    prop:checked=move || is_checked.run(checked_name.clone())
+                                    on:change=move |_| toggle(toggle_name.clone())
+                                />
+                                <code>{name.clone()}</code>
+                                {(!m.implemented).then(|| view! { <span class="muted small not-yet">" (not in Kunci yet)"</span> })}
+                            </label>
+                            <a class="docs-link" href=m.docs_href() target="_blank" rel="noopener" aria-label=format!("Docs for {name}")>
+                                "Docs"
+                            </a>
+                        </div>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class="method-group" class:hidden=move || !group_visible() role="group" aria-label=group_name.clone()>
+                    <label class="group-head">
+                        <input
+                            type="checkbox"
+                            aria-label=format!("All of {group_name}")
+                            prop:checked=move || all_checked.get()
+                            prop:indeterminate=move || !all_checked.get() && some_checked.get()
+                            on:change=toggle_group
+                        />
+                        <span>{g.name.clone()}</span>
+                    </label>
+                    {rows}
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <div id="method-list" class="method-list" aria-label="API methods">
+            {list}
+            <p class="empty" class:hidden=move || shown() != 0>"No method matches."</p>
+        </div>
+        <p class="muted small shown-count">{move || format!("{} of {} methods shown", shown(), methods.len())}</p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn method(name: &str) -> ApiMethodView {
+        ApiMethodView {
+            id: 0,
+            method: name.into(),
+            path: String::new(),
+            params: Vec::new(),
+            implemented: true,
+            is_safe: false,
+            description: None,
+        }
+    }
+
+    #[test]
+    fn groups_of_gathers_neighbours_of_one_service_and_class() {
+        let methods = [
+            method("env.control.StartEnv"),
+            method("env.control.StopEnv"),
+            method("users.authentication.Signin"),
+        ];
+        let groups = groups_of(&methods);
+        assert_eq!(
+            groups,
+            [
+                Group {
+                    name: "env.control".into(),
+                    rows: vec![0, 1]
+                },
+                Group {
+                    name: "users.authentication".into(),
+                    rows: vec![2]
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn search_key_matches_short_and_long_environment_form() {
+        assert_eq!(
+            search_key("env.control.StopEnv"),
+            "env.control.stopenv|environment.control.stopenv"
+        );
+        assert_eq!(
+            search_key("users.authentication.Signin"),
+            "users.authentication.signin"
+        );
+    }
+}

@@ -1,0 +1,53 @@
+//! The toolbar over the token list: Generate, Edit and Copy (one token selected),
+//! Remove (any selected), Refresh (when not loading), and the selection count.
+
+use leptos::prelude::*;
+
+use super::flow::FormMode;
+use super::selection::Selection;
+use crate::model::TokenView;
+
+#[component]
+pub fn Toolbar(
+    #[prop(into)] tokens: Signal<Vec<TokenView>>,
+    #[prop(into)] selection: Signal<Selection>,
+    #[prop(into)] loading: Signal<bool>,
+    on_form: Callback<FormMode>,
+    on_remove: Callback<Vec<TokenView>>,
+    on_refresh: Callback<()>,
+) -> impl IntoView {
+    let single = move || selection.with(|s| tokens.with(|t| s.single(t)));
+    let open = move |mode: fn(TokenView) -> FormMode| {
+        if let Some(t) = single() {
+            on_form.run(mode(t));
+        }
+    };
+    let remove = move |_| {
+        let chosen = selection.with_untracked(|s| tokens.with_untracked(|t| s.chosen(t)));
+        on_remove.run(chosen);
+    };
+    view! {
+        <div class="toolbar" role="toolbar" aria-label="Access token actions">
+            <button type="button" class="primary" on:click=move |_| on_form.run(FormMode::Generate)>"Generate"</button>
+            <button type="button" disabled=move || single().is_none() on:click=move |_| open(FormMode::Edit)>
+                "Edit"
+            </button>
+            <button type="button" disabled=move || single().is_none() on:click=move |_| open(FormMode::Copy)>
+                "Copy"
+            </button>
+            <button type="button" disabled=move || selection.with(Selection::is_empty) on:click=remove>
+                "Remove"
+            </button>
+            <button type="button" on:click=move |_| on_refresh.run(()) disabled=move || loading.get()>
+                "Refresh"
+            </button>
+            <span class="toolbar-note muted" aria-live="polite">
+                {move || match selection.with(Selection::len) {
+                    0 => String::new(),
+                    1 => "1 selected".to_string(),
+                    n => format!("{n} selected"),
+                }}
+            </span>
+        </div>
+    }
+}
