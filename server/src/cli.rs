@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
 use crate::config::{
-    Config, CookieSecure, DEFAULT_DATABASE_URL, Limits, LogFormat, SecurityPolicy,
+    Config, CookieSecure, DEFAULT_DATABASE_URL, HttpPolicy, Limits, LogFormat, SecurityPolicy,
     default_hash_concurrency,
 };
 use crate::storage::Store;
@@ -297,14 +297,16 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
             lockout_ip_threshold: args.lockout_ip_threshold.max(1),
             lockout_window: args.lockout_window,
             lockout_duration: args.lockout_duration,
-            cookie_secure: args.cookie_secure,
-            trust_proxy: args.trust_proxy,
             hash_concurrency: args
                 .hash_concurrency
                 .unwrap_or_else(default_hash_concurrency)
                 .max(1),
             hash_queue_per_thread: args.hash_queue.max(1),
             hash_queue_wait: args.hash_queue_wait,
+        },
+        http: HttpPolicy {
+            cookie_secure: args.cookie_secure,
+            trust_proxy: args.trust_proxy,
         },
         limits: Limits {
             header_timeout: args.header_timeout,

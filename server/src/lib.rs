@@ -1,20 +1,19 @@
 //! Kunci's server: a self-hosted PaaS control panel with personal access tokens, serving
 //! a Jelastic / Virtuozzo-compatible REST API and a Leptos dashboard.
 //!
-//! Layers, from the edge inwards: `cli` → `web` (HTTP, pages, server functions) →
-//! `services` (every rule) → `storage` (every SQL statement).
+//! The adapters around `kunci_core` (every rule and all SQL): `cli`, `web` (HTTP, pages,
+//! the dashboard's server functions, middleware) and `rest` (the platform's API).
 
 pub mod cli;
-pub mod clock;
+pub mod client;
 pub mod config;
 pub mod cookies;
-pub mod domain;
 pub mod rest;
-pub mod secrets;
-pub mod services;
-pub mod storage;
 pub mod telemetry;
 pub mod web;
+
+// The core's modules, under the names the adapters and the tests have always used.
+pub use kunci_core::{Client, Error, clock, domain, secrets, services, storage};
 
 use std::future::Future;
 use std::net::SocketAddr;

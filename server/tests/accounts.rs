@@ -216,7 +216,7 @@ both_databases!(
 both_databases!(
     session_cookie_is_httponly_lax_and_secure_behind_https,
     |db: TestDb| async move {
-        let s = TestServer::start_with(&db, |c| c.security.trust_proxy = true).await;
+        let s = TestServer::start_with(&db, |c| c.http.trust_proxy = true).await;
         let a = web::sign_up(&s.url(""), "cookie@example.com", "Ann", PW).await;
         let plain = a.set_cookie.unwrap();
         assert!(

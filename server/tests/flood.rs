@@ -17,7 +17,7 @@ const PW: &str = "correct horse battery staple";
 const FLOODER: &str = "203.0.113.66";
 
 async fn start(db: &TestDb) -> TestServer {
-    TestServer::start_with(db, |c| c.security.trust_proxy = true).await
+    TestServer::start_with(db, |c| c.http.trust_proxy = true).await
 }
 
 /// A user on `s` with the environment `env`, and a session signed in on `s`.

@@ -251,7 +251,7 @@ async fn control_characters_cannot_forge_log_lines() {
 both_databases!(
     only_the_last_forwarded_entry_names_the_client,
     |db: TestDb| async move {
-        let s = TestServer::start_with(&db, |c| c.security.trust_proxy = true).await;
+        let s = TestServer::start_with(&db, |c| c.http.trust_proxy = true).await;
         let api = Api::new(&s.url(""));
         s.kunci
             .accounts

@@ -14,7 +14,7 @@ const PW: &str = "correct horse battery staple";
 #[tokio::test]
 async fn pages_carry_a_csp_with_the_nonce_of_their_scripts() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let s = TestServer::start_with(&db, |c| c.security.trust_proxy = true).await;
+    let s = TestServer::start_with(&db, |c| c.http.trust_proxy = true).await;
     let c = common::client();
     for path in ["/signin", "/signup", "/docs/api", "/no/such/page"] {
         let res = c
@@ -154,7 +154,7 @@ both_databases!(
     sign_in_brute_force_is_locked_per_account_and_per_ip,
     |db: TestDb| async move {
         let s = TestServer::start_with(&db, |c| {
-            c.security.trust_proxy = true;
+            c.http.trust_proxy = true;
             c.security.lockout_threshold = 3;
             c.security.lockout_ip_threshold = 5;
             c.security.lockout_window = Duration::from_secs(60);
@@ -215,7 +215,7 @@ both_databases!(
     password_confirmation_brute_force_is_locked_per_session,
     |db: TestDb| async move {
         let s = TestServer::start_with(&db, |c| {
-            c.security.trust_proxy = true;
+            c.http.trust_proxy = true;
             c.security.lockout_threshold = 3;
             c.security.lockout_ip_threshold = 4;
             c.security.lockout_duration = Duration::from_secs(2);
@@ -350,7 +350,7 @@ both_databases!(
     |db: TestDb| async move {
         use kunci_server::domain::token::PlainToken;
         use kunci_server::services::flood::{FLOOD_HOLD, UNKNOWN_CREDENTIALS_PER_MINUTE};
-        let s = TestServer::start_with(&db, |c| c.security.trust_proxy = true).await;
+        let s = TestServer::start_with(&db, |c| c.http.trust_proxy = true).await;
         let api = Api::new(&s.url(""));
         let session = user_with_session(&s, "flooded@example.com", PW).await;
         api.create_env(&session, "flood-env").await.ok();

@@ -1206,7 +1206,7 @@ both_databases!(
         assert!(
             events
                 .iter()
-                .all(|e| e.ip == "127.0.0.1" && e.at.len() == 19)
+                .all(|e| e.ip == "127.0.0.1" && kunci_server::clock::format_wire(e.at).len() == 19)
         );
         let text = format!("{events:?}");
         for secret in [old.as_str(), new.as_str(), PW, session.as_str()] {

@@ -1,11 +1,13 @@
 //! `users.authentication`: Signin, Signout, CheckSign, GetSessions, SignoutSessions.
 
-use app::AppError;
 use axum::http::Method;
+use kunci_core::Error;
 use serde_json::{Value, json};
 
 use super::params::parse_ids;
 use super::{Call, Fields};
+use crate::client::core_client;
+use crate::clock::format_wire;
 use crate::cookies::device_cookie;
 use crate::services::sessions::SessionKind;
 
@@ -25,35 +27,33 @@ fn account_fields(uid: i64, login: &str, name: &str) -> Fields {
 
 /// The current session of a session caller (tokens never get here: the authorization
 /// point refuses them on authentication methods).
-fn session_id(call: &Call<'_>) -> Result<i64, AppError> {
-    call.caller()?
-        .session_id()
-        .ok_or(AppError::NotAuthenticated)
+fn session_id(call: &Call<'_>) -> Result<i64, Error> {
+    call.caller()?.session_id().ok_or(Error::NotAuthenticated)
 }
 
-pub async fn signin(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn signin(call: &Call<'_>) -> Result<Fields, Error> {
     if call.http_method != Method::POST {
-        return Err(AppError::invalid(
+        return Err(Error::invalid(
             "request",
             "Signin accepts POST only: send login and password in the body, not the URL",
         ));
     }
     let login = call.params.required("login")?;
     let password =
-        super::tokens::password(call).ok_or_else(|| AppError::invalid("password", "required"))?;
+        super::tokens::password(call).ok_or_else(|| Error::invalid("password", "required"))?;
     let k = call.kunci;
     let signed_in = k
         .accounts
         .authenticate(login, password, &call.client.ip, call.device.as_deref())
         .await?;
     let user = signed_in.user;
-    let secure = k.config.security.secure_cookies(call.client.https);
+    let secure = k.config.http.secure_cookies(call.client.https);
     let _ = call
         .set_cookie
         .set(device_cookie(signed_in.device.expose(), secure));
     let secret = k
         .sessions
-        .open(user.id, SessionKind::Api, &call.client)
+        .open(user.id, SessionKind::Api, &core_client(&call.client))
         .await?;
     let mut fields = Fields::new();
     fields.insert("session".into(), Value::String(secret.expose().to_string()));
@@ -61,17 +61,17 @@ pub async fn signin(call: &Call<'_>) -> Result<Fields, AppError> {
     Ok(fields)
 }
 
-pub async fn signout(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn signout(call: &Call<'_>) -> Result<Fields, Error> {
     call.kunci.sessions.end(session_id(call)?).await?;
     Ok(Fields::new())
 }
 
-pub async fn check_sign(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn check_sign(call: &Call<'_>) -> Result<Fields, Error> {
     let p = call.caller()?;
     Ok(account_fields(p.user_id, &p.login, &p.name))
 }
 
-pub async fn get_sessions(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn get_sessions(call: &Call<'_>) -> Result<Fields, Error> {
     let p = call.caller()?;
     let sessions = call
         .kunci
@@ -84,10 +84,10 @@ pub async fn get_sessions(call: &Call<'_>) -> Result<Fields, AppError> {
             json!({
                 "id": s.id,
                 "uid": p.user_id,
-                "host": s.host,
+                "host": s.ip,
                 "userAgent": s.user_agent,
-                "lastAccess": s.last_access,
-                "createdOn": s.created_on,
+                "lastAccess": format_wire(s.last_seen_at),
+                "createdOn": format_wire(s.created_at),
                 "current": s.current,
                 "type": s.kind.to_uppercase(),
             })
@@ -99,21 +99,13 @@ pub async fn get_sessions(call: &Call<'_>) -> Result<Fields, AppError> {
 }
 
 /// Ends the sessions `ids` (`1;4;6`, `1,4,6`); `*` ends every session but this one.
-pub async fn signout_sessions(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn signout_sessions(call: &Call<'_>) -> Result<Fields, Error> {
     let p = call.caller()?;
     let current = session_id(call)?;
-    let ids = match parse_ids(call.params.required("ids")?, "ids")? {
-        Some(ids) => ids,
-        None => call
-            .kunci
-            .sessions
-            .list(p.user_id, current)
-            .await?
-            .into_iter()
-            .filter(|s| !s.current)
-            .map(|s| s.id)
-            .collect(),
+    let sessions = &call.kunci.sessions;
+    match parse_ids(call.params.required("ids")?, "ids")? {
+        Some(ids) => sessions.close_many(p.user_id, &ids).await?,
+        None => sessions.close_others(p.user_id, current).await?,
     };
-    call.kunci.sessions.close_many(p.user_id, &ids).await?;
     Ok(Fields::new())
 }

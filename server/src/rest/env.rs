@@ -1,7 +1,7 @@
 //! `environment.control`: GetEnvs, GetEnvInfo, CreateEnvironment, StartEnv, StopEnv,
 //! SleepEnv, RestartNodes, CloneEnv, DeleteEnv.
 
-use app::AppError;
+use kunci_core::Error;
 use serde_json::Value;
 
 use super::{Call, Fields, Reply};
@@ -9,7 +9,7 @@ use crate::domain::env::{EnvAction, EnvSpec};
 use crate::services::authz::Via;
 use crate::services::envs::{EnvInfoWire, NodeFilter};
 
-pub async fn get_envs(call: &Call<'_>) -> Result<Reply, AppError> {
+pub async fn get_envs(call: &Call<'_>) -> Result<Reply, Error> {
     let lazy = call.params.bool("lazy")?.unwrap_or(false);
     let envs = &call.kunci.envs;
     let list = envs.list(call.caller()?.user_id).await?;
@@ -22,7 +22,7 @@ pub async fn get_envs(call: &Call<'_>) -> Result<Reply, AppError> {
     })
 }
 
-pub async fn get_env_info(call: &Call<'_>) -> Result<Reply, AppError> {
+pub async fn get_env_info(call: &Call<'_>) -> Result<Reply, Error> {
     let lazy = call.params.bool("lazy")?.unwrap_or(false);
     let envs = &call.kunci.envs;
     let info = envs
@@ -31,15 +31,15 @@ pub async fn get_env_info(call: &Call<'_>) -> Result<Reply, AppError> {
     Reply::object(&envs.info_wire(&info, lazy))
 }
 
-pub async fn create_environment(call: &Call<'_>) -> Result<Reply, AppError> {
+pub async fn create_environment(call: &Call<'_>) -> Result<Reply, Error> {
     let env = call
         .params
         .json("env")?
-        .ok_or_else(|| AppError::invalid("env", "required"))?;
+        .ok_or_else(|| Error::invalid("env", "required"))?;
     let nodes = call
         .params
         .json("nodes")?
-        .ok_or_else(|| AppError::invalid("nodes", "required"))?;
+        .ok_or_else(|| Error::invalid("nodes", "required"))?;
     // A JSON array, or plain comma-separated names.
     let groups = call
         .params
@@ -66,7 +66,7 @@ pub async fn create_environment(call: &Call<'_>) -> Result<Reply, AppError> {
     })
 }
 
-async fn change(call: &Call<'_>, action: EnvAction) -> Result<Fields, AppError> {
+async fn change(call: &Call<'_>, action: EnvAction) -> Result<Fields, Error> {
     let name = call.params.required("envName")?;
     call.kunci
         .envs
@@ -75,22 +75,22 @@ async fn change(call: &Call<'_>, action: EnvAction) -> Result<Fields, AppError> 
     Ok(Fields::new())
 }
 
-pub async fn start_env(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn start_env(call: &Call<'_>) -> Result<Fields, Error> {
     change(call, EnvAction::Start).await
 }
 
-pub async fn stop_env(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn stop_env(call: &Call<'_>) -> Result<Fields, Error> {
     change(call, EnvAction::Stop).await
 }
 
-pub async fn sleep_env(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn sleep_env(call: &Call<'_>) -> Result<Fields, Error> {
     change(call, EnvAction::Sleep).await
 }
 
 /// The longest restart delay accepted: one hour, in milliseconds.
 const MAX_DELAY_MS: i64 = 3_600_000;
 
-pub async fn restart_nodes(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn restart_nodes(call: &Call<'_>) -> Result<Fields, Error> {
     let name = call.params.required("envName")?;
     let filter = NodeFilter {
         node_group: call.params.text("nodeGroup").map(str::to_string),
@@ -99,7 +99,7 @@ pub async fn restart_nodes(call: &Call<'_>) -> Result<Fields, AppError> {
     if let Some(delay) = call.params.int("delay")?
         && !(0..=MAX_DELAY_MS).contains(&delay)
     {
-        return Err(AppError::invalid(
+        return Err(Error::invalid(
             "delay",
             format!("milliseconds between 0 and {MAX_DELAY_MS}"),
         ));
@@ -113,13 +113,13 @@ pub async fn restart_nodes(call: &Call<'_>) -> Result<Fields, AppError> {
     Ok(Fields::new())
 }
 
-pub async fn clone_env(call: &Call<'_>) -> Result<Reply, AppError> {
+pub async fn clone_env(call: &Call<'_>) -> Result<Reply, Error> {
     let src = call.params.required("srcEnvName")?;
     let dst = call
         .params
         .text("dstEnvName")
         .or_else(|| call.params.text("ditEnvName"))
-        .ok_or_else(|| AppError::invalid("dstEnvName", "required"))?;
+        .ok_or_else(|| Error::invalid("dstEnvName", "required"))?;
     let envs = &call.kunci.envs;
     let info = envs.clone_env(call.caller()?.user_id, src, dst).await?;
     Reply::object(&envs.info_wire(&info, false))
@@ -127,7 +127,7 @@ pub async fn clone_env(call: &Call<'_>) -> Result<Reply, AppError> {
 
 /// With a sign-in session the account password confirms the deletion (801 when wrong);
 /// a token that holds this permission needs none.
-pub async fn delete_env(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn delete_env(call: &Call<'_>) -> Result<Fields, Error> {
     let caller = call.caller()?;
     let name = call.params.required("envName")?;
     let envs = &call.kunci.envs;

@@ -2,9 +2,9 @@
 //! `{"result": N, "error": "...", "source": "kunci"}` on failure, as UTF-8 JSON.
 //! Null fields are left out.
 
-use app::AppError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use kunci_core::Error;
 use serde_json::{Map, Value};
 
 use super::Fields;
@@ -63,8 +63,18 @@ pub fn success_object(object: &str) -> Response {
     json_response(StatusCode::OK, body)
 }
 
-pub fn failure(error: &AppError, status: StatusCode) -> Response {
-    failure_with(error.code(), &error.to_string(), status)
+/// The envelope of a failure. An internal one is logged here with the request id,
+/// and the client gets that id only.
+pub fn failure(error: &Error, status: StatusCode) -> Response {
+    let message = match error {
+        Error::Internal(cause) => {
+            let request_id = crate::telemetry::current_request_id();
+            tracing::error!(request_id = %request_id, error = %cause, "internal error");
+            format!("internal error (request id {request_id})")
+        }
+        other => other.to_string(),
+    };
+    failure_with(error.code(), &message, status)
 }
 
 pub fn failure_with(code: i32, message: &str, status: StatusCode) -> Response {

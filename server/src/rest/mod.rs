@@ -12,15 +12,16 @@ pub mod envelope;
 pub mod params;
 mod tokens;
 
-use app::AppError;
 use app::backend::ClientMeta;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::response::Response;
+use kunci_core::Error;
 use serde_json::{Map, Value};
 
 use crate::Kunci;
+use crate::client::core_client;
 use crate::services::authz::Principal;
 use crate::services::catalog::{ApiMethod, Catalog};
 use crate::web::AppState;
@@ -52,10 +53,10 @@ impl From<Fields> for Reply {
 
 impl Reply {
     /// Serializes typed data (a JSON object) as the answer.
-    pub fn object<T: serde::Serialize>(value: &T) -> Result<Reply, AppError> {
+    pub fn object<T: serde::Serialize>(value: &T) -> Result<Reply, Error> {
         serde_json::to_string(value)
             .map(Reply::Object)
-            .map_err(crate::services::internal)
+            .map_err(kunci_core::error::internal)
     }
 }
 
@@ -76,8 +77,8 @@ pub struct Call<'a> {
 
 impl Call<'_> {
     /// The authenticated caller (every non-public method has one).
-    pub fn caller(&self) -> Result<&Principal, AppError> {
-        self.principal.as_ref().ok_or(AppError::NotAuthenticated)
+    pub fn caller(&self) -> Result<&Principal, Error> {
+        self.principal.as_ref().ok_or(Error::NotAuthenticated)
     }
 }
 
@@ -95,10 +96,10 @@ macro_rules! methods {
             }
         }
 
-        async fn dispatch(key: &str, call: &Call<'_>) -> Result<Reply, AppError> {
+        async fn dispatch(key: &str, call: &Call<'_>) -> Result<Reply, Error> {
             match key {
                 $($key => $handler(call).await.map(Into::into),)*
-                _ => Err(AppError::NotImplemented(call.api.name.clone())),
+                _ => Err(kunci_core::error::internal(format!("no handler for {key}"))),
             }
         }
     };
@@ -190,21 +191,22 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
         );
     };
     if !is_implemented(api) {
-        return failure(
-            &AppError::NotImplemented(api.name.clone()),
+        return failure_with(
+            1702,
+            &format!("method [{}] is not implemented", api.name),
             StatusCode::NOT_FOUND,
         );
     }
     if !matches!(parts.method, Method::GET | Method::POST | Method::HEAD) {
         return failure(
-            &AppError::invalid("request", "use GET or POST"),
+            &Error::invalid("request", "use GET or POST"),
             StatusCode::METHOD_NOT_ALLOWED,
         );
     }
     let body = match read_body(body).await {
         Ok(b) => b,
         Err(status) => {
-            let e = AppError::invalid("request", "the request body is larger than the 1 MiB limit");
+            let e = Error::invalid("request", "the request body is larger than the 1 MiB limit");
             return failure(&e, status);
         }
     };
@@ -233,7 +235,11 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
     let kunci = &state.kunci;
     let principal = match kunci
         .authz
-        .authorize(credential(&params, &parts.headers), api, &client)
+        .authorize(
+            credential(&params, &parts.headers),
+            api,
+            &core_client(&client),
+        )
         .await
     {
         Ok(p) => p,

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use app::AppError;
+use kunci_core::Error;
 use serde_json::Value;
 
 /// At most this many name=value pairs per request.
@@ -72,7 +72,7 @@ pub fn normalize_name(decoded: &str) -> String {
 
 impl Params {
     /// Merges the query string and the body.
-    pub fn parse(query: Option<&str>, body: &[u8], kind: BodyKind) -> Result<Params, AppError> {
+    pub fn parse(query: Option<&str>, body: &[u8], kind: BodyKind) -> Result<Params, Error> {
         let mut params = Params::default();
         if let Some(q) = query {
             params.add_form(q)?;
@@ -81,12 +81,12 @@ impl Params {
             match kind {
                 BodyKind::Form => {
                     let text = std::str::from_utf8(body)
-                        .map_err(|_| AppError::invalid("request", "the body is not valid UTF-8"))?;
+                        .map_err(|_| Error::invalid("request", "the body is not valid UTF-8"))?;
                     params.add_form(text)?;
                 }
                 BodyKind::Json => params.add_json(body)?,
                 BodyKind::Other => {
-                    return Err(AppError::invalid(
+                    return Err(Error::invalid(
                         "request",
                         "unsupported content type: send application/x-www-form-urlencoded (or a JSON object)",
                     ));
@@ -97,9 +97,9 @@ impl Params {
     }
 
     /// Adds a value under a name already in canonical form.
-    fn insert(&mut self, name: String, value: String) -> Result<(), AppError> {
+    fn insert(&mut self, name: String, value: String) -> Result<(), Error> {
         if self.values.len() >= MAX_PAIRS && !self.values.contains_key(&name) {
-            return Err(AppError::invalid(
+            return Err(Error::invalid(
                 "request",
                 format!("more than {MAX_PAIRS} parameters"),
             ));
@@ -114,34 +114,32 @@ impl Params {
         Ok(())
     }
 
-    fn add_form(&mut self, text: &str) -> Result<(), AppError> {
+    fn add_form(&mut self, text: &str) -> Result<(), Error> {
         for (i, pair) in text.split('&').filter(|p| !p.is_empty()).enumerate() {
             if i >= MAX_PAIRS {
-                return Err(AppError::invalid(
+                return Err(Error::invalid(
                     "request",
                     format!("more than {MAX_PAIRS} parameters"),
                 ));
             }
             let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
-            let name = canonical_name(raw_name).ok_or_else(|| {
-                AppError::invalid("request", "a parameter name is not valid UTF-8")
-            })?;
+            let name = canonical_name(raw_name)
+                .ok_or_else(|| Error::invalid("request", "a parameter name is not valid UTF-8"))?;
             if name.is_empty() {
                 continue;
             }
             let value =
-                decode(raw_value).ok_or_else(|| AppError::invalid(&name, "not valid UTF-8"))?;
+                decode(raw_value).ok_or_else(|| Error::invalid(&name, "not valid UTF-8"))?;
             self.insert(name, value)?;
         }
         Ok(())
     }
 
-    fn add_json(&mut self, body: &[u8]) -> Result<(), AppError> {
-        let value: Value = serde_json::from_slice(body).map_err(|e| {
-            AppError::invalid("request", format!("the body is not valid JSON: {e}"))
-        })?;
+    fn add_json(&mut self, body: &[u8]) -> Result<(), Error> {
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|e| Error::invalid("request", format!("the body is not valid JSON: {e}")))?;
         let Value::Object(map) = value else {
-            return Err(AppError::invalid(
+            return Err(Error::invalid(
                 "request",
                 "a JSON body must be an object of parameters",
             ));
@@ -174,39 +172,39 @@ impl Params {
     }
 
     /// The value, or result 3 naming the parameter.
-    pub fn required(&self, name: &str) -> Result<&str, AppError> {
+    pub fn required(&self, name: &str) -> Result<&str, Error> {
         self.text(name)
-            .ok_or_else(|| AppError::invalid(name, "required"))
+            .ok_or_else(|| Error::invalid(name, "required"))
     }
 
     /// `true`/`false`, `True`/`False`, `1`/`0` (any case); absent or blank is `None`.
-    pub fn bool(&self, name: &str) -> Result<Option<bool>, AppError> {
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, Error> {
         match self.text(name) {
             None => Ok(None),
             Some(v) => parse_bool(v)
                 .map(Some)
-                .ok_or_else(|| AppError::invalid(name, "must be true or false")),
+                .ok_or_else(|| Error::invalid(name, "must be true or false")),
         }
     }
 
     /// A whole number; absent or blank is `None`.
-    pub fn int(&self, name: &str) -> Result<Option<i64>, AppError> {
+    pub fn int(&self, name: &str) -> Result<Option<i64>, Error> {
         match self.text(name) {
             None => Ok(None),
             Some(v) => v
                 .parse()
                 .map(Some)
-                .map_err(|_| AppError::invalid(name, "must be a whole number")),
+                .map_err(|_| Error::invalid(name, "must be a whole number")),
         }
     }
 
     /// A JSON value sent as text; absent or blank is `None`.
-    pub fn json(&self, name: &str) -> Result<Option<Value>, AppError> {
+    pub fn json(&self, name: &str) -> Result<Option<Value>, Error> {
         match self.text(name) {
             None => Ok(None),
             Some(v) => serde_json::from_str(v)
                 .map(Some)
-                .map_err(|e| AppError::invalid(name, format!("not valid JSON: {e}"))),
+                .map_err(|e| Error::invalid(name, format!("not valid JSON: {e}"))),
         }
     }
 
@@ -226,7 +224,7 @@ pub fn parse_bool(v: &str) -> Option<bool> {
 
 /// An id list as the platform sends it: `1;4;6`, `1,4,6`, a JSON array `[1,4,6]`, or
 /// `*` for all (`None`).
-pub fn parse_ids(raw: &str, param: &str) -> Result<Option<Vec<i64>>, AppError> {
+pub fn parse_ids(raw: &str, param: &str) -> Result<Option<Vec<i64>>, Error> {
     let raw = raw.trim();
     if raw == "*" {
         return Ok(None);
@@ -243,9 +241,9 @@ pub fn parse_ids(raw: &str, param: &str) -> Result<Option<Vec<i64>>, AppError> {
         .collect();
     match ids {
         Ok(ids) if !ids.is_empty() && ids.len() <= 1000 => Ok(Some(ids)),
-        Ok(ids) if ids.is_empty() => Err(AppError::invalid(param, "at least one id, or *")),
-        Ok(_) => Err(AppError::invalid(param, "at most 1000 ids")),
-        Err(_) => Err(AppError::invalid(
+        Ok(ids) if ids.is_empty() => Err(Error::invalid(param, "at least one id, or *")),
+        Ok(_) => Err(Error::invalid(param, "at most 1000 ids")),
+        Err(_) => Err(Error::invalid(
             param,
             "ids are whole numbers separated by ; or , (or *)",
         )),
@@ -438,14 +436,14 @@ mod tests {
         assert_eq!(p.bool("d").unwrap(), Some(false));
         assert_eq!(p.bool("e").unwrap(), Some(true));
         assert_eq!(p.bool("missing").unwrap(), None);
-        assert_eq!(p.bool("f").unwrap_err().field(), Some("f"));
+        assert_eq!(p.bool("f").unwrap_err().parameter(), Some("f"));
     }
 
     #[test]
     fn typed_accessors_name_the_parameter() {
         let p = Params::parse(Some("n=x&j={&blank=%20"), b"", BodyKind::Form).unwrap();
-        assert_eq!(p.int("n").unwrap_err().field(), Some("n"));
-        assert_eq!(p.json("j").unwrap_err().field(), Some("j"));
+        assert_eq!(p.int("n").unwrap_err().parameter(), Some("n"));
+        assert_eq!(p.json("j").unwrap_err().parameter(), Some("j"));
         assert_eq!(
             p.required("blank").unwrap_err().to_string(),
             "invalid parameter [blank]: required"

@@ -2,7 +2,7 @@
 //! DeleteTokens, GetTokens, GetTokenApiList, GetTokenTemplates. Only a sign-in session
 //! reaches these (the authorization point answers 8202 to tokens).
 
-use app::AppError;
+use kunci_core::Error;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
@@ -21,11 +21,11 @@ pub fn password(call: &Call<'_>) -> Option<SecretString> {
         .map(|p| SecretString::from(p.to_string()))
 }
 
-fn actor<'a>(call: &'a Call<'_>) -> Result<Actor<'a>, AppError> {
+fn actor<'a>(call: &'a Call<'_>) -> Result<Actor<'a>, Error> {
     let caller = call.caller()?;
     Ok(Actor {
         user_id: caller.user_id,
-        session_id: caller.session_id().ok_or(AppError::NotAuthenticated)?,
+        session_id: caller.session_id().ok_or(Error::NotAuthenticated)?,
         ip: &call.client.ip,
     })
 }
@@ -58,7 +58,7 @@ fn single(name: &str, value: Value) -> Fields {
     f
 }
 
-pub async fn create_token(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn create_token(call: &Call<'_>) -> Result<Fields, Error> {
     let p = &call.params;
     let tokens = &call.kunci.tokens;
     let description = TokenDescription::parse(p.get("description").unwrap_or(""))?;
@@ -66,7 +66,7 @@ pub async fn create_token(call: &Call<'_>) -> Result<Fields, AppError> {
     let permissions = tokens
         .permissions_from(p.get("tokenTemplate"), p.get("apiList"))?
         .ok_or_else(|| {
-            AppError::invalid(
+            Error::invalid(
                 "apiList",
                 "choose a tokenTemplate, or list the methods the token may call in apiList",
             )
@@ -81,12 +81,12 @@ pub async fn create_token(call: &Call<'_>) -> Result<Fields, AppError> {
 }
 
 /// Changes only the fields given. An empty `expiresAt` removes the expiry.
-pub async fn edit_token(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn edit_token(call: &Call<'_>) -> Result<Fields, Error> {
     let p = &call.params;
     let tokens = &call.kunci.tokens;
     let id = p
         .int("id")?
-        .ok_or_else(|| AppError::invalid("id", "required"))?;
+        .ok_or_else(|| Error::invalid("id", "required"))?;
     let patch = TokenPatch {
         description: p
             .get("description")
@@ -99,7 +99,7 @@ pub async fn edit_token(call: &Call<'_>) -> Result<Fields, AppError> {
         permissions: tokens.permissions_from(p.get("tokenTemplate"), p.get("apiList"))?,
     };
     if patch.is_empty() {
-        return Err(AppError::invalid(
+        return Err(Error::invalid(
             "description",
             "nothing to change: give description, expiresAt, tokenTemplate or apiList",
         ));
@@ -109,15 +109,15 @@ pub async fn edit_token(call: &Call<'_>) -> Result<Fields, AppError> {
 }
 
 /// `id`, or `ids` naming exactly one token.
-pub async fn regenerate_token(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn regenerate_token(call: &Call<'_>) -> Result<Fields, Error> {
     let p = &call.params;
     let id = match (p.int("id")?, p.text("ids")) {
         (Some(id), _) => id,
         (None, Some(ids)) => match parse_ids(ids, "ids")? {
             Some(ids) if ids.len() == 1 => ids[0],
-            _ => return Err(AppError::invalid("ids", "regenerate one token at a time")),
+            _ => return Err(Error::invalid("ids", "regenerate one token at a time")),
         },
-        (None, None) => return Err(AppError::invalid("id", "required")),
+        (None, None) => return Err(Error::invalid("id", "required")),
     };
     let tokens = &call.kunci.tokens;
     let (token, value) = tokens.regenerate(actor(call)?, password(call), id).await?;
@@ -125,7 +125,7 @@ pub async fn regenerate_token(call: &Call<'_>) -> Result<Fields, AppError> {
 }
 
 /// `ids` as `1;4;6`, `1,4,6`, or `*` for all; all or nothing.
-pub async fn delete_tokens(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn delete_tokens(call: &Call<'_>) -> Result<Fields, Error> {
     let ids = parse_ids(call.params.required("ids")?, "ids")?;
     call.kunci
         .tokens
@@ -134,7 +134,7 @@ pub async fn delete_tokens(call: &Call<'_>) -> Result<Fields, AppError> {
     Ok(Fields::new())
 }
 
-pub async fn get_tokens(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn get_tokens(call: &Call<'_>) -> Result<Fields, Error> {
     let ids = match call.params.text("ids") {
         None => None,
         Some(raw) => parse_ids(raw, "ids")?,
@@ -145,7 +145,7 @@ pub async fn get_tokens(call: &Call<'_>) -> Result<Fields, AppError> {
     Ok(single("apiTokens", Value::Array(json)))
 }
 
-pub async fn get_token_api_list(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn get_token_api_list(call: &Call<'_>) -> Result<Fields, Error> {
     let show_private = call.params.bool("showPrivate")?.unwrap_or(false);
     let methods = call
         .kunci
@@ -160,7 +160,7 @@ pub async fn get_token_api_list(call: &Call<'_>) -> Result<Fields, AppError> {
     Ok(f)
 }
 
-pub async fn get_token_templates(call: &Call<'_>) -> Result<Fields, AppError> {
+pub async fn get_token_templates(call: &Call<'_>) -> Result<Fields, Error> {
     let templates: Vec<Value> = call
         .kunci
         .tokens

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::Kunci;
+use crate::client::core_client;
 use crate::clock::{format_wire, now};
 use crate::cookies::{clear_session_cookie, device_cookie, session_cookie};
 use crate::domain::env::{EnvAction, EnvName, EnvSpec};
@@ -21,6 +22,9 @@ use crate::services::catalog::Catalog;
 use crate::services::sessions::{SessionKind, SessionUser};
 use crate::services::tokens::{Actor, Permissions, Token, TokenInput, TokenPatch};
 use crate::storage::UserRow;
+use crate::web::errors::ToUi;
+use kunci_core::Error;
+use kunci_core::services::envs::EnvSummary as CoreEnvSummary;
 
 pub struct WebBackend {
     kunci: Arc<Kunci>,
@@ -32,7 +36,7 @@ impl WebBackend {
     }
 
     fn secure(&self, ctx: &RequestCtx) -> bool {
-        self.kunci.config.security.secure_cookies(ctx.client.https)
+        self.kunci.config.http.secure_cookies(ctx.client.https)
     }
 
     async fn open(
@@ -44,8 +48,9 @@ impl WebBackend {
         let secret = self
             .kunci
             .sessions
-            .open(user.id, SessionKind::Web, &ctx.client)
-            .await?;
+            .open(user.id, SessionKind::Web, &core_client(&ctx.client))
+            .await
+            .ui()?;
         let max_age = self.kunci.config.security.session_lifetime.as_secs();
         let cookie = session_cookie(secret.expose(), self.secure(ctx), max_age);
         let device_cookie =
@@ -63,8 +68,8 @@ impl WebBackend {
 
     /// The dialog's form as the token service's input.
     fn token_input(&self, form: &TokenForm) -> Result<TokenInput, AppError> {
-        let description = TokenDescription::parse(&form.description)?;
-        let expires_at = parse_ui_expiry(&form.expires, now())?;
+        let description = TokenDescription::parse(&form.description).ui()?;
+        let expires_at = parse_ui_expiry(&form.expires, now()).ui()?;
         let permissions = match form
             .template
             .as_deref()
@@ -73,9 +78,10 @@ impl WebBackend {
             Some(t) => self
                 .kunci
                 .tokens
-                .permissions_from(Some(t), None)?
+                .permissions_from(Some(t), None)
+                .ui()?
                 .ok_or_else(|| AppError::invalid("tokenTemplate", "choose a template or Custom"))?,
-            None => Permissions::Custom(parse_api_list(&form.methods.join(","), "methods")?),
+            None => Permissions::Custom(parse_api_list(&form.methods.join(","), "methods").ui()?),
         };
         Ok(TokenInput {
             description,
@@ -121,8 +127,8 @@ impl WebBackend {
             .resolve(secret.expose_secret(), &ctx.client.ip)
             .await
         {
-            Err(AppError::UserBlocked(_)) => Err(AppError::NotAuthenticated),
-            other => other,
+            Err(Error::UserBlocked(_)) => Err(AppError::NotAuthenticated),
+            other => other.ui(),
         }
     }
 }
@@ -140,7 +146,8 @@ impl Backend for WebBackend {
             .kunci
             .accounts
             .sign_up(&login, Some(&name), password, &ctx.client.ip)
-            .await?;
+            .await
+            .ui()?;
         tracing::info!(user_id = user.id, "account created");
         self.open(ctx, user, None).await
     }
@@ -155,13 +162,18 @@ impl Backend for WebBackend {
             .kunci
             .accounts
             .authenticate(&login, password, &ctx.client.ip, ctx.device.as_deref())
-            .await?;
+            .await
+            .ui()?;
         self.open(ctx, signed_in.user, Some(signed_in.device)).await
     }
 
     async fn sign_out(&self, ctx: &RequestCtx) -> Result<String, AppError> {
         if let Some(secret) = &ctx.session {
-            self.kunci.sessions.close(secret.expose_secret()).await?;
+            self.kunci
+                .sessions
+                .close(secret.expose_secret())
+                .await
+                .ui()?;
         }
         Ok(clear_session_cookie(self.secure(ctx)))
     }
@@ -180,7 +192,8 @@ impl Backend for WebBackend {
 
     async fn list_envs(&self, ctx: &RequestCtx) -> Result<Vec<EnvSummary>, AppError> {
         let user = self.require_user(ctx).await?;
-        self.kunci.envs.summaries(user.user_id).await
+        let list = self.kunci.envs.summaries(user.user_id).await.ui()?;
+        Ok(list.into_iter().map(env_view).collect())
     }
 
     async fn create_env(
@@ -192,15 +205,17 @@ impl Backend for WebBackend {
     ) -> Result<EnvSummary, AppError> {
         let user = self.require_user(ctx).await?;
         let nodes: Vec<(String, u32)> = nodes.into_iter().map(|n| (n.node_type, n.count)).collect();
-        let spec = EnvSpec::from_form(&name, &display_name, &nodes)?;
-        let created = self.kunci.envs.create(user.user_id, spec).await?;
+        let spec = EnvSpec::from_form(&name, &display_name, &nodes).ui()?;
+        let created = self.kunci.envs.create(user.user_id, spec).await.ui()?;
         let name = created.env.name.clone();
         self.kunci
             .envs
             .summaries(user.user_id)
-            .await?
+            .await
+            .ui()?
             .into_iter()
             .find(|e| e.name == name)
+            .map(env_view)
             .ok_or(AppError::EnvNotFound(name))
     }
 
@@ -221,6 +236,7 @@ impl Backend for WebBackend {
             .envs
             .change_status(user.user_id, &EnvName::lookup(&name), action)
             .await
+            .ui()
     }
 
     async fn api_catalog(&self) -> Result<Vec<ApiMethodView>, AppError> {
@@ -229,7 +245,7 @@ impl Backend for WebBackend {
 
     async fn list_tokens(&self, ctx: &RequestCtx) -> Result<Vec<TokenView>, AppError> {
         let user = self.require_user(ctx).await?;
-        let list = self.kunci.tokens.list(user.user_id, None).await?;
+        let list = self.kunci.tokens.list(user.user_id, None).await.ui()?;
         Ok(list.iter().map(|t| self.token_view(t)).collect())
     }
 
@@ -250,7 +266,8 @@ impl Backend for WebBackend {
             .kunci
             .tokens
             .create(actor, Some(password), input)
-            .await?;
+            .await
+            .ui()?;
         Ok(IssuedToken {
             token: self.token_view(&token),
             value: value.expose().to_string(),
@@ -280,7 +297,8 @@ impl Backend for WebBackend {
             .kunci
             .tokens
             .edit(actor, Some(password), id, patch)
-            .await?;
+            .await
+            .ui()?;
         Ok(self.token_view(&token))
     }
 
@@ -302,7 +320,8 @@ impl Backend for WebBackend {
             .kunci
             .tokens
             .copy(actor, Some(password), source_id, input)
-            .await?;
+            .await
+            .ui()?;
         Ok(IssuedToken {
             token: self.token_view(&token),
             value: value.expose().to_string(),
@@ -325,7 +344,8 @@ impl Backend for WebBackend {
             .kunci
             .tokens
             .regenerate(actor, Some(password), id)
-            .await?;
+            .await
+            .ui()?;
         Ok(IssuedToken {
             token: self.token_view(&token),
             value: value.expose().to_string(),
@@ -351,6 +371,7 @@ impl Backend for WebBackend {
             .tokens
             .delete(actor, Some(password), Some(ids))
             .await
+            .ui()
     }
 
     async fn token_api_list(
@@ -388,15 +409,39 @@ impl Backend for WebBackend {
 
     async fn security_log(&self, ctx: &RequestCtx) -> Result<Vec<SecurityEventView>, AppError> {
         let user = self.require_user(ctx).await?;
-        self.kunci.security_log.list(user.user_id, 200).await
+        let events = self.kunci.security_log.list(user.user_id, 200).await.ui()?;
+        Ok(events
+            .into_iter()
+            .map(|e| SecurityEventView {
+                id: e.id,
+                at: format_wire(e.at),
+                kind: e.kind,
+                ip: e.ip,
+                detail: e.detail,
+            })
+            .collect())
     }
 
     async fn list_sessions(&self, ctx: &RequestCtx) -> Result<Vec<SessionView>, AppError> {
         let user = self.require_user(ctx).await?;
-        self.kunci
+        let sessions = self
+            .kunci
             .sessions
             .list(user.user_id, user.session_id)
             .await
+            .ui()?;
+        Ok(sessions
+            .into_iter()
+            .map(|s| SessionView {
+                id: s.id,
+                host: s.ip,
+                user_agent: s.user_agent,
+                kind: s.kind,
+                created_on: format_wire(s.created_at),
+                last_access: format_wire(s.last_seen_at),
+                current: s.current,
+            })
+            .collect())
     }
 
     async fn sign_out_sessions(
@@ -405,19 +450,14 @@ impl Backend for WebBackend {
         ids: Option<Vec<i64>>,
     ) -> Result<(), AppError> {
         let user = self.require_user(ctx).await?;
-        let ids = match ids {
-            Some(ids) => ids,
-            None => self
-                .kunci
-                .sessions
-                .list(user.user_id, user.session_id)
-                .await?
-                .into_iter()
-                .filter(|s| !s.current)
-                .map(|s| s.id)
-                .collect(),
+        let sessions = &self.kunci.sessions;
+        match ids {
+            Some(ids) => sessions.close_many(user.user_id, &ids).await.ui()?,
+            None => sessions
+                .close_others(user.user_id, user.session_id)
+                .await
+                .ui()?,
         };
-        self.kunci.sessions.close_many(user.user_id, &ids).await?;
         Ok(())
     }
 }
@@ -440,4 +480,14 @@ pub fn catalog_views() -> &'static [ApiMethodView] {
             })
             .collect()
     })
+}
+
+fn env_view(e: CoreEnvSummary) -> EnvSummary {
+    EnvSummary {
+        name: e.name,
+        display_name: e.display_name,
+        status: e.status,
+        node_count: e.node_count,
+        created_on: format_wire(e.created_at),
+    }
 }

@@ -22,7 +22,7 @@ pub async fn request_context(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let trust_proxy = kunci.config.security.trust_proxy;
+    let trust_proxy = kunci.config.http.trust_proxy;
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

@@ -3,6 +3,7 @@
 //! security headers, cross-origin refusal for server functions).
 
 pub mod backend;
+pub mod errors;
 mod middleware;
 
 use std::net::SocketAddr;
@@ -88,8 +89,12 @@ fn catch_panic() -> tower_http::catch_panic::CatchPanicLayer<
 }
 
 fn answer_panic(_payload: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
-    let error = app::AppError::Internal(crate::telemetry::current_request_id());
-    crate::rest::envelope::failure(&error, StatusCode::INTERNAL_SERVER_ERROR)
+    let request_id = crate::telemetry::current_request_id();
+    crate::rest::envelope::failure_with(
+        99,
+        &format!("internal error (request id {request_id})"),
+        StatusCode::INTERNAL_SERVER_ERROR,
+    )
 }
 
 /// The process is up.

@@ -12,8 +12,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use app::AppError;
-use app::backend::ClientMeta;
+use crate::Client;
+use crate::Error;
 use secrecy::SecretString;
 
 use crate::clock::{Timestamp, now};
@@ -139,7 +139,7 @@ impl Tokens {
     // ----- reading -----
 
     /// The user's tokens, all or those with `ids` (ids of others are simply absent).
-    pub async fn list(&self, user_id: i64, ids: Option<&[i64]>) -> Result<Vec<Token>, AppError> {
+    pub async fn list(&self, user_id: i64, ids: Option<&[i64]>) -> Result<Vec<Token>, Error> {
         let rows = self.store.tokens_of(user_id).await?;
         Ok(rows
             .into_iter()
@@ -149,7 +149,7 @@ impl Tokens {
     }
 
     /// One of the user's tokens: result 3 naming `id` when it has none by that id.
-    pub async fn get(&self, user_id: i64, id: i64) -> Result<Token, AppError> {
+    pub async fn get(&self, user_id: i64, id: i64) -> Result<Token, Error> {
         self.store
             .token_of(user_id, id)
             .await?
@@ -206,7 +206,7 @@ impl Tokens {
         &self,
         template: Option<&str>,
         api_list: Option<&str>,
-    ) -> Result<Option<Permissions>, AppError> {
+    ) -> Result<Option<Permissions>, Error> {
         let template = template
             .map(str::trim)
             .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("custom"));
@@ -218,7 +218,7 @@ impl Tokens {
                     .iter()
                     .map(|t| t.name.as_str())
                     .collect();
-                AppError::invalid(
+                Error::invalid(
                     "tokenTemplate",
                     format!("unknown template: choose {} or Custom", names.join(", ")),
                 )
@@ -240,7 +240,7 @@ impl Tokens {
         actor: Actor<'_>,
         password: Option<SecretString>,
         input: TokenInput,
-    ) -> Result<(Token, PlainToken), AppError> {
+    ) -> Result<(Token, PlainToken), Error> {
         self.accounts
             .confirm_password(
                 actor.user_id,
@@ -269,7 +269,7 @@ impl Tokens {
         password: Option<SecretString>,
         source_id: i64,
         input: TokenInput,
-    ) -> Result<(Token, PlainToken), AppError> {
+    ) -> Result<(Token, PlainToken), Error> {
         self.get(actor.user_id, source_id).await?;
         self.accounts
             .confirm_password(
@@ -288,11 +288,7 @@ impl Tokens {
         Ok((token, value))
     }
 
-    async fn issue(
-        &self,
-        user_id: i64,
-        input: &TokenInput,
-    ) -> Result<(Token, PlainToken), AppError> {
+    async fn issue(&self, user_id: i64, input: &TokenInput) -> Result<(Token, PlainToken), Error> {
         let value = PlainToken::generate();
         let (template, api_list) = stored_permissions(&input.permissions);
         let fields = TokenFields {
@@ -316,7 +312,7 @@ impl Tokens {
                 self.flood.valid(value.hash().as_str());
                 Ok((Token { row }, value))
             }
-            Err(InsertTokenError::LimitReached) => Err(AppError::LimitReached(format!(
+            Err(InsertTokenError::LimitReached) => Err(Error::LimitReached(format!(
                 "an account has at most {MAX_TOKENS_PER_USER} tokens: remove one first"
             ))),
             Err(InsertTokenError::Store(e)) => Err(e.into()),
@@ -330,7 +326,7 @@ impl Tokens {
         password: Option<SecretString>,
         id: i64,
         patch: TokenPatch,
-    ) -> Result<Token, AppError> {
+    ) -> Result<Token, Error> {
         let current = self.get(actor.user_id, id).await?;
         self.accounts
             .confirm_password(
@@ -399,7 +395,7 @@ impl Tokens {
         actor: Actor<'_>,
         password: Option<SecretString>,
         id: i64,
-    ) -> Result<(Token, PlainToken), AppError> {
+    ) -> Result<(Token, PlainToken), Error> {
         self.get(actor.user_id, id).await?;
         self.accounts
             .confirm_password(
@@ -437,7 +433,7 @@ impl Tokens {
         actor: Actor<'_>,
         password: Option<SecretString>,
         ids: Option<Vec<i64>>,
-    ) -> Result<Vec<i64>, AppError> {
+    ) -> Result<Vec<i64>, Error> {
         let before = self.list(actor.user_id, ids.as_deref()).await?;
         if let Some(ids) = &ids {
             let missing: Vec<i64> = ids
@@ -485,7 +481,7 @@ impl Tokens {
 
     /// The value hashes of the user's tokens `ids`, for the flood guard to forget once
     /// they are retired (a token created meanwhile is simply not among them).
-    async fn hashes_of(&self, user_id: i64, ids: &[i64]) -> Result<Vec<String>, AppError> {
+    async fn hashes_of(&self, user_id: i64, ids: &[i64]) -> Result<Vec<String>, Error> {
         Ok(self
             .store
             .token_hashes_of(user_id)
@@ -502,11 +498,7 @@ impl Tokens {
     /// before any database access. Unknown, expired, deleted and regenerated-away
     /// values all answer 702; a disabled account's tokens 704. Values that are not live
     /// count against the client address's flood limit (`services::flood`).
-    pub async fn authenticate(
-        &self,
-        value: &str,
-        client: &ClientMeta,
-    ) -> Result<TokenAuth, AppError> {
+    pub async fn authenticate(&self, value: &str, client: &Client) -> Result<TokenAuth, Error> {
         let token = PlainToken::parse(value);
         let hash = token.as_ref().map(PlainToken::hash);
         self.flood
@@ -514,7 +506,7 @@ impl Tokens {
             .await?;
         let Some(hash) = hash else {
             self.flood.missed(&client.ip);
-            return Err(AppError::NotAuthenticated);
+            return Err(Error::NotAuthenticated);
         };
         let Some(row) = self.store.token_by_hash(hash.as_str()).await? else {
             self.flood.missed(&client.ip);
@@ -524,7 +516,7 @@ impl Tokens {
                 self.dead_use(hash.as_str(), retired.user_id, client, &detail)
                     .await;
             }
-            return Err(AppError::NotAuthenticated);
+            return Err(Error::NotAuthenticated);
         };
         let now = now();
         if row.expires_at.is_some_and(|e| e <= now) {
@@ -535,10 +527,10 @@ impl Tokens {
                 &format!("token #{} has expired", row.id),
             )
             .await;
-            return Err(AppError::NotAuthenticated);
+            return Err(Error::NotAuthenticated);
         }
         if row.status != "ENABLED" {
-            return Err(AppError::UserBlocked("this account is disabled".into()));
+            return Err(Error::UserBlocked("this account is disabled".into()));
         }
         self.flood.valid(hash.as_str());
         Ok(TokenAuth {
@@ -576,7 +568,7 @@ impl Tokens {
     }
 
     /// Logs a use of a dead value, at most once per value every ten minutes.
-    async fn dead_use(&self, hash: &str, user_id: i64, client: &ClientMeta, detail: &str) {
+    async fn dead_use(&self, hash: &str, user_id: i64, client: &Client, detail: &str) {
         let now = now();
         {
             let mut seen = self.dead_logged.lock().unwrap_or_else(|e| e.into_inner());
@@ -616,13 +608,13 @@ pub fn permits(
     }
 }
 
-fn no_such_token(id: i64) -> AppError {
-    AppError::invalid("id", format!("no token with id {id}"))
+fn no_such_token(id: i64) -> Error {
+    Error::invalid("id", format!("no token with id {id}"))
 }
 
-fn no_such_tokens(ids: &[i64]) -> AppError {
+fn no_such_tokens(ids: &[i64]) -> Error {
     let shown: Vec<String> = ids.iter().take(10).map(i64::to_string).collect();
-    AppError::invalid(
+    Error::invalid(
         "ids",
         format!("no token with id {}; nothing was deleted", shown.join(", ")),
     )

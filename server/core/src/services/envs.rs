@@ -7,10 +7,9 @@
 
 use std::sync::Arc;
 
-use app::AppError;
-use app::model::EnvSummary;
+use crate::Error;
 
-use crate::clock::{format_wire, now};
+use crate::clock::{Timestamp, format_wire, now};
 use crate::domain::env::{EnvAction, EnvName, EnvSpec, EnvStatus};
 use crate::secrets::random_hex;
 use crate::storage::{EnvRow, InsertEnvError, NewEnv, NewNode, NodeRow, Store};
@@ -45,9 +44,8 @@ impl Environments {
     }
 
     #[tracing::instrument(skip_all, fields(owner))]
-    pub async fn create(&self, owner: i64, spec: EnvSpec) -> Result<EnvInfo, AppError> {
-        let env_groups =
-            serde_json::to_string(&spec.env_groups).map_err(crate::services::internal)?;
+    pub async fn create(&self, owner: i64, spec: EnvSpec) -> Result<EnvInfo, Error> {
+        let env_groups = serde_json::to_string(&spec.env_groups).map_err(crate::error::internal)?;
         let appid = random_hex(16);
         let mut seen_groups = std::collections::HashSet::new();
         let nodes: Vec<NewNode> = spec
@@ -83,9 +81,9 @@ impl Environments {
         match self.store.insert_env(row, &nodes).await {
             Ok(_) => self.info(owner, spec.name.as_str()).await,
             Err(InsertEnvError::NameTaken) => {
-                Err(AppError::EnvNameTaken(spec.name.as_str().to_string()))
+                Err(Error::EnvNameTaken(spec.name.as_str().to_string()))
             }
-            Err(InsertEnvError::LimitReached) => Err(AppError::LimitReached(format!(
+            Err(InsertEnvError::LimitReached) => Err(Error::LimitReached(format!(
                 "an account has at most {} environments",
                 self.max_per_owner
             ))),
@@ -94,21 +92,21 @@ impl Environments {
     }
 
     /// The environment `name` of `owner`: 11 when missing or someone else's.
-    pub async fn row(&self, owner: i64, name: &str) -> Result<Arc<EnvRow>, AppError> {
+    pub async fn row(&self, owner: i64, name: &str) -> Result<Arc<EnvRow>, Error> {
         let name = EnvName::lookup(name);
         self.store
             .env_of(owner, &name)
             .await?
-            .ok_or(AppError::EnvNotFound(name))
+            .ok_or(Error::EnvNotFound(name))
     }
 
-    pub async fn info(&self, owner: i64, name: &str) -> Result<EnvInfo, AppError> {
+    pub async fn info(&self, owner: i64, name: &str) -> Result<EnvInfo, Error> {
         let env = self.row(owner, name).await?;
         let nodes = self.store.nodes_of_env(env.id).await?;
         Ok(EnvInfo { env, nodes })
     }
 
-    pub async fn list(&self, owner: i64) -> Result<Vec<EnvInfo>, AppError> {
+    pub async fn list(&self, owner: i64) -> Result<Vec<EnvInfo>, Error> {
         let envs = self.store.envs_of(owner).await?;
         let mut nodes = self.store.nodes_of_owner(owner).await?;
         Ok(envs
@@ -125,8 +123,8 @@ impl Environments {
             .collect())
     }
 
-    /// The dashboard's list.
-    pub async fn summaries(&self, owner: i64) -> Result<Vec<EnvSummary>, AppError> {
+    /// The owner's environments in brief, for lists.
+    pub async fn summaries(&self, owner: i64) -> Result<Vec<EnvSummary>, Error> {
         Ok(self
             .store
             .env_summaries(owner)
@@ -137,7 +135,7 @@ impl Environments {
                 display_name: r.display_name,
                 status: r.status as i32,
                 node_count: r.node_count as u32,
-                created_on: format_wire(r.created_at),
+                created_at: r.created_at,
             })
             .collect())
     }
@@ -149,7 +147,7 @@ impl Environments {
         owner: i64,
         name: &str,
         action: EnvAction,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), Error> {
         let env = self.row(owner, name).await?;
         let (from, to) = action.transition();
         let from: Vec<i64> = from.iter().map(|s| s.code()).collect();
@@ -171,10 +169,10 @@ impl Environments {
         owner: i64,
         name: &str,
         filter: &NodeFilter,
-    ) -> Result<usize, AppError> {
+    ) -> Result<usize, Error> {
         let info = self.info(owner, name).await?;
         if info.env.status != EnvStatus::Running.code() {
-            return Err(AppError::WrongEnvStatus {
+            return Err(Error::WrongEnvStatus {
                 current: status_name(info.env.status),
                 required: EnvStatus::Running.platform_name().into(),
             });
@@ -197,10 +195,7 @@ impl Environments {
             } else {
                 "nodeGroup"
             };
-            return Err(AppError::invalid(
-                param,
-                "no node of this environment matches",
-            ));
+            return Err(Error::invalid(param, "no node of this environment matches"));
         }
         self.store
             .mark_nodes_restarted(info.env.id, &chosen, now())
@@ -210,11 +205,11 @@ impl Environments {
 
     /// CloneEnv: a running or stopped environment is copied, nodes and all, under a new
     /// name; the clone starts in the source's status.
-    pub async fn clone_env(&self, owner: i64, src: &str, dst: &str) -> Result<EnvInfo, AppError> {
+    pub async fn clone_env(&self, owner: i64, src: &str, dst: &str) -> Result<EnvInfo, Error> {
         let source = self.info(owner, src).await?;
         let status = source.env.status;
         if status != EnvStatus::Running.code() && status != EnvStatus::Down.code() {
-            return Err(AppError::WrongEnvStatus {
+            return Err(Error::WrongEnvStatus {
                 current: status_name(status),
                 required: format!(
                     "{}, {}",
@@ -255,8 +250,8 @@ impl Environments {
         };
         match self.store.insert_env(row, &nodes).await {
             Ok(_) => self.info(owner, dst.as_str()).await,
-            Err(InsertEnvError::NameTaken) => Err(AppError::EnvNameTaken(dst.as_str().to_string())),
-            Err(InsertEnvError::LimitReached) => Err(AppError::LimitReached(format!(
+            Err(InsertEnvError::NameTaken) => Err(Error::EnvNameTaken(dst.as_str().to_string())),
+            Err(InsertEnvError::LimitReached) => Err(Error::LimitReached(format!(
                 "an account has at most {} environments",
                 self.max_per_owner
             ))),
@@ -264,12 +259,12 @@ impl Environments {
         }
     }
 
-    pub async fn delete(&self, owner: i64, name: &str) -> Result<(), AppError> {
+    pub async fn delete(&self, owner: i64, name: &str) -> Result<(), Error> {
         let env = self.row(owner, name).await?;
         if self.store.delete_env(owner, env.id).await? {
             Ok(())
         } else {
-            Err(AppError::EnvNotFound(env.name.clone()))
+            Err(Error::EnvNotFound(env.name.clone()))
         }
     }
 
@@ -425,4 +420,15 @@ fn status_name(code: i64) -> String {
         .map(EnvStatus::platform_name)
         .unwrap_or("UNKNOWN")
         .to_string()
+}
+
+/// An environment in brief.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvSummary {
+    pub name: String,
+    pub display_name: String,
+    /// The platform's status code (1 running, 2 stopped, 4 sleeping ...).
+    pub status: i32,
+    pub node_count: u32,
+    pub created_at: Timestamp,
 }

@@ -6,7 +6,7 @@
 //! a client reject a mistyped or made-up value offline, and the server rejects it
 //! before touching the database.
 
-use app::AppError;
+use crate::Error;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::{Timestamp, parse_ui_date, parse_wire};
@@ -95,22 +95,19 @@ pub struct TokenDescription(String);
 impl TokenDescription {
     pub const MAX_CHARS: usize = 255;
 
-    pub fn parse(raw: &str) -> Result<TokenDescription, AppError> {
+    pub fn parse(raw: &str) -> Result<TokenDescription, Error> {
         let s = raw.trim();
         if s.is_empty() {
-            return Err(AppError::invalid(
-                "description",
-                "a description is required",
-            ));
+            return Err(Error::invalid("description", "a description is required"));
         }
         if s.chars().count() > Self::MAX_CHARS {
-            return Err(AppError::invalid(
+            return Err(Error::invalid(
                 "description",
                 "a description has at most 255 characters",
             ));
         }
         if s.chars().any(char::is_control) {
-            return Err(AppError::invalid(
+            return Err(Error::invalid(
                 "description",
                 "a description has no control characters",
             ));
@@ -128,15 +125,15 @@ pub const MAX_EXPIRY_YEARS: i64 = 10;
 
 /// A token's expiry: `None` never expires; a time must be in the future and at most
 /// ten years ahead.
-pub fn check_expiry(ts: Timestamp, now: Timestamp, param: &str) -> Result<Timestamp, AppError> {
+pub fn check_expiry(ts: Timestamp, now: Timestamp, param: &str) -> Result<Timestamp, Error> {
     if ts <= now {
-        return Err(AppError::invalid(
+        return Err(Error::invalid(
             param,
             "the expiry date must be in the future",
         ));
     }
     if ts > now + MAX_EXPIRY_YEARS * 366 * 24 * 3600 {
-        return Err(AppError::invalid(
+        return Err(Error::invalid(
             param,
             format!(
                 "the expiry date is at most {MAX_EXPIRY_YEARS} years ahead (leave it empty for a token that never expires)"
@@ -148,13 +145,13 @@ pub fn check_expiry(ts: Timestamp, now: Timestamp, param: &str) -> Result<Timest
 
 /// The REST API's `expiresAt`: `yyyy-MM-dd HH:mm:ss` UTC (or `yyyy-MM-dd`, or ISO 8601).
 /// Empty means "never".
-pub fn parse_wire_expiry(raw: &str, now: Timestamp) -> Result<Option<Timestamp>, AppError> {
+pub fn parse_wire_expiry(raw: &str, now: Timestamp) -> Result<Option<Timestamp>, Error> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
     let ts = parse_wire(raw).ok_or_else(|| {
-        AppError::invalid(
+        Error::invalid(
             "expiresAt",
             "a date as yyyy-MM-dd HH:mm:ss (UTC) that exists",
         )
@@ -164,13 +161,13 @@ pub fn parse_wire_expiry(raw: &str, now: Timestamp) -> Result<Option<Timestamp>,
 
 /// The dashboard's Expires At: `dd-mm-yyyy`, valid through the end of that day (UTC).
 /// Empty means "never".
-pub fn parse_ui_expiry(raw: &str, now: Timestamp) -> Result<Option<Timestamp>, AppError> {
+pub fn parse_ui_expiry(raw: &str, now: Timestamp) -> Result<Option<Timestamp>, Error> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
     let ts = parse_ui_date(raw)
-        .ok_or_else(|| AppError::invalid("expires", "a date as dd-mm-yyyy that exists"))?;
+        .ok_or_else(|| Error::invalid("expires", "a date as dd-mm-yyyy that exists"))?;
     check_expiry(ts, now, "expires").map(Some)
 }
 
@@ -206,10 +203,10 @@ pub const MAX_API_LIST: usize = 2000;
 /// Resolves an API list to catalog methods: unknown names are result 3 naming them,
 /// authentication methods cannot be granted, duplicates collapse, order follows the
 /// catalog.
-pub fn parse_api_list(raw: &str, param: &str) -> Result<Vec<&'static ApiMethod>, AppError> {
+pub fn parse_api_list(raw: &str, param: &str) -> Result<Vec<&'static ApiMethod>, Error> {
     let names = split_api_list(raw);
     if names.len() > MAX_API_LIST {
-        return Err(AppError::invalid(
+        return Err(Error::invalid(
             param,
             format!("at most {MAX_API_LIST} methods"),
         ));
@@ -220,7 +217,7 @@ pub fn parse_api_list(raw: &str, param: &str) -> Result<Vec<&'static ApiMethod>,
     for name in &names {
         match catalog.find(name) {
             Some(m) if m.is_authentication() => {
-                return Err(AppError::invalid(
+                return Err(Error::invalid(
                     param,
                     format!(
                         "{} cannot be granted to a token: authentication and token management need a sign-in session",
@@ -234,13 +231,13 @@ pub fn parse_api_list(raw: &str, param: &str) -> Result<Vec<&'static ApiMethod>,
     }
     if !unknown.is_empty() {
         let shown: Vec<String> = unknown.iter().take(5).map(|u| format!("[{u}]")).collect();
-        return Err(AppError::invalid(
+        return Err(Error::invalid(
             param,
             format!("unknown method {}", shown.join(", ")),
         ));
     }
     if methods.is_empty() {
-        return Err(AppError::invalid(param, "choose at least one method"));
+        return Err(Error::invalid(param, "choose at least one method"));
     }
     methods.sort_by_key(|m| m.id);
     methods.dedup_by_key(|m| m.id);
@@ -352,7 +349,7 @@ mod tests {
             "soon",
         ] {
             assert_eq!(
-                parse_wire_expiry(bad, now).unwrap_err().field(),
+                parse_wire_expiry(bad, now).unwrap_err().parameter(),
                 Some("expiresAt"),
                 "{bad}"
             );

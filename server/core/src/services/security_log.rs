@@ -1,10 +1,9 @@
 //! Each account's security log: token changes, failed password confirmations, and uses
 //! of dead tokens, with time and client IP. Never a secret: descriptions and ids only.
 
-use app::AppError;
-use app::model::SecurityEventView;
+use crate::Error;
 
-use crate::clock::{format_wire, now};
+use crate::clock::{Timestamp, now};
 use crate::storage::Store;
 
 /// What happened.
@@ -57,19 +56,29 @@ impl SecurityLog {
     }
 
     /// The account's latest events, newest first.
-    pub async fn list(&self, user_id: i64, limit: i64) -> Result<Vec<SecurityEventView>, AppError> {
+    pub async fn list(&self, user_id: i64, limit: i64) -> Result<Vec<SecurityEvent>, Error> {
         Ok(self
             .store
             .security_events(user_id, limit.clamp(1, 1000))
             .await?
             .into_iter()
-            .map(|e| SecurityEventView {
+            .map(|e| SecurityEvent {
                 id: e.id,
-                at: format_wire(e.at),
+                at: e.at,
                 kind: e.kind,
                 ip: e.ip,
                 detail: e.detail,
             })
             .collect())
     }
+}
+
+/// One entry of an account's security log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityEvent {
+    pub id: i64,
+    pub at: Timestamp,
+    pub kind: String,
+    pub ip: String,
+    pub detail: String,
 }

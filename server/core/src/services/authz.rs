@@ -3,8 +3,8 @@
 //! and the caller and the method decide whether the call may run. No handler checks
 //! permissions on its own.
 
-use app::AppError;
-use app::backend::ClientMeta;
+use crate::Client;
+use crate::Error;
 
 use crate::services::catalog::ApiMethod;
 use crate::services::sessions::Sessions;
@@ -60,25 +60,25 @@ impl Authorizer {
         &self,
         credential: Option<&str>,
         method: &ApiMethod,
-        client: &ClientMeta,
-    ) -> Result<Option<Principal>, AppError> {
+        client: &Client,
+    ) -> Result<Option<Principal>, Error> {
         if is_public(method) {
             return Ok(None);
         }
         let credential = credential
             .map(str::trim)
             .filter(|c| !c.is_empty())
-            .ok_or(AppError::NotAuthenticated)?;
+            .ok_or(Error::NotAuthenticated)?;
         if Tokens::looks_like_token(credential) {
             let token = self.tokens.authenticate(credential, client).await?;
             if method.is_authentication() {
-                return Err(AppError::PermissionDenied(format!(
+                return Err(Error::PermissionDenied(format!(
                     "access tokens cannot call {}: authentication and token management need a sign-in session",
                     method.name
                 )));
             }
             if !self.tokens.allows(&token, method) {
-                return Err(AppError::PermissionDenied(format!(
+                return Err(Error::PermissionDenied(format!(
                     "this token is not allowed to call {}",
                     method.name
                 )));

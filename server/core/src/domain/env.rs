@@ -1,7 +1,7 @@
 //! Environments as the platform defines them: names, statuses, and the specification of
 //! a new environment (validated once, from the REST API's JSON or the dashboard's form).
 
-use app::AppError;
+use crate::Error;
 use serde_json::Value;
 
 /// An environment's name (its `shortdomain`): `^[a-z][a-z0-9-]{2,32}$`.
@@ -10,7 +10,7 @@ pub struct EnvName(String);
 
 impl EnvName {
     /// Validates `raw` as the name of a new environment (`param` names it in errors).
-    pub fn parse(raw: &str, param: &str) -> Result<EnvName, AppError> {
+    pub fn parse(raw: &str, param: &str) -> Result<EnvName, Error> {
         let s = raw.trim().to_lowercase();
         let valid = (3..=33).contains(&s.len())
             && s.starts_with(|c: char| c.is_ascii_lowercase())
@@ -19,7 +19,7 @@ impl EnvName {
         if valid {
             Ok(EnvName(s))
         } else {
-            Err(AppError::invalid(
+            Err(Error::invalid(
                 param,
                 "an environment name is 3 to 33 characters: a letter, then letters, digits or '-'",
             ))
@@ -108,9 +108,9 @@ impl EnvAction {
     }
 
     /// The 2212 answer for an environment in `current`.
-    pub fn refused(self, current: i64) -> AppError {
+    pub fn refused(self, current: i64) -> Error {
         let (from, _) = self.transition();
-        AppError::WrongEnvStatus {
+        Error::WrongEnvStatus {
             current: EnvStatus::from_code(current)
                 .map(EnvStatus::platform_name)
                 .unwrap_or("UNKNOWN")
@@ -190,18 +190,18 @@ fn int_field(
     param: &str,
     default: i64,
     range: std::ops::RangeInclusive<i64>,
-) -> Result<i64, AppError> {
+) -> Result<i64, Error> {
     let value = match any_field(obj, name) {
         None => default,
         Some(Value::Number(n)) => n
             .as_i64()
-            .ok_or_else(|| AppError::invalid(param, format!("{name} must be a whole number")))?,
+            .ok_or_else(|| Error::invalid(param, format!("{name} must be a whole number")))?,
         Some(Value::String(s)) => s
             .trim()
             .parse()
-            .map_err(|_| AppError::invalid(param, format!("{name} must be a whole number")))?,
+            .map_err(|_| Error::invalid(param, format!("{name} must be a whole number")))?,
         Some(_) => {
-            return Err(AppError::invalid(
+            return Err(Error::invalid(
                 param,
                 format!("{name} must be a whole number"),
             ));
@@ -210,7 +210,7 @@ fn int_field(
     if range.contains(&value) {
         Ok(value)
     } else {
-        Err(AppError::invalid(
+        Err(Error::invalid(
             param,
             format!(
                 "{name} must be between {} and {}",
@@ -231,10 +231,10 @@ fn bool_field(obj: &serde_json::Map<String, Value>, name: &str) -> bool {
 }
 
 /// A short label: 1..=`max` characters, no control characters.
-fn label(raw: &str, param: &str, what: &str, max: usize) -> Result<String, AppError> {
+fn label(raw: &str, param: &str, what: &str, max: usize) -> Result<String, Error> {
     let s = raw.trim();
     if s.is_empty() || s.chars().count() > max || s.chars().any(char::is_control) {
-        return Err(AppError::invalid(
+        return Err(Error::invalid(
             param,
             format!("{what} is 1 to {max} characters, without control characters"),
         ));
@@ -244,18 +244,18 @@ fn label(raw: &str, param: &str, what: &str, max: usize) -> Result<String, AppEr
 
 impl NodeSpec {
     /// A node entry of CreateEnvironment's `nodes` array.
-    pub fn from_json(value: &Value) -> Result<NodeSpec, AppError> {
+    pub fn from_json(value: &Value) -> Result<NodeSpec, Error> {
         let obj = value
             .as_object()
-            .ok_or_else(|| AppError::invalid("nodes", "each node is a JSON object"))?;
+            .ok_or_else(|| Error::invalid("nodes", "each node is a JSON object"))?;
         let node_type = text_field(obj, &["nodeType"])
-            .ok_or_else(|| AppError::invalid("nodes", "each node needs a nodeType"))?;
+            .ok_or_else(|| Error::invalid("nodes", "each node needs a nodeType"))?;
         let node_type = label(node_type, "nodes", "nodeType", 64)?;
         let count = int_field(obj, "count", "nodes", 1, 1..=i64::from(MAX_NODES_PER_ENTRY))? as u32;
         let fixed = int_field(obj, "fixedCloudlets", "nodes", 1, 1..=64)?;
         let flexible = int_field(obj, "flexibleCloudlets", "nodes", fixed.max(4), 1..=256)?;
         if flexible < fixed {
-            return Err(AppError::invalid(
+            return Err(Error::invalid(
                 "nodes",
                 "flexibleCloudlets must be at least fixedCloudlets",
             ));
@@ -294,7 +294,7 @@ impl NodeSpec {
     }
 
     /// A node of the dashboard's form: a type and a count.
-    pub fn simple(node_type: &str, count: u32) -> Result<NodeSpec, AppError> {
+    pub fn simple(node_type: &str, count: u32) -> Result<NodeSpec, Error> {
         let mut obj = serde_json::Map::new();
         obj.insert("nodeType".into(), Value::String(node_type.to_string()));
         obj.insert("count".into(), Value::from(count));
@@ -308,12 +308,12 @@ impl EnvSpec {
         env: &Value,
         nodes: &Value,
         env_groups: Option<&Value>,
-    ) -> Result<EnvSpec, AppError> {
+    ) -> Result<EnvSpec, Error> {
         let obj = env
             .as_object()
-            .ok_or_else(|| AppError::invalid("env", "must be a JSON object"))?;
+            .ok_or_else(|| Error::invalid("env", "must be a JSON object"))?;
         let short = text_field(obj, &["shortdomain", "envName"])
-            .ok_or_else(|| AppError::invalid("env", "shortdomain is required"))?;
+            .ok_or_else(|| Error::invalid("env", "shortdomain is required"))?;
         let name = EnvName::parse(short, "env")?;
         let display_name = match text_field(obj, &["displayName"]) {
             Some(d) if !d.trim().is_empty() => label(d, "env", "displayName", 100)?,
@@ -325,9 +325,9 @@ impl EnvSpec {
         };
         let nodes = nodes
             .as_array()
-            .ok_or_else(|| AppError::invalid("nodes", "must be a JSON array of nodes"))?;
+            .ok_or_else(|| Error::invalid("nodes", "must be a JSON array of nodes"))?;
         if nodes.is_empty() {
-            return Err(AppError::invalid(
+            return Err(Error::invalid(
                 "nodes",
                 "an environment needs at least one node",
             ));
@@ -343,11 +343,11 @@ impl EnvSpec {
                 let names: Option<Vec<&str>> = a.iter().map(Value::as_str).collect();
                 parse_groups(
                     names
-                        .ok_or_else(|| AppError::invalid("envGroups", "must be a list of names"))?
+                        .ok_or_else(|| Error::invalid("envGroups", "must be a list of names"))?
                         .into_iter(),
                 )?
             }
-            Some(_) => return Err(AppError::invalid("envGroups", "must be a list of names")),
+            Some(_) => return Err(Error::invalid("envGroups", "must be a list of names")),
         };
         EnvSpec {
             name,
@@ -366,7 +366,7 @@ impl EnvSpec {
         name: &str,
         display_name: &str,
         nodes: &[(String, u32)],
-    ) -> Result<EnvSpec, AppError> {
+    ) -> Result<EnvSpec, Error> {
         let name = EnvName::parse(name, "envName")?;
         let display_name = if display_name.trim().is_empty() {
             name.as_str().to_string()
@@ -374,7 +374,7 @@ impl EnvSpec {
             label(display_name, "displayName", "the display name", 100)?
         };
         if nodes.is_empty() {
-            return Err(AppError::invalid(
+            return Err(Error::invalid(
                 "nodes",
                 "an environment needs at least one node",
             ));
@@ -395,10 +395,10 @@ impl EnvSpec {
         .checked()
     }
 
-    fn checked(self) -> Result<EnvSpec, AppError> {
+    fn checked(self) -> Result<EnvSpec, Error> {
         let total: u32 = self.nodes.iter().map(|n| n.count).sum();
         if total > MAX_NODES {
-            return Err(AppError::invalid(
+            return Err(Error::invalid(
                 "nodes",
                 format!("an environment has at most {MAX_NODES} nodes"),
             ));
@@ -407,14 +407,14 @@ impl EnvSpec {
     }
 }
 
-fn parse_groups<'a>(names: impl Iterator<Item = &'a str>) -> Result<Vec<String>, AppError> {
+fn parse_groups<'a>(names: impl Iterator<Item = &'a str>) -> Result<Vec<String>, Error> {
     let groups: Vec<String> = names
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|g| label(g, "envGroups", "a group name", 100))
         .collect::<Result<_, _>>()?;
     if groups.len() > 20 {
-        return Err(AppError::invalid("envGroups", "at most 20 groups"));
+        return Err(Error::invalid("envGroups", "at most 20 groups"));
     }
     Ok(groups)
 }
@@ -519,7 +519,7 @@ mod tests {
         ];
         for (env, nodes, param) in cases {
             let err = EnvSpec::from_json(&env, &nodes, None).unwrap_err();
-            assert_eq!(err.field(), Some(param), "{env} {nodes}: {err}");
+            assert_eq!(err.parameter(), Some(param), "{env} {nodes}: {err}");
         }
     }
 }

@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::AppError;
+use crate::Error;
 
 use crate::storage::{CredentialChange, CredentialFeed, Store, StoreError, cache};
 
@@ -116,7 +116,7 @@ impl FloodGuard {
     /// Lets a value from `ip` be looked up, or refuses it (702, after the hold) when
     /// `ip` is over the limit and `hash` (the value's SHA-256; `None` when malformed)
     /// is not a live credential.
-    pub async fn admit(&self, ip: &str, hash: Option<&str>) -> Result<(), AppError> {
+    pub async fn admit(&self, ip: &str, hash: Option<&str>) -> Result<(), Error> {
         // Its own statement, so the lock is released before the hold.
         let refused = self.counts().refuses(ip);
         let Some(wait) = refused else {
@@ -128,7 +128,7 @@ impl FloodGuard {
             return Ok(());
         }
         self.tarpit.hold().await;
-        Err(AppError::TooManyUnknownCredentials(wait))
+        Err(Error::TooManyUnknownCredentials(wait))
     }
 
     /// Counts a value from `ip` that was not live.

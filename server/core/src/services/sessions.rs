@@ -1,11 +1,10 @@
 //! Sessions: one table and one expiry rule for the browser and the REST API.
 //! A session dies when unused for `session_idle` or older than `session_lifetime`.
 
-use app::AppError;
-use app::backend::ClientMeta;
-use app::model::SessionView;
+use crate::Client;
+use crate::Error;
 
-use crate::clock::{Timestamp, format_wire, now};
+use crate::clock::{Timestamp, now};
 use crate::config::SecurityPolicy;
 use crate::secrets::{SecretHash, SessionSecret, sha256_hex};
 use crate::services::flood::FloodGuard;
@@ -64,8 +63,8 @@ impl Sessions {
         &self,
         user_id: i64,
         kind: SessionKind,
-        client: &ClientMeta,
-    ) -> Result<SessionSecret, AppError> {
+        client: &Client,
+    ) -> Result<SessionSecret, Error> {
         let secret = SessionSecret::generate();
         let user_agent: String = client.user_agent.chars().take(512).collect();
         self.store
@@ -84,28 +83,28 @@ impl Sessions {
 
     /// The user of a session id: 702 when unknown or expired, 704 when the account is
     /// disabled. Made-up ids from `ip` count against its flood limit (see `flood`).
-    pub async fn resolve(&self, secret: &str, ip: &str) -> Result<SessionUser, AppError> {
+    pub async fn resolve(&self, secret: &str, ip: &str) -> Result<SessionUser, Error> {
         let well_formed =
             secret.len() == SessionSecret::LEN && secret.chars().all(|c| c.is_ascii_alphanumeric());
         let hash = well_formed.then(|| sha256_hex(secret));
         self.flood.admit(ip, hash.as_deref()).await?;
         let Some(hash) = hash else {
             self.flood.missed(ip);
-            return Err(AppError::NotAuthenticated);
+            return Err(Error::NotAuthenticated);
         };
         let Some(row) = self.store.session_by_hash(&hash).await? else {
             self.flood.missed(ip);
             self.flood.dead(&hash);
-            return Err(AppError::NotAuthenticated);
+            return Err(Error::NotAuthenticated);
         };
         let now = now();
         if self.expired(&row, now) {
             self.store.delete_session(row.session_id).await?;
             self.flood.dead(&hash);
-            return Err(AppError::NotAuthenticated);
+            return Err(Error::NotAuthenticated);
         }
         if row.status != "ENABLED" {
-            return Err(AppError::UserBlocked("this account is disabled".into()));
+            return Err(Error::UserBlocked("this account is disabled".into()));
         }
         let touch_every = TOUCH_EVERY_SECS.min(self.policy.session_idle.as_secs() as i64 / 2);
         if now - row.last_seen_at >= touch_every {
@@ -126,7 +125,7 @@ impl Sessions {
     }
 
     /// Ends the session with this id, if it exists.
-    pub async fn close(&self, secret: &str) -> Result<(), AppError> {
+    pub async fn close(&self, secret: &str) -> Result<(), Error> {
         let hash = SecretHash::of(&secret.to_string().into());
         if let Some(row) = self.store.session_by_hash(hash.as_str()).await? {
             self.store.delete_session(row.session_id).await?;
@@ -137,12 +136,12 @@ impl Sessions {
 
     /// Ends the session with this row id. (Its value leaves the flood guard's set of live
     /// credentials lazily: see `flood`.)
-    pub async fn end(&self, session_id: i64) -> Result<(), AppError> {
+    pub async fn end(&self, session_id: i64) -> Result<(), Error> {
         Ok(self.store.delete_session(session_id).await?)
     }
 
     /// The live sessions of a user, newest activity first.
-    pub async fn list(&self, user_id: i64, current: i64) -> Result<Vec<SessionView>, AppError> {
+    pub async fn list(&self, user_id: i64, current: i64) -> Result<Vec<SessionInfo>, Error> {
         let now = now();
         let idle = self.policy.session_idle.as_secs() as i64;
         let life = self.policy.session_lifetime.as_secs() as i64;
@@ -152,25 +151,38 @@ impl Sessions {
             .await?
             .into_iter()
             .filter(|s| now - s.last_seen_at < idle && now - s.created_at < life)
-            .map(|s| SessionView {
+            .map(|s| SessionInfo {
                 id: s.id,
-                host: s.ip,
+                ip: s.ip,
                 user_agent: s.user_agent,
                 kind: s.kind,
-                created_on: format_wire(s.created_at),
-                last_access: format_wire(s.last_seen_at),
+                created_at: s.created_at,
+                last_seen_at: s.last_seen_at,
                 current: s.id == current,
             })
             .collect())
     }
 
+    /// Ends every live session of `user_id` but `current` ("sign out all other
+    /// sessions"); returns how many ended.
+    pub async fn close_others(&self, user_id: i64, current: i64) -> Result<u64, Error> {
+        let others: Vec<i64> = self
+            .list(user_id, current)
+            .await?
+            .into_iter()
+            .filter(|s| !s.current)
+            .map(|s| s.id)
+            .collect();
+        self.close_many(user_id, &others).await
+    }
+
     /// Ends the given sessions of `user_id`; ids of other users are ignored.
-    pub async fn close_many(&self, user_id: i64, ids: &[i64]) -> Result<u64, AppError> {
+    pub async fn close_many(&self, user_id: i64, ids: &[i64]) -> Result<u64, Error> {
         Ok(self.store.delete_sessions_of(user_id, ids).await?)
     }
 
     /// Deletes every expired session (run periodically).
-    pub async fn purge_expired(&self) -> Result<u64, AppError> {
+    pub async fn purge_expired(&self) -> Result<u64, Error> {
         let now = now();
         Ok(self
             .store
@@ -180,4 +192,18 @@ impl Sessions {
             )
             .await?)
     }
+}
+
+/// A live session of an account, as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub id: i64,
+    pub ip: String,
+    pub user_agent: String,
+    /// `web` or `api`.
+    pub kind: String,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    /// The session asking.
+    pub current: bool,
 }

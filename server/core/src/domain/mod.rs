@@ -4,7 +4,7 @@
 pub mod env;
 pub mod token;
 
-use app::AppError;
+use crate::Error;
 use secrecy::{ExposeSecret, SecretString};
 
 /// An account's login: a normalised (trimmed, lower-case) email address.
@@ -12,9 +12,9 @@ use secrecy::{ExposeSecret, SecretString};
 pub struct Login(String);
 
 impl Login {
-    pub fn parse(raw: &str) -> Result<Login, AppError> {
+    pub fn parse(raw: &str) -> Result<Login, Error> {
         let s = raw.trim().to_lowercase();
-        let err = |reason: &str| AppError::invalid("login", reason);
+        let err = |reason: &str| Error::invalid("login", reason);
         if s.is_empty() {
             return Err(err("an email address is required"));
         }
@@ -53,22 +53,16 @@ impl Login {
 pub struct DisplayName(String);
 
 impl DisplayName {
-    pub fn parse(raw: &str) -> Result<DisplayName, AppError> {
+    pub fn parse(raw: &str) -> Result<DisplayName, Error> {
         let s = raw.trim();
         if s.is_empty() {
-            return Err(AppError::invalid("name", "a name is required"));
+            return Err(Error::invalid("name", "a name is required"));
         }
         if s.chars().count() > 100 {
-            return Err(AppError::invalid(
-                "name",
-                "a name has at most 100 characters",
-            ));
+            return Err(Error::invalid("name", "a name has at most 100 characters"));
         }
         if s.chars().any(char::is_control) {
-            return Err(AppError::invalid(
-                "name",
-                "a name has no control characters",
-            ));
+            return Err(Error::invalid("name", "a name has no control characters"));
         }
         Ok(DisplayName(s.to_string()))
     }
@@ -85,9 +79,9 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// A password as typed to sign in or to confirm a change: any text of at most
 /// [`MAX_PASSWORD_BYTES`] (longer cannot be an account's password, and is never hashed).
-pub fn check_password_length(raw: &SecretString) -> Result<(), AppError> {
+pub fn check_password_length(raw: &SecretString) -> Result<(), Error> {
     if raw.expose_secret().len() > MAX_PASSWORD_BYTES {
-        return Err(AppError::invalid(
+        return Err(Error::invalid(
             "password",
             format!("a password has at most {MAX_PASSWORD_BYTES} bytes"),
         ));
@@ -97,13 +91,13 @@ pub fn check_password_length(raw: &SecretString) -> Result<(), AppError> {
 
 /// A login as typed to sign in, normalised like [`Login::parse`] (trimmed, lower-case)
 /// and bounded like it; any other text is left for the sign-in to refuse as wrong.
-pub fn sign_in_login(raw: &str) -> Result<String, AppError> {
+pub fn sign_in_login(raw: &str) -> Result<String, Error> {
     let s = raw.trim().to_lowercase();
     if s.is_empty() {
-        return Err(AppError::invalid("login", "a login is required"));
+        return Err(Error::invalid("login", "a login is required"));
     }
     if s.chars().count() > 254 {
-        return Err(AppError::invalid(
+        return Err(Error::invalid(
             "login",
             "an email address has at most 254 characters",
         ));
@@ -115,25 +109,22 @@ pub fn sign_in_login(raw: &str) -> Result<String, AppError> {
 pub struct NewPassword(SecretString);
 
 impl NewPassword {
-    pub fn parse(raw: SecretString) -> Result<NewPassword, AppError> {
+    pub fn parse(raw: SecretString) -> Result<NewPassword, Error> {
         let s = raw.expose_secret();
         if s.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(AppError::invalid(
+            return Err(Error::invalid(
                 "password",
                 format!("a password has at least {MIN_PASSWORD_CHARS} characters"),
             ));
         }
         if s.len() > MAX_PASSWORD_BYTES {
-            return Err(AppError::invalid(
+            return Err(Error::invalid(
                 "password",
                 format!("a password has at most {MAX_PASSWORD_BYTES} bytes"),
             ));
         }
         if s.trim().is_empty() {
-            return Err(AppError::invalid(
-                "password",
-                "a password is not only spaces",
-            ));
+            return Err(Error::invalid("password", "a password is not only spaces"));
         }
         Ok(NewPassword(raw))
     }

@@ -1,7 +1,7 @@
 //! Accounts: registration, password sign-in with attempt budgets, and password
 //! confirmation (see `throttle` for which budget each attempt draws on).
 
-use app::AppError;
+use crate::Error;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::now;
@@ -82,7 +82,7 @@ impl Accounts {
         login: &str,
         name: Option<&str>,
         password: SecretString,
-    ) -> Result<UserRow, AppError> {
+    ) -> Result<UserRow, Error> {
         let login = Login::parse(login)?;
         let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
             Some(n) => DisplayName::parse(n)?,
@@ -90,7 +90,7 @@ impl Accounts {
         };
         let password = NewPassword::parse(password)?;
         if self.store.user_by_login(login.as_str()).await?.is_some() {
-            return Err(AppError::LoginTaken(login.as_str().to_string()));
+            return Err(Error::LoginTaken(login.as_str().to_string()));
         }
         let hash = self.hasher.hash(password.into_secret()).await?;
         self.store
@@ -98,7 +98,7 @@ impl Accounts {
             .await
             .map_err(|e| {
                 if e.is_conflict_on("login") {
-                    AppError::LoginTaken(login.as_str().to_string())
+                    Error::LoginTaken(login.as_str().to_string())
                 } else {
                     e.into()
                 }
@@ -115,7 +115,7 @@ impl Accounts {
         name: Option<&str>,
         password: SecretString,
         ip: &str,
-    ) -> Result<UserRow, AppError> {
+    ) -> Result<UserRow, Error> {
         // Malformed input is refused before it costs an attempt.
         Login::parse(login)?;
         if let Some(n) = name.map(str::trim).filter(|n| !n.is_empty()) {
@@ -129,7 +129,7 @@ impl Accounts {
         {
             Ok(attempt) => attempt,
             Err(secs) => {
-                return Err(AppError::UserBlocked(format!(
+                return Err(Error::UserBlocked(format!(
                     "sign-up is locked for your address after repeated attempts: try again in {}",
                     human_wait(secs)
                 )));
@@ -140,7 +140,7 @@ impl Accounts {
                 self.throttle.succeed(attempt).await?;
                 Ok(user)
             }
-            Err(e @ AppError::LoginTaken(_)) => {
+            Err(e @ Error::LoginTaken(_)) => {
                 self.throttle.fail(attempt).await?;
                 Err(e)
             }
@@ -163,7 +163,7 @@ impl Accounts {
         password: SecretString,
         ip: &str,
         device: Option<&str>,
-    ) -> Result<SignedIn, AppError> {
+    ) -> Result<SignedIn, Error> {
         let login = sign_in_login(login)?;
         check_password_length(&password)?;
         let user = self.store.user_by_login(&login).await?;
@@ -201,7 +201,7 @@ impl Accounts {
             Some(user) if ok => {
                 self.throttle.succeed(attempt).await?;
                 if !user.enabled() {
-                    return Err(AppError::UserBlocked("this account is disabled".into()));
+                    return Err(Error::UserBlocked("this account is disabled".into()));
                 }
                 let device = known_device.unwrap_or_else(DeviceCookie::generate);
                 self.store
@@ -211,7 +211,7 @@ impl Accounts {
             }
             _ => {
                 self.throttle.fail(attempt).await?;
-                Err(AppError::AuthenticationFailed)
+                Err(Error::AuthenticationFailed)
             }
         }
     }
@@ -228,9 +228,9 @@ impl Accounts {
         password: Option<SecretString>,
         ip: &str,
         purpose: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), Error> {
         let Some(password) = password else {
-            return Err(AppError::invalid(
+            return Err(Error::invalid(
                 "password",
                 "the account password is required to confirm this change",
             ));
@@ -239,7 +239,7 @@ impl Accounts {
         let budget = Budget::confirmations(user_id, session_id);
         let attempt = match self.throttle.take(vec![budget], self.wait).await? {
             Ok(attempt) => attempt,
-            Err(secs) => return Err(AppError::ConfirmationLocked(secs)),
+            Err(secs) => return Err(Error::ConfirmationLocked(secs)),
         };
         let user = match self.store.user_by_id(user_id).await {
             Ok(user) => user,
@@ -266,7 +266,7 @@ impl Accounts {
                 self.log
                     .record(user_id, EventKind::PasswordConfirmationFailed, ip, &detail)
                     .await;
-                Err(AppError::InvalidPassword)
+                Err(Error::InvalidPassword)
             }
             Err(e) => {
                 self.throttle.give_back(attempt).await?;
@@ -281,13 +281,13 @@ impl Accounts {
         _attempt: &Attempt,
         stored: Option<&str>,
         password: SecretString,
-    ) -> Result<bool, AppError> {
+    ) -> Result<bool, Error> {
         self.hasher.verify(stored, password).await
     }
 
     /// Deletes attempt budgets that no longer count, and devices unused for
     /// [`DEVICE_LIFETIME_SECS`].
-    pub async fn purge(&self) -> Result<(), AppError> {
+    pub async fn purge(&self) -> Result<(), Error> {
         self.throttle.purge().await?;
         self.store
             .purge_devices(now() - DEVICE_LIFETIME_SECS)

@@ -1,6 +1,6 @@
 //! The platform's method catalog: the 860 user-level methods (service, class, method,
 //! parameters) that the router knows and token permissions are chosen from. The data
-//! is `server/data/api-catalog.tsv`, compiled into the binary.
+//! is `server/core/data/api-catalog.tsv`, compiled into the binary.
 //!
 //! A method's canonical name is `service.class.Method` with `env` as the short form of
 //! `environment` (`env.control.StopEnv`); lookups accept either form, in any case.

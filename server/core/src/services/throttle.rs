@@ -17,7 +17,7 @@
 //! - a password confirmation uses the budget of the session that asks, so nobody else's
 //!   confirmations, on the account or behind the same proxy, are locked by it.
 
-use app::AppError;
+use crate::Error;
 
 use crate::clock::{Timestamp, now};
 use crate::config::SecurityPolicy;
@@ -131,7 +131,7 @@ impl Throttle {
         &self,
         budgets: Vec<Budget>,
         wait: std::time::Duration,
-    ) -> Result<Result<Attempt, u64>, AppError> {
+    ) -> Result<Result<Attempt, u64>, Error> {
         let deadline = tokio::time::Instant::now() + wait;
         let window = self.policy.lockout_window.as_secs() as i64;
         let mut attempt = Attempt {
@@ -154,7 +154,7 @@ impl Throttle {
                     }
                     Admission::Undecided => {
                         self.give_back(attempt).await?;
-                        return Err(AppError::Busy(wait.as_secs().max(1)));
+                        return Err(Error::Busy(wait.as_secs().max(1)));
                     }
                     Admission::Refused { until } => {
                         self.give_back(attempt).await?;
@@ -168,7 +168,7 @@ impl Throttle {
     }
 
     /// The attempt was not a guess (the server was busy, the request was malformed).
-    pub async fn give_back(&self, mut attempt: Attempt) -> Result<(), AppError> {
+    pub async fn give_back(&self, mut attempt: Attempt) -> Result<(), Error> {
         let now = now();
         for budget in attempt.take_budgets() {
             self.store.return_attempt(&budget.key, now, false).await?;
@@ -178,7 +178,7 @@ impl Throttle {
 
     /// The password was right: the client's own budgets forget their wrong guesses, the
     /// address's gets its attempt back.
-    pub async fn succeed(&self, mut attempt: Attempt) -> Result<(), AppError> {
+    pub async fn succeed(&self, mut attempt: Attempt) -> Result<(), Error> {
         let now = now();
         for budget in attempt.take_budgets() {
             self.store
@@ -189,7 +189,7 @@ impl Throttle {
     }
 
     /// The guess was wrong: it stays counted, and a spent budget locks.
-    pub async fn fail(&self, mut attempt: Attempt) -> Result<(), AppError> {
+    pub async fn fail(&self, mut attempt: Attempt) -> Result<(), Error> {
         let now = now();
         let lock = self.policy.lockout_duration.as_secs() as i64;
         for budget in attempt.take_budgets() {
@@ -205,7 +205,7 @@ impl Throttle {
     }
 
     /// Deletes budgets that no longer count or lock anything.
-    pub async fn purge(&self) -> Result<u64, AppError> {
+    pub async fn purge(&self) -> Result<u64, Error> {
         let window = self.policy.lockout_window.as_secs() as i64;
         Ok(self.store.purge_attempts(now(), window).await?)
     }
@@ -231,8 +231,8 @@ pub fn human_wait(secs: u64) -> String {
 }
 
 /// The 704 answer for a locked sign-in.
-pub fn sign_in_locked(secs: u64) -> AppError {
-    AppError::UserBlocked(format!(
+pub fn sign_in_locked(secs: u64) -> Error {
+    Error::UserBlocked(format!(
         "sign-in is locked after repeated failures: try again in {}",
         human_wait(secs)
     ))

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use app::AppError;
+use crate::Error;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
 };
@@ -22,7 +22,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{OnceCell, Semaphore};
 
-use crate::services::internal;
+use crate::error::internal;
 
 /// OWASP's minimum for argon2id: 19 MiB of memory, 2 passes, 1 lane.
 pub const MEMORY_KIB: u32 = 19_456;
@@ -101,7 +101,7 @@ impl Hasher {
     }
 
     /// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`) of `password`.
-    pub async fn hash(&self, password: SecretString) -> Result<String, AppError> {
+    pub async fn hash(&self, password: SecretString) -> Result<String, Error> {
         self.blocking(move || {
             let salt = SaltString::generate(&mut OsRng);
             argon2()
@@ -118,7 +118,7 @@ impl Hasher {
         &self,
         stored: Option<&str>,
         password: SecretString,
-    ) -> Result<bool, AppError> {
+    ) -> Result<bool, Error> {
         let (hash, real) = match stored {
             Some(h) => (h.to_string(), true),
             None => (self.dummy_hash().await?, false),
@@ -146,11 +146,11 @@ impl Hasher {
     }
 
     /// Computes the dummy hash now, so the first unknown login costs no more than later ones.
-    pub async fn warm_up(&self) -> Result<(), AppError> {
+    pub async fn warm_up(&self) -> Result<(), Error> {
         self.dummy_hash().await.map(|_| ())
     }
 
-    async fn dummy_hash(&self) -> Result<String, AppError> {
+    async fn dummy_hash(&self) -> Result<String, Error> {
         self.dummy
             .get_or_try_init(|| self.hash(SecretString::from(crate::secrets::random_base62(24))))
             .await
@@ -160,10 +160,10 @@ impl Hasher {
     async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, AppError> {
+    ) -> Result<T, Error> {
         let place = tokio::time::timeout(self.slot_wait, self.places.clone().acquire_owned())
             .await
-            .map_err(|_| AppError::Busy(self.slot_wait.as_secs().max(1)))?
+            .map_err(|_| Error::Busy(self.slot_wait.as_secs().max(1)))?
             .map_err(internal)?;
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
@@ -243,7 +243,7 @@ mod tests {
         let busy = h
             .verify(Some(&hash), SecretString::from("one more".to_string()))
             .await;
-        assert_eq!(busy, Err(AppError::Busy(2)));
+        assert_eq!(busy, Err(Error::Busy(2)));
         // Their requests go away; then the thread is free: the abandoned jobs are
         // dropped unrun, and every place comes back.
         for task in &waiting {

@@ -1,0 +1,51 @@
+//! The rules' configuration: how long sessions live, when guessing locks, how much
+//! password hashing may run at once. The server fills it from flags.
+
+use std::time::Duration;
+
+/// How long sessions live and when failed sign-ins lock a login.
+#[derive(Debug, Clone)]
+pub struct SecurityPolicy {
+    /// A session unused for this long is dead.
+    pub session_idle: Duration,
+    /// A session older than this is dead, used or not.
+    pub session_lifetime: Duration,
+    /// Failed sign-ins (or password confirmations) of one login within `lockout_window`
+    /// that lock it.
+    pub lockout_threshold: u32,
+    /// Failed attempts from one client IP within `lockout_window` that lock that IP.
+    pub lockout_ip_threshold: u32,
+    pub lockout_window: Duration,
+    /// How long a lock lasts.
+    pub lockout_duration: Duration,
+    /// Password hashes computed at once (argon2 takes ~19 MiB and one core each).
+    pub hash_concurrency: usize,
+    /// Password checks running or waiting per hashing thread, at most.
+    pub hash_queue_per_thread: usize,
+    /// How long a sign-in or confirmation waits for a place in that queue before it is
+    /// answered "busy" (706).
+    pub hash_queue_wait: Duration,
+}
+
+impl Default for SecurityPolicy {
+    fn default() -> Self {
+        SecurityPolicy {
+            session_idle: Duration::from_secs(24 * 3600),
+            session_lifetime: Duration::from_secs(14 * 24 * 3600),
+            lockout_threshold: 5,
+            lockout_ip_threshold: 50,
+            lockout_window: Duration::from_secs(15 * 60),
+            lockout_duration: Duration::from_secs(15 * 60),
+            hash_concurrency: default_hash_concurrency(),
+            hash_queue_per_thread: crate::services::passwords::QUEUED_PER_THREAD,
+            hash_queue_wait: crate::services::passwords::SLOT_WAIT,
+        }
+    }
+}
+
+/// One password hash at a time per two cores, so sign-ins never take every core.
+pub fn default_hash_concurrency() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| (n.get() / 2).max(1))
+        .unwrap_or(1)
+}

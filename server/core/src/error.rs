@@ -1,0 +1,120 @@
+//! The core's one error: what went wrong, in the platform's terms. Each adapter turns it
+//! into its own answer (the REST envelope, the dashboard's error); an internal failure
+//! carries its cause for the adapter to log, and is never shown to a client.
+
+/// A failed rule or operation. `code()` is the platform's `result` code for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// Result 3. `name` is the parameter as documented (`envName`), `reason` says what is wrong.
+    #[error("invalid parameter [{name}]: {reason}")]
+    InvalidParameter { name: String, reason: String },
+    /// Result 11: unknown, or owned by someone else (the same answer, so nothing leaks).
+    #[error("environment [{0}] does not exist")]
+    EnvNotFound(String),
+    /// Result 701: wrong login or wrong password, one answer for both.
+    #[error("authentication failed: wrong login or password")]
+    AuthenticationFailed,
+    /// Result 702: no valid session or token (missing, unknown, expired, revoked...).
+    #[error("user is not authenticated")]
+    NotAuthenticated,
+    /// Result 702 too: a token value or session id refused unlooked-up because its client
+    /// address sent too many unknown ones this minute; retry after the given seconds.
+    #[error(
+        "user is not authenticated: too many unknown tokens or session ids from your address, try again in {0} s"
+    )]
+    TooManyUnknownCredentials(u64),
+    /// Result 704: sign-in (or sign-up) locked after repeated failures, or the account
+    /// is disabled.
+    #[error("{0}")]
+    UserBlocked(String),
+    /// Result 705: too many wrong password confirmations; retry after the given seconds.
+    #[error("too many wrong password confirmations: try again in {0} s")]
+    ConfirmationLocked(u64),
+    /// Result 706: every password-checking place is taken; nothing was checked or
+    /// counted; retry after the given seconds.
+    #[error("the server is busy checking passwords: try again in {0} s")]
+    Busy(u64),
+    /// Result 710: sign-up or `user create` with a login that is taken.
+    #[error("login [{0}] is already registered")]
+    LoginTaken(String),
+    /// Result 801: the `password` confirmation of a protected call is wrong.
+    #[error("invalid password")]
+    InvalidPassword,
+    /// Result 2212.
+    #[error(
+        "Not allowed to execute this service for current Environment status [{current}]. Required statuses [{required}]"
+    )]
+    WrongEnvStatus { current: String, required: String },
+    /// Result 2301: CreateEnvironment / CloneEnv with a name already in use on the platform.
+    #[error("environment name [{0}] is already taken")]
+    EnvNameTaken(String),
+    /// Result 2338.
+    #[error("account limit reached: {0}")]
+    LimitReached(String),
+    /// Result 8202.
+    #[error("permission denied: {0}")]
+    PermissionDenied(String),
+    /// Result 99: an unexpected failure. The text is the cause, for the log only.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn invalid(name: &str, reason: impl Into<String>) -> Self {
+        Error::InvalidParameter {
+            name: name.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The parameter an invalid-parameter error names.
+    pub fn parameter(&self) -> Option<&str> {
+        match self {
+            Error::InvalidParameter { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The platform's `result` code for this error (see docs/api.md).
+    pub fn code(&self) -> i32 {
+        match self {
+            Error::InvalidParameter { .. } => 3,
+            Error::EnvNotFound(_) => 11,
+            Error::Internal(_) => 99,
+            Error::AuthenticationFailed => 701,
+            Error::NotAuthenticated | Error::TooManyUnknownCredentials(_) => 702,
+            Error::UserBlocked(_) => 704,
+            Error::ConfirmationLocked(_) => 705,
+            Error::Busy(_) => 706,
+            Error::LoginTaken(_) => 710,
+            Error::InvalidPassword => 801,
+            Error::WrongEnvStatus { .. } => 2212,
+            Error::EnvNameTaken(_) => 2301,
+            Error::LimitReached(_) => 2338,
+            Error::PermissionDenied(_) => 8202,
+        }
+    }
+}
+
+/// An unexpected failure, with its cause kept for the adapter's log.
+pub fn internal(cause: impl std::fmt::Display) -> Error {
+    Error::Internal(cause.to_string())
+}
+
+impl From<crate::storage::StoreError> for Error {
+    fn from(e: crate::storage::StoreError) -> Self {
+        internal(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_show_nothing_of_their_cause() {
+        let e = internal("connection refused at 10.0.0.5");
+        assert_eq!(e.to_string(), "internal error");
+        assert_eq!(e.code(), 99);
+    }
+}

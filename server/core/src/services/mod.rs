@@ -1,0 +1,14 @@
+//! The service layer: every rule about accounts, sessions, tokens and environments,
+//! in plain Rust. The REST API and the server functions are thin adapters over it.
+
+pub mod accounts;
+pub mod authz;
+pub mod catalog;
+pub mod envs;
+pub mod flood;
+pub mod passwords;
+pub mod security_log;
+pub mod sessions;
+pub mod templates;
+pub mod throttle;
+pub mod tokens;
