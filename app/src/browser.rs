@@ -1,5 +1,5 @@
 //! Small browser capabilities the dashboard needs: clipboard, file download, focus, and
-//! today's date. In the server build they do nothing (the code that calls them only runs
+//! the clock. In the server build they do nothing (the code that calls them only runs
 //! after hydration).
 
 /// Copies `text` to the clipboard: the Clipboard API where available (secure contexts),
@@ -199,19 +199,15 @@ pub fn trap_tab(within: &str, ev: &leptos::ev::KeyboardEvent) {
     let _ = (within, ev);
 }
 
-/// Today's date in UTC as (year, month, day).
-pub fn today_utc() -> (i32, u32, u32) {
+/// The browser's clock as Unix time (whole seconds, UTC), the `now` the rules in
+/// `kunci_rules` take, so the browser and the server judge a date by one function.
+pub fn now_utc() -> i64 {
     #[cfg(feature = "hydrate")]
     {
-        let d = js_sys::Date::new_0();
-        (
-            d.get_utc_full_year() as i32,
-            d.get_utc_month() + 1,
-            d.get_utc_date(),
-        )
+        (js_sys::Date::now() / 1000.0).floor() as i64
     }
     #[cfg(not(feature = "hydrate"))]
-    (1970, 1, 1)
+    0
 }
 
 #[cfg(test)]

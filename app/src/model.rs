@@ -1,5 +1,6 @@
 //! Plain data that travels between the server and the browser. No behaviour lives
-//! here: the rules are in the server's service layer.
+//! here: the rules are in the server's service layer, and those the browser applies too
+//! in `kunci_rules`.
 
 use serde::{Deserialize, Serialize};
 
@@ -171,47 +172,6 @@ mod tests {
     }
 }
 
-/// The number of days in `month` of `year` (Gregorian).
-fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
-/// Parses `dd-mm-yyyy` into (year, month, day) if that day exists.
-pub fn parse_ui_date(input: &str) -> Option<(i32, u32, u32)> {
-    let mut parts = input.trim().split('-');
-    let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || d.len() != 2 || m.len() != 2 || y.len() != 4 {
-        return None;
-    }
-    let (d, m, y): (u32, u32, i32) = (d.parse().ok()?, m.parse().ok()?, y.parse().ok()?);
-    ((1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&d)).then_some((y, m, d))
-}
-
-/// Checks the dialog's Expires At before it goes to the server: empty (never), or a
-/// real `dd-mm-yyyy` date from today on (a token works through its last day).
-pub fn check_ui_expiry(input: &str, today: (i32, u32, u32)) -> Result<(), String> {
-    if input.trim().is_empty() {
-        return Ok(());
-    }
-    let date = parse_ui_date(input)
-        .ok_or_else(|| "Use a real date as dd-mm-yyyy, e.g. 31-01-2027.".to_string())?;
-    if date < today {
-        return Err("The expiry date must not be in the past.".into());
-    }
-    if date.0 > today.0 + 10 {
-        return Err(
-            "The expiry date is at most 10 years ahead; leave it empty for no expiry.".into(),
-        );
-    }
-    Ok(())
-}
-
 /// `yyyy-mm-dd` (a date input's value) → `dd-mm-yyyy`.
 pub fn iso_to_ui_date(iso: &str) -> Option<String> {
     let mut p = iso.split('-');
@@ -219,34 +179,14 @@ pub fn iso_to_ui_date(iso: &str) -> Option<String> {
     Some(format!("{d}-{m}-{y}"))
 }
 
-/// `dd-mm-yyyy` → `yyyy-mm-dd`, for a date input.
+/// `dd-mm-yyyy` → `yyyy-mm-dd`, for a date input; `None` unless that day exists.
 pub fn ui_to_iso_date(ui: &str) -> Option<String> {
-    parse_ui_date(ui).map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
+    kunci_rules::date::Date::parse_dd_mm_yyyy(ui).map(|d| d.to_iso())
 }
 
 #[cfg(test)]
 mod date_tests {
     use super::*;
-
-    #[test]
-    fn ui_dates_must_exist_and_not_be_past() {
-        let today = (2026, 11, 28);
-        assert!(check_ui_expiry("", today).is_ok());
-        assert!(check_ui_expiry("28-11-2026", today).is_ok());
-        assert!(check_ui_expiry("29-02-2028", today).is_ok());
-        for bad in [
-            "27-11-2026",
-            "31-02-2027",
-            "29-02-2027",
-            "2027-01-31",
-            "1-1-2027",
-            "31-13-2027",
-            "xx-01-2027",
-            "01-01-2040",
-        ] {
-            assert!(check_ui_expiry(bad, today).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn date_inputs_convert_both_ways() {

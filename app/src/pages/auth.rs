@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use kunci_rules::account::{DISPLAY_NAME_MAX_CHARS, LOGIN_MAX_CHARS, PASSWORD_MIN_CHARS};
+
 use crate::api::{SignIn, SignUp};
 
 #[component]
@@ -19,7 +21,14 @@ pub fn SignInPage() -> impl IntoView {
                 <ActionForm action=action>
                     <label>
                         "Email"
-                        <input type="email" name="login" required autocomplete="username" autofocus/>
+                        <input
+                            type="email"
+                            name="login"
+                            required
+                            maxlength=LOGIN_MAX_CHARS.to_string()
+                            autocomplete="username"
+                            autofocus
+                        />
                     </label>
                     <label>
                         "Password"
@@ -49,11 +58,24 @@ pub fn SignUpPage() -> impl IntoView {
                 <ActionForm action=action>
                     <label>
                         "Email"
-                        <input type="email" name="login" required autocomplete="username" autofocus/>
+                        <input
+                            type="email"
+                            name="login"
+                            required
+                            maxlength=LOGIN_MAX_CHARS.to_string()
+                            autocomplete="username"
+                            autofocus
+                        />
                     </label>
                     <label>
                         "Name"
-                        <input type="text" name="name" required maxlength="100" autocomplete="name"/>
+                        <input
+                            type="text"
+                            name="name"
+                            required
+                            maxlength=DISPLAY_NAME_MAX_CHARS.to_string()
+                            autocomplete="name"
+                        />
                     </label>
                     <label>
                         "Password"
@@ -61,15 +83,23 @@ pub fn SignUpPage() -> impl IntoView {
                             type="password"
                             name="password"
                             required
-                            minlength="12"
+                            minlength=PASSWORD_MIN_CHARS.to_string()
                             autocomplete="new-password"
                             aria-describedby="password-hint"
                         />
                     </label>
-                    <small id="password-hint" class="muted hint">"At least 12 characters."</small>
+                    <small id="password-hint" class="muted hint">
+                        {format!("At least {PASSWORD_MIN_CHARS} characters.")}
+                    </small>
                     <label>
                         "Password again"
-                        <input type="password" name="password_again" required minlength="12" autocomplete="new-password"/>
+                        <input
+                            type="password"
+                            name="password_again"
+                            required
+                            minlength=PASSWORD_MIN_CHARS.to_string()
+                            autocomplete="new-password"
+                        />
                     </label>
                     {move || error().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
                     <button type="submit" class="primary" disabled=move || action.pending().get()>

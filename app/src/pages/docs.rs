@@ -221,3 +221,15 @@ fn MethodDetails(method: ApiMethodView) -> impl IntoView {
         </main>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_limit_stated_is_the_rule() {
+        let (_, limit) = RESULT_CODES.iter().find(|(code, _)| *code == 2338).unwrap();
+        let stated = format!("{} tokens", kunci_rules::token::MAX_PER_ACCOUNT);
+        assert!(limit.contains(&stated), "{limit}");
+    }
+}

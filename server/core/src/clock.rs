@@ -1,4 +1,6 @@
-//! Time as Kunci stores it: whole seconds since the Unix epoch, UTC.
+//! Time as Kunci stores it: whole seconds since the Unix epoch, UTC. The dashboard's
+//! `dd-mm-yyyy` days are not read here but in `kunci_rules::date`, which the browser
+//! runs too.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
@@ -48,18 +50,6 @@ pub fn parse_wire(s: &str) -> Option<Timestamp> {
     })
 }
 
-/// Parses the dashboard's `dd-mm-yyyy` as the last second of that day, UTC: a token
-/// "expires at 31-01-2027" works through all of the 31st.
-pub fn parse_ui_date(s: &str) -> Option<Timestamp> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%d-%m-%Y").ok()?;
-    Some(
-        d.and_hms_opt(23, 59, 59)
-            .expect("valid time")
-            .and_utc()
-            .timestamp(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,15 +65,37 @@ mod tests {
     #[test]
     fn impossible_dates_are_refused() {
         assert_eq!(parse_wire("2027-02-31 00:00:00"), None);
-        assert_eq!(parse_ui_date("31-02-2027"), None);
-        assert_eq!(parse_ui_date("29-02-2027"), None);
-        assert!(parse_ui_date("29-02-2028").is_some());
+        assert_eq!(parse_wire("2027-02-29"), None);
+        assert!(parse_wire("2028-02-29").is_some());
         assert_eq!(parse_wire("tomorrow"), None);
     }
 
     #[test]
-    fn ui_date_means_end_of_that_day() {
-        let ts = parse_ui_date("31-01-2027").unwrap();
-        assert_eq!(format_wire(ts), "2027-01-31 23:59:59");
+    fn wire_times_and_dashboard_days_agree_on_the_calendar() {
+        // kunci_rules does its own calendar arithmetic; chrono is the referee.
+        let day = kunci_rules::date::Date::parse_dd_mm_yyyy("31-01-2027").unwrap();
+        assert_eq!(format_wire(day.end_of_day_unix()), "2027-01-31 23:59:59");
+        for ts in (0..4_102_444_800).step_by(86_400 * 13 + 7) {
+            let day = kunci_rules::date::Date::of_unix(ts);
+            assert_eq!(format_wire(ts)[..10], day.to_iso(), "{ts}");
+            assert_eq!(
+                parse_wire(&day.to_iso()),
+                Some(day.end_of_day_unix() - 86_399)
+            );
+        }
+        // Which days exist, and when each ends, for six centuries of typed dates.
+        for year in 1900..2500 {
+            for month in 0..=13 {
+                for d in 0..=32 {
+                    let ours = kunci_rules::date::Date::new(year, month, d);
+                    let chrono = NaiveDate::from_ymd_opt(year, month, d);
+                    assert_eq!(ours.is_some(), chrono.is_some(), "{year}-{month}-{d}");
+                    if let (Some(ours), Some(chrono)) = (ours, chrono) {
+                        let end = chrono.and_hms_opt(23, 59, 59).unwrap().and_utc();
+                        assert_eq!(ours.end_of_day_unix(), end.timestamp());
+                    }
+                }
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@ pub mod env;
 pub mod token;
 
 use crate::Error;
+use kunci_rules::account::{DISPLAY_NAME_MAX_CHARS, LOGIN_MAX_CHARS};
 use secrecy::{ExposeSecret, SecretString};
 
 /// An account's login: a normalised (trimmed, lower-case) email address.
@@ -18,8 +19,10 @@ impl Login {
         if s.is_empty() {
             return Err(err("an email address is required"));
         }
-        if s.chars().count() > 254 {
-            return Err(err("an email address has at most 254 characters"));
+        if s.chars().count() > LOGIN_MAX_CHARS {
+            return Err(err(&format!(
+                "an email address has at most {LOGIN_MAX_CHARS} characters"
+            )));
         }
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(err("an email address has no spaces"));
@@ -48,7 +51,8 @@ impl Login {
     }
 }
 
-/// A person's display name: 1 to 100 characters, no control characters.
+/// A person's display name: 1 to [`DISPLAY_NAME_MAX_CHARS`] (100) characters, no control
+/// characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisplayName(String);
 
@@ -58,8 +62,11 @@ impl DisplayName {
         if s.is_empty() {
             return Err(Error::invalid("name", "a name is required"));
         }
-        if s.chars().count() > 100 {
-            return Err(Error::invalid("name", "a name has at most 100 characters"));
+        if s.chars().count() > DISPLAY_NAME_MAX_CHARS {
+            return Err(Error::invalid(
+                "name",
+                format!("a name has at most {DISPLAY_NAME_MAX_CHARS} characters"),
+            ));
         }
         if s.chars().any(char::is_control) {
             return Err(Error::invalid("name", "a name has no control characters"));
@@ -72,10 +79,11 @@ impl DisplayName {
     }
 }
 
-/// The shortest password an account may have.
-pub const MIN_PASSWORD_CHARS: usize = 12;
-/// The longest: argon2 takes any length, but a megabyte password is an attack.
-pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// The shortest password an account may have (characters), and the longest (bytes):
+/// the sign-up form states them too.
+pub use kunci_rules::account::{
+    PASSWORD_MAX_BYTES as MAX_PASSWORD_BYTES, PASSWORD_MIN_CHARS as MIN_PASSWORD_CHARS,
+};
 
 /// A password as typed to sign in or to confirm a change: any text of at most
 /// [`MAX_PASSWORD_BYTES`] (longer cannot be an account's password, and is never hashed).
@@ -96,10 +104,10 @@ pub fn sign_in_login(raw: &str) -> Result<String, Error> {
     if s.is_empty() {
         return Err(Error::invalid("login", "a login is required"));
     }
-    if s.chars().count() > 254 {
+    if s.chars().count() > LOGIN_MAX_CHARS {
         return Err(Error::invalid(
             "login",
-            "an email address has at most 254 characters",
+            format!("an email address has at most {LOGIN_MAX_CHARS} characters"),
         ));
     }
     Ok(s)
@@ -163,6 +171,7 @@ mod tests {
     fn names_are_trimmed_and_bounded() {
         assert_eq!(DisplayName::parse("  Ann ").unwrap().as_str(), "Ann");
         assert!(DisplayName::parse("   ").is_err());
+        assert!(DisplayName::parse(&"x".repeat(100)).is_ok());
         assert!(DisplayName::parse(&"x".repeat(101)).is_err());
         assert!(DisplayName::parse("a\u{0}b").is_err());
         assert!(DisplayName::parse("Zoë 🚀").is_ok());

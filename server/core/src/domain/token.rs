@@ -5,39 +5,25 @@
 //! 6 base62 characters of CRC32 over the first 38. The checksum lets a secret scanner or
 //! a client reject a mistyped or made-up value offline, and the server rejects it
 //! before touching the database.
+//!
+//! The rules the dashboard applies too (the value's shape, descriptions, the dashboard's
+//! expiry dates and the maximum expiry) are `kunci_rules`'; this module maps their
+//! errors to the core's [`Error`].
 
 use crate::Error;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::clock::{Timestamp, parse_ui_date, parse_wire};
+use kunci_rules::description::DescriptionError;
+use kunci_rules::{description, expiry, token};
+
+use crate::clock::{Timestamp, parse_wire};
 use crate::secrets::{SecretHash, random_base62};
 use crate::services::catalog::{ApiMethod, Catalog};
 
-/// The product prefix of every token value. It must never change: secret scanners
-/// (GitHub's, GitLab's, gitleaks rules) recognise Kunci tokens by it.
-pub const TOKEN_PREFIX: &str = "kunci_";
-/// Random base62 characters after the prefix: 32 × log2(62) ≈ 190 bits.
-pub const TOKEN_RANDOM_CHARS: usize = 32;
-/// Base62 characters of the CRC32 checksum (62^6 > 2^32).
-pub const TOKEN_CHECKSUM_CHARS: usize = 6;
-pub const TOKEN_LEN: usize = TOKEN_PREFIX.len() + TOKEN_RANDOM_CHARS + TOKEN_CHECKSUM_CHARS;
-
-const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-/// `n` as exactly `TOKEN_CHECKSUM_CHARS` base62 digits.
-fn checksum_chars(n: u32) -> String {
-    let mut n = u64::from(n);
-    let mut out = [b'0'; TOKEN_CHECKSUM_CHARS];
-    for slot in out.iter_mut().rev() {
-        *slot = BASE62[(n % 62) as usize];
-        n /= 62;
-    }
-    String::from_utf8(out.to_vec()).expect("base62 is ASCII")
-}
-
-fn checksum_of(prefix_and_random: &str) -> String {
-    checksum_chars(crc32fast::hash(prefix_and_random.as_bytes()))
-}
+pub use kunci_rules::token::{
+    CHECKSUM_CHARS as TOKEN_CHECKSUM_CHARS, LEN as TOKEN_LEN, PREFIX as TOKEN_PREFIX,
+    RANDOM_CHARS as TOKEN_RANDOM_CHARS,
+};
 
 /// A token value in plain text. It exists only between its creation and the one
 /// answer that shows it; `Debug` prints nothing of it.
@@ -46,30 +32,19 @@ pub struct PlainToken(SecretString);
 impl PlainToken {
     pub fn generate() -> PlainToken {
         let head = format!("{TOKEN_PREFIX}{}", random_base62(TOKEN_RANDOM_CHARS));
-        let sum = checksum_of(&head);
+        let sum = token::checksum_of(&head);
         PlainToken(SecretString::from(format!("{head}{sum}")))
     }
 
-    /// Checks the format and checksum, without any database access. The whole value is
-    /// checked as ASCII of the exact format before it is cut: a client's bytes never
-    /// decide where a slice falls.
+    /// Checks the format and checksum ([`token::is_well_formed`]), without any database
+    /// access.
     pub fn parse(value: &str) -> Option<PlainToken> {
-        let rest = value.strip_prefix(TOKEN_PREFIX)?;
-        if rest.len() != TOKEN_RANDOM_CHARS + TOKEN_CHECKSUM_CHARS
-            || !rest.bytes().all(|b| b.is_ascii_alphanumeric())
-        {
-            return None;
-        }
-        let (head, sum) = value.split_at(TOKEN_PREFIX.len() + TOKEN_RANDOM_CHARS);
-        if checksum_of(head) != sum {
-            return None;
-        }
-        Some(PlainToken(SecretString::from(value.to_string())))
+        token::is_well_formed(value).then(|| PlainToken(SecretString::from(value.to_string())))
     }
 
     /// Whether `value` claims to be a token (has the prefix); sessions never do.
     pub fn looks_like(value: &str) -> bool {
-        value.starts_with(TOKEN_PREFIX)
+        token::looks_like(value)
     }
 
     pub fn hash(&self) -> SecretHash {
@@ -88,31 +63,17 @@ impl std::fmt::Debug for PlainToken {
 }
 
 /// A token's description: 1 to 255 characters after trimming; any Unicode except
-/// control characters.
+/// control characters ([`description::check`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenDescription(String);
 
 impl TokenDescription {
-    pub const MAX_CHARS: usize = 255;
+    pub const MAX_CHARS: usize = description::MAX_CHARS;
 
     pub fn parse(raw: &str) -> Result<TokenDescription, Error> {
-        let s = raw.trim();
-        if s.is_empty() {
-            return Err(Error::invalid("description", "a description is required"));
-        }
-        if s.chars().count() > Self::MAX_CHARS {
-            return Err(Error::invalid(
-                "description",
-                "a description has at most 255 characters",
-            ));
-        }
-        if s.chars().any(char::is_control) {
-            return Err(Error::invalid(
-                "description",
-                "a description has no control characters",
-            ));
-        }
-        Ok(TokenDescription(s.to_string()))
+        description::check(raw)
+            .map(|s| TokenDescription(s.to_string()))
+            .map_err(|e: DescriptionError| Error::invalid("description", e.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -120,27 +81,15 @@ impl TokenDescription {
     }
 }
 
-/// How far ahead an expiry date may be.
-pub const MAX_EXPIRY_YEARS: i64 = 10;
+/// How far ahead an expiry may be: years in the messages, seconds in the rule.
+pub use kunci_rules::expiry::{
+    MAX_AHEAD_SECONDS as MAX_EXPIRY_SECONDS, MAX_YEARS as MAX_EXPIRY_YEARS,
+};
 
 /// A token's expiry: `None` never expires; a time must be in the future and at most
-/// ten years ahead.
+/// 10 × 366 days ahead ([`expiry::check`]).
 pub fn check_expiry(ts: Timestamp, now: Timestamp, param: &str) -> Result<Timestamp, Error> {
-    if ts <= now {
-        return Err(Error::invalid(
-            param,
-            "the expiry date must be in the future",
-        ));
-    }
-    if ts > now + MAX_EXPIRY_YEARS * 366 * 24 * 3600 {
-        return Err(Error::invalid(
-            param,
-            format!(
-                "the expiry date is at most {MAX_EXPIRY_YEARS} years ahead (leave it empty for a token that never expires)"
-            ),
-        ));
-    }
-    Ok(ts)
+    expiry::check(ts, now).map_err(|e| Error::invalid(param, e.to_string()))
 }
 
 /// The REST API's `expiresAt`: `yyyy-MM-dd HH:mm:ss` UTC (or `yyyy-MM-dd`, or ISO 8601).
@@ -160,15 +109,9 @@ pub fn parse_wire_expiry(raw: &str, now: Timestamp) -> Result<Option<Timestamp>,
 }
 
 /// The dashboard's Expires At: `dd-mm-yyyy`, valid through the end of that day (UTC).
-/// Empty means "never".
+/// Empty means "never". The browser checks it with the same function before sending it.
 pub fn parse_ui_expiry(raw: &str, now: Timestamp) -> Result<Option<Timestamp>, Error> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    let ts = parse_ui_date(raw)
-        .ok_or_else(|| Error::invalid("expires", "a date as dd-mm-yyyy that exists"))?;
-    check_expiry(ts, now, "expires").map(Some)
+    expiry::parse_dd_mm_yyyy(raw, now).map_err(|e| Error::invalid("expires", e.to_string()))
 }
 
 /// Splits an API list in any form the platform's clients send: a JSON array, a
@@ -306,16 +249,14 @@ mod tests {
     }
 
     #[test]
-    fn checksum_is_crc32_in_six_base62_digits() {
-        assert_eq!(checksum_chars(0), "000000");
-        assert_eq!(checksum_chars(61), "00000z");
-        assert_eq!(checksum_chars(62), "000010");
-        assert_eq!(checksum_chars(u32::MAX), "4gfFC3");
-        let head = format!("kunci_{}", "0".repeat(32));
-        assert_eq!(
-            checksum_of(&head),
-            checksum_chars(crc32fast::hash(head.as_bytes()))
-        );
+    fn checksum_is_the_standard_crc32() {
+        // kunci-rules carries its own CRC32 (no dependencies); crc32fast is the referee.
+        let t = PlainToken::generate();
+        let (head, sum) = t.expose().split_at(TOKEN_PREFIX.len() + TOKEN_RANDOM_CHARS);
+        assert_eq!(sum, token::checksum_chars(crc32fast::hash(head.as_bytes())));
+        for bytes in [&b""[..], b"kunci_", &[0xff; 300], "é🚀".as_bytes()] {
+            assert_eq!(token::crc32(bytes), crc32fast::hash(bytes));
+        }
     }
 
     #[test]
@@ -364,8 +305,51 @@ mod tests {
             "today still counts"
         );
         for bad in ["31-02-2027", "27-11-2026", "2027-01-31", "01-01-2099"] {
-            assert!(parse_ui_expiry(bad, now).is_err(), "{bad}");
+            assert_eq!(
+                parse_ui_expiry(bad, now).unwrap_err().parameter(),
+                Some("expires"),
+                "{bad}"
+            );
         }
+    }
+
+    #[test]
+    fn the_server_and_the_browser_answer_expiry_alike() {
+        // The dashboard's form calls kunci_rules::expiry::parse_dd_mm_yyyy; the server
+        // must give the same answer and the same message for every input.
+        let now = parse_wire("2026-11-28 12:00:00").unwrap();
+        for raw in [
+            "",
+            "28-11-2026",
+            "27-11-2026",
+            "29-02-2028",
+            "31-02-2027",
+            "04-12-2036",
+            "05-12-2036",
+            "31-12-2036",
+            "2027-01-31",
+        ] {
+            let server = parse_ui_expiry(raw, now);
+            let browser = expiry::parse_dd_mm_yyyy(raw, now);
+            assert_eq!(server.clone().ok(), browser.ok(), "{raw}");
+            assert_eq!(
+                server.err().map(|e| e.to_string()),
+                browser
+                    .err()
+                    .map(|e| format!("invalid parameter [expires]: {e}")),
+                "{raw}"
+            );
+        }
+        assert!(parse_ui_expiry("04-12-2036", now).is_ok(), "10 × 366 days");
+        assert!(parse_ui_expiry("05-12-2036", now).is_err());
+    }
+
+    #[test]
+    fn the_token_limit_is_the_one_the_dashboard_states() {
+        assert_eq!(
+            crate::services::tokens::MAX_TOKENS_PER_USER,
+            kunci_rules::token::MAX_PER_ACCOUNT as i64
+        );
     }
 
     #[test]
@@ -486,12 +470,22 @@ mod fuzz {
             prop_assert_eq!(parsed, want);
         }
 
+        /// The dashboard's own check (kunci_rules, in the WASM) and the server's accept the
+        /// same dates, as the same times.
+        #[test]
+        fn browser_and_server_agree_on_any_dashboard_date(
+            d in 0u32..33, m in 0u32..14, y in 1960u32..2100, now in 0i64..4_000_000_000,
+        ) {
+            let raw = format!("{d:02}-{m:02}-{y:04}");
+            prop_assert_eq!(parse_ui_expiry(&raw, now).ok(), expiry::parse_dd_mm_yyyy(&raw, now).ok());
+        }
+
         /// Expiry parsing never panics; an accepted date lies ahead, within ten years.
         #[test]
         fn expiry_parsers_accept_only_future_dates(raw in "[0-9: T\\-Z/]{0,25}", now in 0i64..4_000_000_000) {
             for parsed in [parse_wire_expiry(&raw, now), parse_ui_expiry(&raw, now)] {
                 match parsed {
-                    Ok(Some(ts)) => prop_assert!(ts > now && ts <= now + MAX_EXPIRY_YEARS * 366 * 24 * 3600),
+                    Ok(Some(ts)) => prop_assert!(ts > now && ts <= now + MAX_EXPIRY_SECONDS),
                     Ok(None) => prop_assert!(raw.trim().is_empty()),
                     Err(e) => prop_assert_eq!(e.code(), 3),
                 }

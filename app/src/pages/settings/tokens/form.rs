@@ -7,11 +7,9 @@ use leptos::prelude::*;
 
 use super::flow::{field_of, Field, FormMode};
 use super::picker::{MethodPicker, PickerData, PickerState};
-use crate::browser::today_utc;
+use crate::browser::now_utc;
 use crate::error::AppError;
-use crate::model::{
-    check_ui_expiry, iso_to_ui_date, ui_to_iso_date, wire_to_ui_date, ApiMethodView, TokenForm,
-};
+use crate::model::{iso_to_ui_date, ui_to_iso_date, wire_to_ui_date, ApiMethodView, TokenForm};
 use crate::pages::settings::dialog::Dialog;
 
 /// The form's fields, kept while the password is asked (a refused field returns here).
@@ -54,7 +52,7 @@ impl FormState {
                 let description = match mode {
                     FormMode::Copy(_) => format!("{} (copy)", t.description)
                         .chars()
-                        .take(255)
+                        .take(kunci_rules::description::MAX_CHARS)
                         .collect(),
                     _ => t.description.clone(),
                 };
@@ -100,13 +98,13 @@ impl FormState {
     }
 
     /// The browser's checks of the fields, before anything is sent.
-    fn check(self, today: (i32, u32, u32)) -> Result<(), (Field, String)> {
+    fn check(self, now: i64) -> Result<(), (Field, String)> {
         check_fields(
             &self.description.get_untracked(),
             &self.expires.get_untracked(),
             self.picker.template.with_untracked(Option::is_some)
                 || self.picker.checked.with_untracked(|c| !c.is_empty()),
-            today,
+            now,
         )
     }
 
@@ -134,28 +132,18 @@ impl FormState {
     }
 }
 
-/// The form's own checks: a description of 1 to 255 characters, a real future expiry
-/// date or none, and a template or at least one method.
+/// The form's own checks: the server's rules for the description and the expiry date
+/// (`kunci_rules`, so both answer alike), and a template or at least one method.
 fn check_fields(
     description: &str,
     expires: &str,
     has_methods: bool,
-    today: (i32, u32, u32),
+    now: i64,
 ) -> Result<(), (Field, String)> {
-    let d = description.trim();
-    if d.is_empty() {
-        return Err((
-            Field::Description,
-            "A description is required, e.g. “GitLab deploy job”.".to_string(),
-        ));
-    }
-    if d.chars().count() > 255 {
-        return Err((
-            Field::Description,
-            "A description has at most 255 characters.".to_string(),
-        ));
-    }
-    check_ui_expiry(expires, today).map_err(|m| (Field::Expires, m))?;
+    kunci_rules::description::check(description)
+        .map_err(|e| (Field::Description, e.to_string()))?;
+    kunci_rules::expiry::parse_dd_mm_yyyy(expires, now)
+        .map_err(|e| (Field::Expires, e.to_string()))?;
     if !has_methods {
         return Err((
             Field::Methods,
@@ -179,11 +167,10 @@ pub fn TokenFormDialog(
         FormMode::Edit(_) => ("Edit access token", "Save"),
         FormMode::Copy(_) => ("Copy access token", "Create copy"),
     };
-    let today = today_utc();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         form.server_error.set(None);
-        let checked = form.check(today);
+        let checked = form.check(now_utc());
         form.client_error.set(checked.clone().err());
         if checked.is_ok() {
             let order = picker.methods.get_untracked().unwrap_or_default();
@@ -209,7 +196,7 @@ pub fn TokenFormDialog(
                         <input
                             type="text"
                             name="description"
-                            maxlength="255"
+                            maxlength=kunci_rules::description::MAX_CHARS.to_string()
                             autofocus
                             autocomplete="off"
                             placeholder="What uses this token, e.g. GitLab deploy job"
@@ -276,22 +263,29 @@ fn FieldError(id: &'static str, message: Signal<Option<String>>) -> impl IntoVie
 mod tests {
     use super::*;
 
-    const TODAY: (i32, u32, u32) = (2026, 11, 29);
+    /// 2026-11-29 12:00:00 UTC.
+    const NOW: i64 = 1_795_953_600;
 
     #[test]
     fn check_fields_accepts_a_described_token_with_methods() {
-        assert_eq!(check_fields("  CI  ", "", true, TODAY), Ok(()));
-        assert_eq!(check_fields("CI", "31-12-2030", true, TODAY), Ok(()));
+        assert_eq!(check_fields("  CI  ", "", true, NOW), Ok(()));
+        assert_eq!(check_fields("CI", "31-12-2030", true, NOW), Ok(()));
     }
 
     #[test]
     fn check_fields_names_the_first_refused_field() {
-        let field = |d: &str, e: &str, m: bool| check_fields(d, e, m, TODAY).err().map(|(f, _)| f);
+        let field = |d: &str, e: &str, m: bool| check_fields(d, e, m, NOW).err().map(|(f, _)| f);
         assert_eq!(field("   ", "", true), Some(Field::Description));
         assert_eq!(field(&"x".repeat(256), "", true), Some(Field::Description));
         assert_eq!(field(&"é".repeat(255), "", true), None);
         assert_eq!(field("CI", "31-02-2030", true), Some(Field::Expires));
         assert_eq!(field("CI", "01-01-2020", true), Some(Field::Expires));
+        assert_eq!(
+            field("CI", "31-12-2036", true),
+            Some(Field::Expires),
+            "10 × 366 days"
+        );
+        assert_eq!(field("a\u{0}b", "", true), Some(Field::Description));
         assert_eq!(field("CI", "", false), Some(Field::Methods));
         assert_eq!(field("", "nonsense", false), Some(Field::Description));
     }
