@@ -16,6 +16,7 @@ use crate::config::{
     Config, CookieSecure, DEFAULT_DATABASE_URL, HttpPolicy, Limits, LogFormat, SecurityPolicy,
     default_hash_concurrency,
 };
+use crate::domain::Login;
 use crate::storage::Store;
 
 #[derive(Debug, Parser)]
@@ -232,6 +233,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
 async fn seed(args: SeedArgs) -> Result<(), CliError> {
     use crate::domain::token::PlainToken;
     use crate::storage::{SeedToken, TokenFields};
+    let login = login_arg(&args.login)?;
     let password = read_password_line()?;
     let store = Store::connect(&args.db.database_url).await?;
     store.migrate().await?;
@@ -241,7 +243,7 @@ async fn seed(args: SeedArgs) -> Result<(), CliError> {
         crate::services::passwords::Hasher::new(default_hash_concurrency()),
     );
     let user = accounts
-        .register(&args.login, None, password)
+        .register(login.as_str(), None, password)
         .await
         .map_err(|e| CliError(e.to_string()))?;
     let now = crate::clock::now();
@@ -338,6 +340,7 @@ fn resolve_listen(listen: &str) -> Result<SocketAddr, CliError> {
 async fn user(command: UserCommand) -> Result<(), CliError> {
     match command {
         UserCommand::Create { login, name, db } => {
+            let login = login_arg(&login)?;
             let password = read_password_line()?;
             let store = Store::connect(&db.database_url).await?;
             store.migrate().await?;
@@ -347,7 +350,7 @@ async fn user(command: UserCommand) -> Result<(), CliError> {
                 crate::services::passwords::Hasher::new(default_hash_concurrency()),
             );
             let user = accounts
-                .register(&login, name.as_deref(), password)
+                .register(login.as_str(), name.as_deref(), password)
                 .await
                 .map_err(|e| CliError(e.to_string()))?;
             println!(
@@ -362,17 +365,32 @@ async fn user(command: UserCommand) -> Result<(), CliError> {
 }
 
 async fn set_status(login: &str, db: &DbArgs, enabled: bool) -> Result<(), CliError> {
+    let login = login_arg(login)?;
     let store = Store::connect(&db.database_url).await?;
     store.migrate().await?;
-    let login = login.trim().to_lowercase();
     let changed = store
-        .set_user_enabled(&login, enabled, crate::clock::now())
+        .set_user_enabled(login.as_str(), enabled, crate::clock::now())
         .await?;
     if !changed {
-        return Err(CliError(format!("no account with login '{login}'")));
+        return Err(CliError(format!(
+            "no account with login '{}'",
+            login.as_str()
+        )));
     }
-    println!("{} {login}", if enabled { "enabled" } else { "disabled" });
+    let done = if enabled { "enabled" } else { "disabled" };
+    println!("{done} {}", login.as_str());
     Ok(())
+}
+
+/// A `--login` as every login is checked (trimmed, lower-case, an email address),
+/// refused in one line before the database is touched.
+fn login_arg(raw: &str) -> Result<Login, CliError> {
+    Login::parse(raw).map_err(|e| match e {
+        crate::Error::InvalidParameter { reason, .. } => {
+            CliError(format!("--login {raw:?} is not valid: {reason}"))
+        }
+        other => CliError(other.to_string()),
+    })
 }
 
 /// Reads one line from stdin as the password, without its line ending.
@@ -389,4 +407,28 @@ fn read_password_line() -> Result<SecretString, CliError> {
         ));
     }
     Ok(SecretString::from(password))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_arg_normalises_like_sign_up_and_names_what_is_wrong() {
+        assert_eq!(
+            login_arg(" Ops@Example.COM ").unwrap().as_str(),
+            "ops@example.com"
+        );
+        for bad in ["", "ops", "ops@example", "a b@example.com"] {
+            let e = login_arg(bad).unwrap_err().to_string();
+            assert!(e.starts_with("--login "), "{e}");
+            assert!(!e.contains('\n'), "one line: {e:?}");
+        }
+        assert!(
+            login_arg("ops")
+                .unwrap_err()
+                .to_string()
+                .contains("name@example.com")
+        );
+    }
 }

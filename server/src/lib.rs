@@ -4,6 +4,7 @@
 //! The adapters around `kunci_core` (every rule and all SQL): `cli`, `web` (HTTP, pages,
 //! the dashboard's server functions, middleware) and `rest` (the platform's API).
 
+pub mod body;
 pub mod cli;
 pub mod client;
 pub mod config;
@@ -22,7 +23,6 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::cli::CliError;
 use crate::config::Config;
 use crate::services::accounts::Accounts;
 use crate::services::authz::Authorizer;
@@ -33,7 +33,7 @@ use crate::services::security_log::SecurityLog;
 use crate::services::sessions::Sessions;
 use crate::services::templates::Templates;
 use crate::services::tokens::Tokens;
-use crate::storage::Store;
+use crate::storage::{ConnectError, Store, StoreError};
 
 /// Kunci's services, shared by every request.
 pub struct Kunci {
@@ -88,6 +88,27 @@ impl Kunci {
     }
 }
 
+/// Why the server could not start: one line saying what is wrong and how to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The `--token-templates` file is unreadable or invalid.
+    #[error("{0}")]
+    Templates(String),
+    /// The database cannot be opened or migrated.
+    #[error(transparent)]
+    Database(#[from] ConnectError),
+    #[error("cannot listen on {addr}: {source} ({hint})")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+        hint: &'static str,
+    },
+    #[error("cannot read the live credentials: {0} (check --database-url)")]
+    LiveCredentials(StoreError),
+    #[error("cannot prepare password hashing: {0}")]
+    Hashing(Error),
+}
+
 /// A bound, migrated server, ready to run.
 pub struct Server {
     listener: TcpListener,
@@ -98,40 +119,29 @@ pub struct Server {
 impl Server {
     /// Opens the database, applies migrations and binds the listening socket. Every
     /// failure is one line saying what is wrong and how to fix it.
-    pub async fn start(config: Config) -> Result<Server, CliError> {
+    pub async fn start(config: Config) -> Result<Server, StartError> {
         let templates = match &config.token_templates {
-            Some(path) => Templates::load(path).map_err(CliError)?,
+            Some(path) => Templates::load(path).map_err(StartError::Templates)?,
             None => Templates::built_in(),
         };
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
-        let listener = TcpListener::bind(config.listen).await.map_err(|e| {
-            let hint = match e.kind() {
-                std::io::ErrorKind::AddrInUse => {
-                    "another process uses this port: stop it or choose another port with --listen"
-                }
-                std::io::ErrorKind::PermissionDenied => {
-                    "ports below 1024 need privileges: choose another port with --listen"
-                }
-                std::io::ErrorKind::AddrNotAvailable => {
-                    "this machine has no such address: use 127.0.0.1 or 0.0.0.0 in --listen"
-                }
-                _ => "check --listen",
-            };
-            CliError(format!("cannot listen on {}: {e} ({hint})", config.listen))
-        })?;
-        let addr = listener.local_addr()?;
-        let kunci = Kunci::new(config, store, templates);
-        kunci.flood.start().await.map_err(|e| {
-            CliError(format!(
-                "cannot read the live credentials: {e} (check --database-url)"
-            ))
-        })?;
-        kunci
-            .hasher
-            .warm_up()
+        let cannot_listen = |source: std::io::Error| StartError::Listen {
+            addr: config.listen,
+            hint: listen_hint(source.kind()),
+            source,
+        };
+        let listener = TcpListener::bind(config.listen)
             .await
-            .map_err(|e| CliError(e.to_string()))?;
+            .map_err(cannot_listen)?;
+        let addr = listener.local_addr().map_err(cannot_listen)?;
+        let kunci = Kunci::new(config, store, templates);
+        kunci
+            .flood
+            .start()
+            .await
+            .map_err(StartError::LiveCredentials)?;
+        kunci.hasher.warm_up().await.map_err(StartError::Hashing)?;
         Ok(Server {
             listener,
             addr,
@@ -161,6 +171,22 @@ impl Server {
     /// Serves until Ctrl-C or SIGTERM.
     pub async fn run_until_signal(self) {
         self.run_until(shutdown_signal()).await
+    }
+}
+
+/// How to mend a failure to listen.
+fn listen_hint(kind: std::io::ErrorKind) -> &'static str {
+    match kind {
+        std::io::ErrorKind::AddrInUse => {
+            "another process uses this port: stop it or choose another port with --listen"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "ports below 1024 need privileges: choose another port with --listen"
+        }
+        std::io::ErrorKind::AddrNotAvailable => {
+            "this machine has no such address: use 127.0.0.1 or 0.0.0.0 in --listen"
+        }
+        _ => "check --listen",
     }
 }
 

@@ -16,7 +16,7 @@ fn account_fields(uid: i64, login: &str, name: &str) -> Fields {
         "uid": uid,
         "email": login,
         "name": name,
-        "status": "ENABLED",
+        "status": crate::domain::AccountStatus::Enabled.as_str(),
         "accessType": "FULL_ACCESS",
         "authType": "BASIC",
     }) else {

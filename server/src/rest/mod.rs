@@ -12,8 +12,9 @@ pub mod envelope;
 pub mod params;
 mod tokens;
 
+use std::sync::Arc;
+
 use app::backend::ClientMeta;
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::response::Response;
@@ -21,19 +22,12 @@ use kunci_core::Error;
 use serde_json::{Map, Value};
 
 use crate::Kunci;
+use crate::body::read_body;
 use crate::client::core_client;
 use crate::services::authz::Principal;
 use crate::services::catalog::{ApiMethod, Catalog};
-use crate::web::AppState;
 use envelope::{failure, failure_with, success};
 use params::{BodyKind, Params};
-
-/// Request bodies larger than this are refused with HTTP 413.
-pub const MAX_BODY_BYTES: usize = 1 << 20;
-/// A body over the limit is read on and thrown away up to this size before the 413 is
-/// sent: a client still sending it then reads the answer, where an early close would
-/// reach it as a connection reset. Anything larger is cut off at once.
-pub const DRAIN_BODY_BYTES: usize = 8 << 20;
 
 /// The fields a method answers with, beside `result`.
 pub type Fields = Map<String, Value>;
@@ -180,7 +174,7 @@ fn credential<'p>(params: &'p Params, headers: &'p axum::http::HeaderMap) -> Opt
     })
 }
 
-pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
+pub async fn handle(State(kunci): State<Arc<Kunci>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let Some(api) = method_of_path(parts.uri.path()) else {
         let shown = parts.uri.path().trim_start_matches("/1.0/");
@@ -232,7 +226,6 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
             user_agent: String::new(),
             https: false,
         });
-    let kunci = &state.kunci;
     let principal = match kunci
         .authz
         .authorize(
@@ -246,7 +239,7 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
         Err(e) => return failure(&e, StatusCode::OK),
     };
     let call = Call {
-        kunci,
+        kunci: &kunci,
         params,
         principal,
         client,
@@ -269,28 +262,6 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
-}
-
-/// Reads a body of at most [`MAX_BODY_BYTES`]; 413 for a larger one, after reading it
-/// to its end (up to [`DRAIN_BODY_BYTES`]) so the client sees the answer.
-pub async fn read_body(body: Body) -> Result<axum::body::Bytes, StatusCode> {
-    use futures::StreamExt;
-    let mut stream = body.into_data_stream();
-    let mut kept = Vec::new();
-    let mut total = 0usize;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| StatusCode::BAD_REQUEST)?;
-        total += chunk.len();
-        if total <= MAX_BODY_BYTES {
-            kept.extend_from_slice(&chunk);
-        } else if total > DRAIN_BODY_BYTES {
-            break;
-        }
-    }
-    if total > MAX_BODY_BYTES {
-        return Err(StatusCode::PAYLOAD_TOO_LARGE);
-    }
-    Ok(kept.into())
 }
 
 #[cfg(test)]

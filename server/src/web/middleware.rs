@@ -11,6 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::Kunci;
+use crate::body::{DRAIN_BODY_BYTES, MAX_BODY_BYTES, read_body};
 use crate::telemetry::{escape_control, redact_query, with_request_id};
 
 /// Works out who the client is (address, user agent, https), gives the request an id,
@@ -186,10 +187,10 @@ pub async fn server_fn_guard(req: Request, next: Next) -> Response {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > crate::rest::MAX_BODY_BYTES) {
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         // Read it to its end first (bounded), so the client reads the 413.
-        if declared.is_some_and(|n| n <= crate::rest::DRAIN_BODY_BYTES) {
-            let _ = crate::rest::read_body(req.into_body()).await;
+        if declared.is_some_and(|n| n <= DRAIN_BODY_BYTES) {
+            let _ = read_body(req.into_body()).await;
         }
         return (
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -33,6 +33,13 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// The services alone, for handlers that render nothing (the REST API).
+impl FromRef<AppState> for Arc<Kunci> {
+    fn from_ref(state: &AppState) -> Self {
+        state.kunci.clone()
+    }
+}
+
 pub fn router(kunci: Arc<Kunci>, addr: SocketAddr) -> Router {
     let leptos = LeptosOptions::builder()
         .output_name("kunci")

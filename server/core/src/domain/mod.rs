@@ -51,6 +51,52 @@ impl Login {
     }
 }
 
+/// Whether an account may sign in and use its sessions and tokens: the `users.status`
+/// column, and the `status` the platform's account fields show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    Enabled,
+    Disabled,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Enabled => "ENABLED",
+            AccountStatus::Disabled => "DISABLED",
+        }
+    }
+
+    /// The stored text; any other text is a damaged row (an internal error).
+    pub fn parse(raw: &str) -> Result<AccountStatus, Error> {
+        match raw {
+            "ENABLED" => Ok(AccountStatus::Enabled),
+            "DISABLED" => Ok(AccountStatus::Disabled),
+            other => Err(crate::error::internal(format!(
+                "unknown account status {other:?}"
+            ))),
+        }
+    }
+
+    /// Lets an enabled account through; a disabled one is refused (result 704), however
+    /// it authenticated.
+    pub fn admit(self) -> Result<(), Error> {
+        match self {
+            AccountStatus::Enabled => Ok(()),
+            AccountStatus::Disabled => Err(Error::UserBlocked("this account is disabled".into())),
+        }
+    }
+}
+
+/// How storage decodes the TEXT column (`#[sqlx(try_from = "String")]`).
+impl TryFrom<String> for AccountStatus {
+    type Error = Error;
+
+    fn try_from(raw: String) -> Result<AccountStatus, Error> {
+        AccountStatus::parse(&raw)
+    }
+}
+
 /// A person's display name: 1 to [`DISPLAY_NAME_MAX_CHARS`] (100) characters, no control
 /// characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,6 +211,20 @@ mod tests {
         ] {
             assert!(Login::parse(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn account_statuses_round_trip_and_only_enabled_is_admitted() {
+        for status in [AccountStatus::Enabled, AccountStatus::Disabled] {
+            assert_eq!(AccountStatus::parse(status.as_str()), Ok(status));
+        }
+        assert!(AccountStatus::parse("enabled").is_err());
+        assert!(AccountStatus::parse("").is_err());
+        assert_eq!(AccountStatus::Enabled.admit(), Ok(()));
+        assert_eq!(
+            AccountStatus::Disabled.admit().map_err(|e| e.code()),
+            Err(704)
+        );
     }
 
     #[test]

@@ -200,9 +200,7 @@ impl Accounts {
         match user {
             Some(user) if ok => {
                 self.throttle.succeed(attempt).await?;
-                if !user.enabled() {
-                    return Err(Error::UserBlocked("this account is disabled".into()));
-                }
+                user.status.admit()?;
                 let device = known_device.unwrap_or_else(DeviceCookie::generate);
                 self.store
                     .remember_device(&device.hash(), user.id, now(), DEVICES_PER_ACCOUNT)

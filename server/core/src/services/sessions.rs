@@ -103,9 +103,7 @@ impl Sessions {
             self.flood.dead(&hash);
             return Err(Error::NotAuthenticated);
         }
-        if row.status != "ENABLED" {
-            return Err(Error::UserBlocked("this account is disabled".into()));
-        }
+        row.status.admit()?;
         let touch_every = TOUCH_EVERY_SECS.min(self.policy.session_idle.as_secs() as i64 / 2);
         if now - row.last_seen_at >= touch_every {
             self.store.touch_session(row.session_id, now).await?;

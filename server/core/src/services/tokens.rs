@@ -529,9 +529,7 @@ impl Tokens {
             .await;
             return Err(Error::NotAuthenticated);
         }
-        if row.status != "ENABLED" {
-            return Err(Error::UserBlocked("this account is disabled".into()));
-        }
+        row.status.admit()?;
         self.flood.valid(hash.as_str());
         Ok(TokenAuth {
             id: row.id,

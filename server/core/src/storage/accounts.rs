@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::{Store, StoreError, classify, with_pool, write_pool, write_tx};
 use crate::clock::Timestamp;
+use crate::domain::AccountStatus;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -11,14 +12,9 @@ pub struct UserRow {
     pub login: String,
     pub name: String,
     pub password_hash: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: AccountStatus,
     pub created_at: i64,
-}
-
-impl UserRow {
-    pub fn enabled(&self) -> bool {
-        self.status == "ENABLED"
-    }
 }
 
 /// A session joined with its user: what authenticating a request needs.
@@ -31,7 +27,8 @@ pub struct SessionAuthRow {
     pub user_id: i64,
     pub login: String,
     pub name: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: AccountStatus,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -64,12 +61,13 @@ impl Store {
     ) -> Result<UserRow, StoreError> {
         write_pool!(self, |pool| sqlx::query_as::<_, UserRow>(
             "INSERT INTO users (login, name, password_hash, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, 'ENABLED', $4, $4) \
+             VALUES ($1, $2, $3, $4, $5, $5) \
              RETURNING id, login, name, password_hash, status, created_at",
         )
         .bind(login)
         .bind(name)
         .bind(password_hash)
+        .bind(AccountStatus::Enabled.as_str())
         .bind(now)
         .fetch_one(pool)
         .await
@@ -102,12 +100,16 @@ impl Store {
         enabled: bool,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let status = if enabled { "ENABLED" } else { "DISABLED" };
+        let status = if enabled {
+            AccountStatus::Enabled
+        } else {
+            AccountStatus::Disabled
+        };
         let changed = write_tx!(self, |tx| {
             let id: Option<i64> = sqlx::query_scalar(
                 "UPDATE users SET status = $1, updated_at = $2 WHERE login = $3 RETURNING id",
             )
-            .bind(status)
+            .bind(status.as_str())
             .bind(now)
             .bind(login)
             .fetch_optional(&mut *tx)

@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 
 use super::{Store, StoreError, lock_account, with_pool, write_pool, write_tx};
 use crate::clock::Timestamp;
+use crate::domain::AccountStatus;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenRow {
@@ -29,7 +30,8 @@ pub struct TokenAuthRow {
     pub last_used_at: Option<i64>,
     pub login: String,
     pub name: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: AccountStatus,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
