@@ -3,6 +3,12 @@
 
 use std::time::Duration;
 
+/// Password checks per hashing thread, running or waiting, at most (by default).
+pub const QUEUED_PER_THREAD: usize = 16;
+/// How long a sign-in or confirmation waits for a place in the hashing queue before it
+/// is answered "busy" (by default).
+pub const SLOT_WAIT: Duration = Duration::from_secs(2);
+
 /// How long sessions live and when failed sign-ins lock a login.
 #[derive(Debug, Clone)]
 pub struct SecurityPolicy {
@@ -37,8 +43,8 @@ impl Default for SecurityPolicy {
             lockout_window: Duration::from_secs(15 * 60),
             lockout_duration: Duration::from_secs(15 * 60),
             hash_concurrency: default_hash_concurrency(),
-            hash_queue_per_thread: crate::services::passwords::QUEUED_PER_THREAD,
-            hash_queue_wait: crate::services::passwords::SLOT_WAIT,
+            hash_queue_per_thread: QUEUED_PER_THREAD,
+            hash_queue_wait: SLOT_WAIT,
         }
     }
 }

@@ -101,12 +101,6 @@ pub fn internal(cause: impl std::fmt::Display) -> Error {
     Error::Internal(cause.to_string())
 }
 
-impl From<crate::storage::StoreError> for Error {
-    fn from(e: crate::storage::StoreError) -> Self {
-        internal(e)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

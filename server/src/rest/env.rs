@@ -4,10 +4,10 @@
 use kunci_core::Error;
 use serde_json::Value;
 
+use super::env_wire::{EnvInfoWire, info_wire};
 use super::{Call, Fields, Reply};
 use crate::domain::env::{EnvAction, EnvSpec};
-use crate::services::authz::Via;
-use crate::services::envs::{EnvInfoWire, NodeFilter};
+use crate::services::envs::NodeFilter;
 
 pub async fn get_envs(call: &Call<'_>) -> Result<Reply, Error> {
     let lazy = call.params.bool("lazy")?.unwrap_or(false);
@@ -18,7 +18,10 @@ pub async fn get_envs(call: &Call<'_>) -> Result<Reply, Error> {
         infos: Vec<EnvInfoWire<'a>>,
     }
     Reply::object(&Infos {
-        infos: list.iter().map(|i| envs.info_wire(i, lazy)).collect(),
+        infos: list
+            .iter()
+            .map(|i| info_wire(envs.platform_domain(), i, lazy))
+            .collect(),
     })
 }
 
@@ -28,7 +31,7 @@ pub async fn get_env_info(call: &Call<'_>) -> Result<Reply, Error> {
     let info = envs
         .info(call.caller()?.user_id, call.params.required("envName")?)
         .await?;
-    Reply::object(&envs.info_wire(&info, lazy))
+    Reply::object(&info_wire(envs.platform_domain(), &info, lazy))
 }
 
 pub async fn create_environment(call: &Call<'_>) -> Result<Reply, Error> {
@@ -61,7 +64,7 @@ pub async fn create_environment(call: &Call<'_>) -> Result<Reply, Error> {
     Reply::object(&Created {
         response: WithResult {
             result: 0,
-            info: envs.info_wire(&info, false),
+            info: info_wire(envs.platform_domain(), &info, false),
         },
     })
 }
@@ -122,7 +125,7 @@ pub async fn clone_env(call: &Call<'_>) -> Result<Reply, Error> {
         .ok_or_else(|| Error::invalid("dstEnvName", "required"))?;
     let envs = &call.kunci.envs;
     let info = envs.clone_env(call.caller()?.user_id, src, dst).await?;
-    Reply::object(&envs.info_wire(&info, false))
+    Reply::object(&info_wire(envs.platform_domain(), &info, false))
 }
 
 /// With a sign-in session the account password confirms the deletion (801 when wrong);
@@ -132,19 +135,14 @@ pub async fn delete_env(call: &Call<'_>) -> Result<Fields, Error> {
     let name = call.params.required("envName")?;
     let envs = &call.kunci.envs;
     envs.row(caller.user_id, name).await?;
-    if let Via::Session { session_id } = caller.via {
-        let password = super::tokens::password(call);
-        call.kunci
-            .accounts
-            .confirm_password(
-                caller.user_id,
-                session_id,
-                password,
-                &call.client.ip,
-                "delete an environment",
-            )
-            .await?;
-    }
+    caller
+        .confirm_change(
+            &call.kunci.accounts,
+            super::tokens::password(call),
+            &call.client.ip,
+            "delete an environment",
+        )
+        .await?;
     envs.delete(caller.user_id, name).await?;
     Ok(Fields::new())
 }

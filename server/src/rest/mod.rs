@@ -8,6 +8,7 @@
 
 mod auth;
 mod env;
+mod env_wire;
 pub mod envelope;
 pub mod params;
 mod tokens;

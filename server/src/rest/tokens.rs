@@ -11,7 +11,7 @@ use super::{Call, Fields};
 use crate::clock::{format_wire, now};
 use crate::domain::token::{PlainToken, TokenDescription, parse_wire_expiry};
 use crate::services::catalog::ApiMethod;
-use crate::services::tokens::{Actor, Token, TokenInput, TokenPatch, Tokens};
+use crate::services::tokens::{Actor, TokenApi, TokenInfo, TokenInput, TokenPatch};
 
 /// The `password` parameter, exactly as sent (passwords are never trimmed).
 pub fn password(call: &Call<'_>) -> Option<SecretString> {
@@ -22,12 +22,7 @@ pub fn password(call: &Call<'_>) -> Option<SecretString> {
 }
 
 fn actor<'a>(call: &'a Call<'_>) -> Result<Actor<'a>, Error> {
-    let caller = call.caller()?;
-    Ok(Actor {
-        user_id: caller.user_id,
-        session_id: caller.session_id().ok_or(Error::NotAuthenticated)?,
-        ip: &call.client.ip,
-    })
+    call.caller()?.actor(&call.client.ip)
 }
 
 fn item(m: &ApiMethod) -> Value {
@@ -35,20 +30,23 @@ fn item(m: &ApiMethod) -> Value {
 }
 
 /// The platform's token object; `key` only in the answers that issue a value.
-pub fn token_json(tokens: &Tokens, token: &Token, key: Option<&PlainToken>) -> Value {
-    let r = &token.row;
-    let template = tokens.template_of(token).map(|t| {
-        json!({"id": t.id, "name": t.name, "apiListItems": t.methods().iter().map(|m| item(m)).collect::<Vec<_>>()})
-    });
+pub fn token_json(token: &TokenInfo, key: Option<&PlainToken>) -> Value {
+    let items = || token.methods.iter().map(|m| item(m)).collect::<Vec<_>>();
+    let template = match &token.api {
+        TokenApi::Template { id, name, .. } => {
+            Some(json!({"id": id, "name": name, "apiListItems": items()}))
+        }
+        TokenApi::RemovedTemplate { .. } | TokenApi::Custom => None,
+    };
     json!({
-        "id": r.id,
-        "description": r.description,
+        "id": token.id,
+        "description": token.description,
         "key": key.map(PlainToken::expose),
-        "expiresAt": r.expires_at.map(format_wire),
-        "lastUsed": r.last_used_at.map(format_wire),
-        "createdOn": format_wire(r.created_at),
+        "expiresAt": token.expires_at.map(format_wire),
+        "lastUsed": token.last_used_at.map(format_wire),
+        "createdOn": format_wire(token.created_at),
         "tokenTemplate": template,
-        "apiListItems": tokens.methods_of(token).iter().map(|m| item(m)).collect::<Vec<_>>(),
+        "apiListItems": items(),
     })
 }
 
@@ -77,7 +75,7 @@ pub async fn create_token(call: &Call<'_>) -> Result<Fields, Error> {
         permissions,
     };
     let (token, value) = tokens.create(actor(call)?, password(call), input).await?;
-    Ok(single("token", token_json(tokens, &token, Some(&value))))
+    Ok(single("token", token_json(&token, Some(&value))))
 }
 
 /// Changes only the fields given. An empty `expiresAt` removes the expiry.
@@ -105,7 +103,7 @@ pub async fn edit_token(call: &Call<'_>) -> Result<Fields, Error> {
         ));
     }
     let token = tokens.edit(actor(call)?, password(call), id, patch).await?;
-    Ok(single("token", token_json(tokens, &token, None)))
+    Ok(single("token", token_json(&token, None)))
 }
 
 /// `id`, or `ids` naming exactly one token.
@@ -121,7 +119,7 @@ pub async fn regenerate_token(call: &Call<'_>) -> Result<Fields, Error> {
     };
     let tokens = &call.kunci.tokens;
     let (token, value) = tokens.regenerate(actor(call)?, password(call), id).await?;
-    Ok(single("token", token_json(tokens, &token, Some(&value))))
+    Ok(single("token", token_json(&token, Some(&value))))
 }
 
 /// `ids` as `1;4;6`, `1,4,6`, or `*` for all; all or nothing.
@@ -141,7 +139,7 @@ pub async fn get_tokens(call: &Call<'_>) -> Result<Fields, Error> {
     };
     let tokens = &call.kunci.tokens;
     let list = tokens.list(call.caller()?.user_id, ids.as_deref()).await?;
-    let json: Vec<Value> = list.iter().map(|t| token_json(tokens, t, None)).collect();
+    let json: Vec<Value> = list.iter().map(|t| token_json(t, None)).collect();
     Ok(single("apiTokens", Value::Array(json)))
 }
 

@@ -16,14 +16,14 @@ use crate::client::core_client;
 use crate::clock::{format_wire, now};
 use crate::cookies::{clear_session_cookie, device_cookie, session_cookie};
 use crate::domain::env::{EnvAction, EnvName, EnvSpec};
-use crate::domain::token::{TokenDescription, parse_api_list, parse_ui_expiry};
+use crate::domain::token::{TokenDescription, parse_ui_expiry};
 use crate::services::accounts::DeviceCookie;
+use crate::services::authz::Principal;
 use crate::services::catalog::Catalog;
-use crate::services::sessions::{SessionKind, SessionUser};
-use crate::services::tokens::{Actor, Permissions, Token, TokenInput, TokenPatch};
+use crate::services::sessions::SessionKind;
+use crate::services::tokens::{TokenApi, TokenInfo, TokenInput, TokenPatch};
 use crate::storage::UserRow;
 use crate::web::errors::ToUi;
-use kunci_core::Error;
 use kunci_core::services::envs::EnvSummary as CoreEnvSummary;
 
 pub struct WebBackend {
@@ -70,19 +70,11 @@ impl WebBackend {
     fn token_input(&self, form: &TokenForm) -> Result<TokenInput, AppError> {
         let description = TokenDescription::parse(&form.description).ui()?;
         let expires_at = parse_ui_expiry(&form.expires, now()).ui()?;
-        let permissions = match form
-            .template
-            .as_deref()
-            .filter(|t| !t.eq_ignore_ascii_case("custom"))
-        {
-            Some(t) => self
-                .kunci
-                .tokens
-                .permissions_from(Some(t), None)
-                .ui()?
-                .ok_or_else(|| AppError::invalid("tokenTemplate", "choose a template or Custom"))?,
-            None => Permissions::Custom(parse_api_list(&form.methods.join(","), "methods").ui()?),
-        };
+        let permissions = self
+            .kunci
+            .tokens
+            .chosen_permissions(form.template.as_deref(), &form.methods)
+            .ui()?;
         Ok(TokenInput {
             description,
             expires_at,
@@ -90,46 +82,34 @@ impl WebBackend {
         })
     }
 
-    fn token_view(&self, token: &Token) -> TokenView {
-        let tokens = &self.kunci.tokens;
-        let template = match (&token.row.template, tokens.template_of(token)) {
-            (Some(_), Some(t)) => Some(t.name.clone()),
-            (Some(key), None) => Some(format!("{key} (template removed)")),
-            (None, _) => None,
-        };
-        let methods = if token.row.template.is_none() {
-            tokens
-                .methods_of(token)
-                .iter()
-                .map(|m| m.name.clone())
-                .collect()
-        } else {
-            Vec::new()
+    fn token_view(token: &TokenInfo) -> TokenView {
+        let (template, methods) = match &token.api {
+            TokenApi::Template { name, .. } => (Some(name.clone()), Vec::new()),
+            TokenApi::RemovedTemplate { key } => {
+                (Some(format!("{key} (template removed)")), Vec::new())
+            }
+            TokenApi::Custom => (None, token.methods.iter().map(|m| m.name.clone()).collect()),
         };
         TokenView {
-            id: token.row.id,
-            description: token.row.description.clone(),
+            id: token.id,
+            description: token.description.clone(),
             template,
             methods,
-            expires_at: token.row.expires_at.map(format_wire),
+            expires_at: token.expires_at.map(format_wire),
             expired: token.expired_at(now()),
-            last_used: token.row.last_used_at.map(format_wire),
-            created_on: format_wire(token.row.created_at),
+            last_used: token.last_used_at.map(format_wire),
+            created_on: format_wire(token.created_at),
         }
     }
 
     /// The signed-in user of this request: 702 without a valid web session.
-    pub async fn require_user(&self, ctx: &RequestCtx) -> Result<SessionUser, AppError> {
+    pub async fn require_user(&self, ctx: &RequestCtx) -> Result<Principal, AppError> {
         let secret = ctx.session.as_ref().ok_or(AppError::NotAuthenticated)?;
-        match self
-            .kunci
-            .sessions
-            .resolve(secret.expose_secret(), &ctx.client.ip)
+        self.kunci
+            .authz
+            .dashboard_user(secret.expose_secret(), &core_client(&ctx.client))
             .await
-        {
-            Err(Error::UserBlocked(_)) => Err(AppError::NotAuthenticated),
-            other => other.ui(),
-        }
+            .ui()
     }
 }
 
@@ -246,7 +226,7 @@ impl Backend for WebBackend {
     async fn list_tokens(&self, ctx: &RequestCtx) -> Result<Vec<TokenView>, AppError> {
         let user = self.require_user(ctx).await?;
         let list = self.kunci.tokens.list(user.user_id, None).await.ui()?;
-        Ok(list.iter().map(|t| self.token_view(t)).collect())
+        Ok(list.iter().map(Self::token_view).collect())
     }
 
     async fn create_token(
@@ -257,11 +237,7 @@ impl Backend for WebBackend {
     ) -> Result<IssuedToken, AppError> {
         let user = self.require_user(ctx).await?;
         let input = self.token_input(&form)?;
-        let actor = Actor {
-            user_id: user.user_id,
-            session_id: user.session_id,
-            ip: &ctx.client.ip,
-        };
+        let actor = user.actor(&ctx.client.ip).ui()?;
         let (token, value) = self
             .kunci
             .tokens
@@ -269,7 +245,7 @@ impl Backend for WebBackend {
             .await
             .ui()?;
         Ok(IssuedToken {
-            token: self.token_view(&token),
+            token: Self::token_view(&token),
             value: value.expose().to_string(),
         })
     }
@@ -288,18 +264,14 @@ impl Backend for WebBackend {
             expires_at: Some(input.expires_at),
             permissions: Some(input.permissions),
         };
-        let actor = Actor {
-            user_id: user.user_id,
-            session_id: user.session_id,
-            ip: &ctx.client.ip,
-        };
+        let actor = user.actor(&ctx.client.ip).ui()?;
         let token = self
             .kunci
             .tokens
             .edit(actor, Some(password), id, patch)
             .await
             .ui()?;
-        Ok(self.token_view(&token))
+        Ok(Self::token_view(&token))
     }
 
     async fn copy_token(
@@ -311,11 +283,7 @@ impl Backend for WebBackend {
     ) -> Result<IssuedToken, AppError> {
         let user = self.require_user(ctx).await?;
         let input = self.token_input(&form)?;
-        let actor = Actor {
-            user_id: user.user_id,
-            session_id: user.session_id,
-            ip: &ctx.client.ip,
-        };
+        let actor = user.actor(&ctx.client.ip).ui()?;
         let (token, value) = self
             .kunci
             .tokens
@@ -323,7 +291,7 @@ impl Backend for WebBackend {
             .await
             .ui()?;
         Ok(IssuedToken {
-            token: self.token_view(&token),
+            token: Self::token_view(&token),
             value: value.expose().to_string(),
         })
     }
@@ -335,11 +303,7 @@ impl Backend for WebBackend {
         password: SecretString,
     ) -> Result<IssuedToken, AppError> {
         let user = self.require_user(ctx).await?;
-        let actor = Actor {
-            user_id: user.user_id,
-            session_id: user.session_id,
-            ip: &ctx.client.ip,
-        };
+        let actor = user.actor(&ctx.client.ip).ui()?;
         let (token, value) = self
             .kunci
             .tokens
@@ -347,7 +311,7 @@ impl Backend for WebBackend {
             .await
             .ui()?;
         Ok(IssuedToken {
-            token: self.token_view(&token),
+            token: Self::token_view(&token),
             value: value.expose().to_string(),
         })
     }
@@ -359,14 +323,7 @@ impl Backend for WebBackend {
         password: SecretString,
     ) -> Result<Vec<i64>, AppError> {
         let user = self.require_user(ctx).await?;
-        if ids.is_empty() {
-            return Err(AppError::invalid("ids", "select at least one token"));
-        }
-        let actor = Actor {
-            user_id: user.user_id,
-            session_id: user.session_id,
-            ip: &ctx.client.ip,
-        };
+        let actor = user.actor(&ctx.client.ip).ui()?;
         self.kunci
             .tokens
             .delete(actor, Some(password), Some(ids))
@@ -427,7 +384,7 @@ impl Backend for WebBackend {
         let sessions = self
             .kunci
             .sessions
-            .list(user.user_id, user.session_id)
+            .list(user.user_id, session_of(&user)?)
             .await
             .ui()?;
         Ok(sessions
@@ -454,7 +411,7 @@ impl Backend for WebBackend {
         match ids {
             Some(ids) => sessions.close_many(user.user_id, &ids).await.ui()?,
             None => sessions
-                .close_others(user.user_id, user.session_id)
+                .close_others(user.user_id, session_of(&user)?)
                 .await
                 .ui()?,
         };
@@ -490,4 +447,9 @@ fn env_view(e: CoreEnvSummary) -> EnvSummary {
         node_count: e.node_count,
         created_on: format_wire(e.created_at),
     }
+}
+
+/// The session of a dashboard user (every dashboard user has one).
+fn session_of(user: &Principal) -> Result<i64, AppError> {
+    user.session_id().ok_or(AppError::NotAuthenticated)
 }

@@ -345,14 +345,6 @@ mod tests {
     }
 
     #[test]
-    fn the_token_limit_is_the_one_the_dashboard_states() {
-        assert_eq!(
-            crate::services::tokens::MAX_TOKENS_PER_USER,
-            kunci_rules::token::MAX_PER_ACCOUNT as i64
-        );
-    }
-
-    #[test]
     fn api_lists_come_in_every_client_form() {
         let want = vec![
             "env.control.StopEnv".to_string(),

@@ -1,14 +1,19 @@
-//! The one authorization point of the REST API. Every call passes here: the credential
-//! it carries (`session` parameter or `Authorization: Bearer`) is resolved to a caller,
-//! and the caller and the method decide whether the call may run. No handler checks
-//! permissions on its own.
+//! The one authorization concept, for the REST API and the dashboard alike. Every call
+//! passes here: the credential it carries (the `session` parameter, `Authorization:
+//! Bearer`, or the dashboard's session cookie) is resolved to a [`Principal`], and the
+//! principal and the method decide whether the call may run. No handler checks
+//! permissions on its own; what a principal may change, and how it confirms it, is
+//! asked of the principal ([`Principal::actor`], [`Principal::confirm_change`]).
 
 use crate::Client;
 use crate::Error;
 
+use secrecy::SecretString;
+
+use crate::services::accounts::Accounts;
 use crate::services::catalog::ApiMethod;
 use crate::services::sessions::Sessions;
-use crate::services::tokens::Tokens;
+use crate::services::tokens::{Actor, Tokens};
 
 /// How the caller authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +38,38 @@ impl Principal {
         match self.via {
             Via::Session { session_id } => Some(session_id),
             Via::Token { .. } => None,
+        }
+    }
+
+    /// The principal as the author of a token change, from `ip`: only a sign-in
+    /// session may manage tokens (702 otherwise; the authorization point already
+    /// refuses tokens on those methods).
+    pub fn actor<'a>(&self, ip: &'a str) -> Result<Actor<'a>, Error> {
+        Ok(Actor {
+            user_id: self.user_id,
+            session_id: self.session_id().ok_or(Error::NotAuthenticated)?,
+            ip,
+        })
+    }
+
+    /// Confirms a protected change (`purpose`, e.g. "delete an environment"): a sign-in
+    /// session gives the account password (801 when wrong, 705 once its budget is
+    /// spent); a token that was allowed the method needs none (its holder has no
+    /// password to give, and the token's permissions are the owner's consent).
+    pub async fn confirm_change(
+        &self,
+        accounts: &Accounts,
+        password: Option<SecretString>,
+        ip: &str,
+        purpose: &str,
+    ) -> Result<(), Error> {
+        match self.via {
+            Via::Session { session_id } => {
+                accounts
+                    .confirm_password(self.user_id, session_id, password, ip, purpose)
+                    .await
+            }
+            Via::Token { .. } => Ok(()),
         }
     }
 }
@@ -91,14 +128,27 @@ impl Authorizer {
                 via: Via::Token { token_id: token.id },
             }));
         }
+        self.session(credential, client).await.map(Some)
+    }
+
+    /// The dashboard's caller: the user of a browser session cookie. A disabled
+    /// account's session counts as signed out there (702), where the API says 704.
+    pub async fn dashboard_user(&self, cookie: &str, client: &Client) -> Result<Principal, Error> {
+        match self.session(cookie, client).await {
+            Err(Error::UserBlocked(_)) => Err(Error::NotAuthenticated),
+            other => other,
+        }
+    }
+
+    async fn session(&self, credential: &str, client: &Client) -> Result<Principal, Error> {
         let user = self.sessions.resolve(credential, &client.ip).await?;
-        Ok(Some(Principal {
+        Ok(Principal {
             user_id: user.user_id,
             login: user.login,
             name: user.name,
             via: Via::Session {
                 session_id: user.session_id,
             },
-        }))
+        })
     }
 }

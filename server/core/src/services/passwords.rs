@@ -31,11 +31,7 @@ pub const LANES: u32 = 1;
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Jobs per hashing thread, running or waiting, at most (by default).
-pub const QUEUED_PER_THREAD: usize = 16;
-/// How long a request waits for a place in the queue before it is answered "busy" (by
-/// default).
-pub const SLOT_WAIT: Duration = Duration::from_secs(2);
+pub use crate::config::{QUEUED_PER_THREAD, SLOT_WAIT};
 
 /// The hashing threads; they end when the last `Hasher` is dropped.
 struct Workers {

@@ -22,11 +22,11 @@ use crate::services::accounts::Accounts;
 use crate::services::catalog::{ApiMethod, Catalog};
 use crate::services::flood::FloodGuard;
 use crate::services::security_log::{EventKind, SecurityLog};
-use crate::services::templates::{Template, Templates};
+use crate::services::templates::Templates;
 use crate::storage::{DeleteOutcome, InsertTokenError, Store, TokenAuthRow, TokenFields, TokenRow};
 
-/// Tokens one account may hold.
-pub const MAX_TOKENS_PER_USER: i64 = 100;
+/// Tokens one account may hold (the limit the dashboard states, from `kunci-rules`).
+pub const MAX_TOKENS_PER_USER: i64 = kunci_rules::token::MAX_PER_ACCOUNT as i64;
 /// `last_used_at` is written at most this often per token.
 const LAST_USED_GRANULARITY_SECS: i64 = 60;
 /// A use of a dead token is logged at most this often per value (per instance).
@@ -73,20 +73,46 @@ pub struct Actor<'a> {
     pub ip: &'a str,
 }
 
-/// A token as listed: never its value.
+/// A stored token, inside this service only.
 #[derive(Debug, Clone)]
-pub struct Token {
-    pub row: TokenRow,
+struct Token {
+    row: TokenRow,
 }
 
 impl Token {
-    pub fn id(&self) -> i64 {
+    fn id(&self) -> i64 {
         self.row.id
     }
+}
 
+/// A token as its owner sees it (never its value), with what it may call resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub description: String,
+    pub api: TokenApi,
+    /// The methods it may call, in catalog order.
+    pub methods: Vec<&'static ApiMethod>,
+    pub expires_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+impl TokenInfo {
     pub fn expired_at(&self, now: Timestamp) -> bool {
-        self.row.expires_at.is_some_and(|e| e <= now)
+        self.expires_at.is_some_and(|e| e <= now)
     }
+}
+
+/// Where a token's permissions come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenApi {
+    /// A template: the token follows the template file.
+    Template { id: i64, key: String, name: String },
+    /// A template since removed from the file: the token may call nothing.
+    RemovedTemplate { key: String },
+    /// Its own list of methods.
+    Custom,
 }
 
 /// An authenticated token: what the authorization point needs.
@@ -139,7 +165,12 @@ impl Tokens {
     // ----- reading -----
 
     /// The user's tokens, all or those with `ids` (ids of others are simply absent).
-    pub async fn list(&self, user_id: i64, ids: Option<&[i64]>) -> Result<Vec<Token>, Error> {
+    pub async fn list(&self, user_id: i64, ids: Option<&[i64]>) -> Result<Vec<TokenInfo>, Error> {
+        let stored = self.stored(user_id, ids).await?;
+        Ok(stored.iter().map(|t| self.info(t)).collect())
+    }
+
+    async fn stored(&self, user_id: i64, ids: Option<&[i64]>) -> Result<Vec<Token>, Error> {
         let rows = self.store.tokens_of(user_id).await?;
         Ok(rows
             .into_iter()
@@ -149,7 +180,11 @@ impl Tokens {
     }
 
     /// One of the user's tokens: result 3 naming `id` when it has none by that id.
-    pub async fn get(&self, user_id: i64, id: i64) -> Result<Token, Error> {
+    pub async fn get(&self, user_id: i64, id: i64) -> Result<TokenInfo, Error> {
+        Ok(self.info(&self.stored_one(user_id, id).await?))
+    }
+
+    async fn stored_one(&self, user_id: i64, id: i64) -> Result<Token, Error> {
         self.store
             .token_of(user_id, id)
             .await?
@@ -157,17 +192,35 @@ impl Tokens {
             .ok_or_else(|| no_such_token(id))
     }
 
-    /// The template a token uses, `None` for Custom (or a template since removed).
-    pub fn template_of(&self, token: &Token) -> Option<&Template> {
-        token
-            .row
-            .template
-            .as_deref()
-            .and_then(|k| self.templates.by_key(k))
+    /// What the owner sees of a stored token.
+    fn info(&self, token: &Token) -> TokenInfo {
+        let r = &token.row;
+        let api = match r.template.as_deref() {
+            None => TokenApi::Custom,
+            Some(key) => match self.templates.by_key(key) {
+                Some(t) => TokenApi::Template {
+                    id: t.id,
+                    key: t.key.clone(),
+                    name: t.name.clone(),
+                },
+                None => TokenApi::RemovedTemplate {
+                    key: key.to_string(),
+                },
+            },
+        };
+        TokenInfo {
+            id: r.id,
+            description: r.description.clone(),
+            api,
+            methods: self.methods_of(token),
+            expires_at: r.expires_at,
+            last_used_at: r.last_used_at,
+            created_at: r.created_at,
+        }
     }
 
     /// The methods a token may call, in catalog order.
-    pub fn methods_of(&self, token: &Token) -> Vec<&'static ApiMethod> {
+    fn methods_of(&self, token: &Token) -> Vec<&'static ApiMethod> {
         match &token.row.template {
             Some(key) => self
                 .templates
@@ -207,23 +260,8 @@ impl Tokens {
         template: Option<&str>,
         api_list: Option<&str>,
     ) -> Result<Option<Permissions>, Error> {
-        let template = template
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("custom"));
-        if let Some(t) = template {
-            let found = self.templates.find(t).ok_or_else(|| {
-                let names: Vec<&str> = self
-                    .templates
-                    .all()
-                    .iter()
-                    .map(|t| t.name.as_str())
-                    .collect();
-                Error::invalid(
-                    "tokenTemplate",
-                    format!("unknown template: choose {} or Custom", names.join(", ")),
-                )
-            })?;
-            return Ok(Some(Permissions::Template(found.key.clone())));
+        if let Some(chosen) = self.named_template(template)? {
+            return Ok(Some(chosen));
         }
         match api_list.map(str::trim).filter(|l| !l.is_empty()) {
             Some(list) => Ok(Some(Permissions::Custom(
@@ -233,6 +271,46 @@ impl Tokens {
         }
     }
 
+    /// The dashboard's choice: a template by name (unless "Custom"), else the checked
+    /// `methods` (at least one).
+    pub fn chosen_permissions(
+        &self,
+        template: Option<&str>,
+        methods: &[String],
+    ) -> Result<Permissions, Error> {
+        match self.named_template(template)? {
+            Some(chosen) => Ok(chosen),
+            None => Ok(Permissions::Custom(crate::domain::token::parse_api_list(
+                &methods.join(","),
+                "methods",
+            )?)),
+        }
+    }
+
+    /// The template `template` names by name, key or id; `None` when it is blank or
+    /// "Custom"; result 3 when there is no such template.
+    fn named_template(&self, template: Option<&str>) -> Result<Option<Permissions>, Error> {
+        let Some(t) = template
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("custom"))
+        else {
+            return Ok(None);
+        };
+        let found = self.templates.find(t).ok_or_else(|| {
+            let names: Vec<&str> = self
+                .templates
+                .all()
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect();
+            Error::invalid(
+                "tokenTemplate",
+                format!("unknown template: choose {} or Custom", names.join(", ")),
+            )
+        })?;
+        Ok(Some(Permissions::Template(found.key.clone())))
+    }
+
     // ----- changing (each confirmed with the password) -----
 
     pub async fn create(
@@ -240,7 +318,7 @@ impl Tokens {
         actor: Actor<'_>,
         password: Option<SecretString>,
         input: TokenInput,
-    ) -> Result<(Token, PlainToken), Error> {
+    ) -> Result<(TokenInfo, PlainToken), Error> {
         self.accounts
             .confirm_password(
                 actor.user_id,
@@ -259,7 +337,7 @@ impl Tokens {
                 &describe(&token),
             )
             .await;
-        Ok((token, value))
+        Ok((self.info(&token), value))
     }
 
     /// A new token made from an existing one's settings (as edited in the dialog).
@@ -269,8 +347,8 @@ impl Tokens {
         password: Option<SecretString>,
         source_id: i64,
         input: TokenInput,
-    ) -> Result<(Token, PlainToken), Error> {
-        self.get(actor.user_id, source_id).await?;
+    ) -> Result<(TokenInfo, PlainToken), Error> {
+        self.stored_one(actor.user_id, source_id).await?;
         self.accounts
             .confirm_password(
                 actor.user_id,
@@ -285,7 +363,7 @@ impl Tokens {
         self.log
             .record(actor.user_id, EventKind::TokenCopied, actor.ip, &detail)
             .await;
-        Ok((token, value))
+        Ok((self.info(&token), value))
     }
 
     async fn issue(&self, user_id: i64, input: &TokenInput) -> Result<(Token, PlainToken), Error> {
@@ -326,8 +404,8 @@ impl Tokens {
         password: Option<SecretString>,
         id: i64,
         patch: TokenPatch,
-    ) -> Result<Token, Error> {
-        let current = self.get(actor.user_id, id).await?;
+    ) -> Result<TokenInfo, Error> {
+        let current = self.stored_one(actor.user_id, id).await?;
         self.accounts
             .confirm_password(
                 actor.user_id,
@@ -386,7 +464,7 @@ impl Tokens {
         self.log
             .record(actor.user_id, EventKind::TokenEdited, actor.ip, &detail)
             .await;
-        Ok(token)
+        Ok(self.info(&token))
     }
 
     /// A new value for the token; the old one is dead at once; everything else is kept.
@@ -395,8 +473,8 @@ impl Tokens {
         actor: Actor<'_>,
         password: Option<SecretString>,
         id: i64,
-    ) -> Result<(Token, PlainToken), Error> {
-        self.get(actor.user_id, id).await?;
+    ) -> Result<(TokenInfo, PlainToken), Error> {
+        self.stored_one(actor.user_id, id).await?;
         self.accounts
             .confirm_password(
                 actor.user_id,
@@ -424,17 +502,21 @@ impl Tokens {
                 &describe(&token),
             )
             .await;
-        Ok((token, value))
+        Ok((self.info(&token), value))
     }
 
-    /// Deletes the tokens `ids`, or all of the user's with `None`. All or nothing.
+    /// Deletes the tokens `ids` (at least one), or all of the user's with `None`. All or
+    /// nothing.
     pub async fn delete(
         &self,
         actor: Actor<'_>,
         password: Option<SecretString>,
         ids: Option<Vec<i64>>,
     ) -> Result<Vec<i64>, Error> {
-        let before = self.list(actor.user_id, ids.as_deref()).await?;
+        if ids.as_ref().is_some_and(Vec::is_empty) {
+            return Err(Error::invalid("ids", "select at least one token"));
+        }
+        let before = self.stored(actor.user_id, ids.as_deref()).await?;
         if let Some(ids) = &ids {
             let missing: Vec<i64> = ids
                 .iter()

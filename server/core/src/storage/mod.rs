@@ -135,6 +135,13 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
 }
 
+/// A storage failure is, to the rules, an internal error (its cause kept for the log).
+impl From<StoreError> for crate::Error {
+    fn from(e: StoreError) -> Self {
+        crate::error::internal(e)
+    }
+}
+
 impl StoreError {
     pub fn is_conflict_on(&self, constraint_part: &str) -> bool {
         matches!(self, StoreError::Conflict(c) if c.contains(constraint_part))
