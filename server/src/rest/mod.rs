@@ -25,8 +25,8 @@ use serde_json::{Map, Value};
 use crate::Kunci;
 use crate::body::read_body;
 use crate::client::core_client;
+use crate::domain::catalog::{ApiMethod, Catalog};
 use crate::services::authz::Principal;
-use crate::services::catalog::{ApiMethod, Catalog};
 use envelope::{failure, failure_with, success};
 use params::{BodyKind, Params};
 

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use super::params::parse_ids;
 use super::{Call, Fields};
 use crate::clock::{format_wire, now};
+use crate::domain::catalog::ApiMethod;
 use crate::domain::token::{PlainToken, TokenDescription, parse_wire_expiry};
-use crate::services::catalog::ApiMethod;
 use crate::services::tokens::{Actor, TokenApi, TokenInfo, TokenInput, TokenPatch};
 
 /// The `password` parameter, exactly as sent (passwords are never trimmed).

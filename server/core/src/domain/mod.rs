@@ -1,6 +1,7 @@
 //! Values validated once at the edge. Past `parse`, an invalid login, name or password
 //! cannot exist.
 
+pub mod catalog;
 pub mod env;
 pub mod token;
 

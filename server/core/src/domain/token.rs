@@ -17,8 +17,8 @@ use kunci_rules::description::DescriptionError;
 use kunci_rules::{description, expiry, token};
 
 use crate::clock::{Timestamp, parse_wire};
+use crate::domain::catalog::{ApiMethod, Catalog};
 use crate::secrets::{SecretHash, random_base62};
-use crate::services::catalog::{ApiMethod, Catalog};
 
 pub use kunci_rules::token::{
     CHECKSUM_CHARS as TOKEN_CHECKSUM_CHARS, LEN as TOKEN_LEN, PREFIX as TOKEN_PREFIX,

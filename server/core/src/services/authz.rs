@@ -10,8 +10,8 @@ use crate::Error;
 
 use secrecy::SecretString;
 
+use crate::domain::catalog::ApiMethod;
 use crate::services::accounts::Accounts;
-use crate::services::catalog::ApiMethod;
 use crate::services::sessions::Sessions;
 use crate::services::tokens::{Actor, Tokens};
 

@@ -3,7 +3,6 @@
 
 pub mod accounts;
 pub mod authz;
-pub mod catalog;
 pub mod envs;
 pub mod flood;
 pub mod passwords;

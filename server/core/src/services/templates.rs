@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::services::catalog::{ApiMethod, Catalog};
+use crate::domain::catalog::{ApiMethod, Catalog};
 
 const BUILT_IN: &str = include_str!("../../data/token-templates.toml");
 
@@ -64,7 +64,7 @@ fn matching(pattern: &str) -> Vec<&'static ApiMethod> {
         return catalog.all().iter().collect();
     }
     if let Some(prefix) = p.strip_suffix(".*") {
-        let prefix = crate::services::catalog::key_prefix(prefix);
+        let prefix = crate::domain::catalog::key_prefix(prefix);
         return catalog
             .all()
             .iter()

@@ -17,9 +17,9 @@ use crate::Error;
 use secrecy::SecretString;
 
 use crate::clock::{Timestamp, now};
+use crate::domain::catalog::{ApiMethod, Catalog};
 use crate::domain::token::{PlainToken, TokenDescription};
 use crate::services::accounts::Accounts;
-use crate::services::catalog::{ApiMethod, Catalog};
 use crate::services::flood::FloodGuard;
 use crate::services::security_log::{EventKind, SecurityLog};
 use crate::services::templates::Templates;
