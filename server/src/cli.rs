@@ -16,8 +16,8 @@ use crate::config::{
     Config, CookieSecure, DEFAULT_DATABASE_URL, HttpPolicy, Limits, LogFormat, SecurityPolicy,
     default_hash_concurrency,
 };
-use crate::domain::Login;
-use crate::storage::Store;
+use kunci_core::domain::Login;
+use kunci_core::storage::Store;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -164,7 +164,7 @@ struct ServeArgs {
     hash_concurrency: Option<usize>,
     /// Password checks running or waiting per hashing thread, at most; past them a
     /// sign-in or confirmation waits, then is answered "busy" (result 706).
-    #[arg(long, env = "KUNCI_HASH_QUEUE", default_value_t = crate::services::passwords::QUEUED_PER_THREAD)]
+    #[arg(long, env = "KUNCI_HASH_QUEUE", default_value_t = kunci_core::services::passwords::QUEUED_PER_THREAD)]
     hash_queue: usize,
     /// How long a sign-in or confirmation waits for a place in the hashing queue.
     #[arg(long, env = "KUNCI_HASH_QUEUE_WAIT", default_value = "2s", value_parser = parse_duration)]
@@ -231,22 +231,22 @@ async fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 async fn seed(args: SeedArgs) -> Result<(), CliError> {
-    use crate::domain::token::PlainToken;
-    use crate::storage::{SeedToken, TokenFields};
+    use kunci_core::domain::token::PlainToken;
+    use kunci_core::storage::{SeedToken, TokenFields};
     let login = login_arg(&args.login)?;
     let password = read_password_line()?;
     let store = Store::connect(&args.db.database_url).await?;
     store.migrate().await?;
-    let accounts = crate::services::accounts::Accounts::new(
+    let accounts = kunci_core::services::accounts::Accounts::new(
         store.clone(),
         SecurityPolicy::default(),
-        crate::services::passwords::Hasher::new(default_hash_concurrency()),
+        kunci_core::services::passwords::Hasher::new(default_hash_concurrency()),
     );
     let user = accounts
         .register(login.as_str(), None, password)
         .await
         .map_err(|e| CliError(e.to_string()))?;
-    let now = crate::clock::now();
+    let now = kunci_core::clock::now();
     let value = PlainToken::generate();
     let fields = TokenFields {
         description: "load test",
@@ -260,7 +260,7 @@ async fn seed(args: SeedArgs) -> Result<(), CliError> {
         .map_err(|e| CliError(format!("{e:?}")))?;
     let fillers: Vec<SeedToken> = (1..args.tokens.max(1))
         .map(|i| SeedToken {
-            secret_hash: crate::secrets::sha256_hex(&crate::secrets::random_base62(40)),
+            secret_hash: kunci_core::secrets::sha256_hex(&kunci_core::secrets::random_base62(40)),
             description: format!("filler {i}"),
             api_list: "env.control.GetEnvInfo".into(),
         })
@@ -344,10 +344,10 @@ async fn user(command: UserCommand) -> Result<(), CliError> {
             let password = read_password_line()?;
             let store = Store::connect(&db.database_url).await?;
             store.migrate().await?;
-            let accounts = crate::services::accounts::Accounts::new(
+            let accounts = kunci_core::services::accounts::Accounts::new(
                 store,
                 SecurityPolicy::default(),
-                crate::services::passwords::Hasher::new(default_hash_concurrency()),
+                kunci_core::services::passwords::Hasher::new(default_hash_concurrency()),
             );
             let user = accounts
                 .register(login.as_str(), name.as_deref(), password)
@@ -369,7 +369,7 @@ async fn set_status(login: &str, db: &DbArgs, enabled: bool) -> Result<(), CliEr
     let store = Store::connect(&db.database_url).await?;
     store.migrate().await?;
     let changed = store
-        .set_user_enabled(login.as_str(), enabled, crate::clock::now())
+        .set_user_enabled(login.as_str(), enabled, kunci_core::clock::now())
         .await?;
     if !changed {
         return Err(CliError(format!(

@@ -16,7 +16,7 @@ pub fn device_cookie(value: &str, secure: bool) -> String {
     format!(
         "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         app::backend::DEVICE_COOKIE,
-        crate::services::accounts::DEVICE_LIFETIME_SECS
+        kunci_core::services::accounts::DEVICE_LIFETIME_SECS
     )
 }
 

@@ -9,11 +9,14 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod cookies;
+pub mod form;
+pub mod kunci;
 pub mod rest;
 pub mod telemetry;
 pub mod web;
 
 // The core's modules, under the names the adapters and the tests have always used.
+pub use kunci::Kunci;
 pub use kunci_core::{Client, Error, clock, domain, secrets, services, storage};
 
 use std::future::Future;
@@ -24,69 +27,8 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::services::accounts::Accounts;
-use crate::services::authz::Authorizer;
-use crate::services::envs::Environments;
-use crate::services::flood::FloodGuard;
-use crate::services::passwords::Hasher;
-use crate::services::security_log::SecurityLog;
-use crate::services::sessions::Sessions;
-use crate::services::templates::Templates;
-use crate::services::tokens::Tokens;
-use crate::storage::{ConnectError, Store, StoreError};
-
-/// Kunci's services, shared by every request.
-pub struct Kunci {
-    pub config: Config,
-    pub store: Store,
-    pub hasher: Hasher,
-    pub accounts: Accounts,
-    pub sessions: Sessions,
-    pub envs: Environments,
-    pub tokens: Tokens,
-    pub security_log: SecurityLog,
-    pub authz: Authorizer,
-    /// The credential flood guard shared by tokens and sessions.
-    pub flood: FloodGuard,
-}
-
-impl Kunci {
-    pub fn new(config: Config, store: Store, templates: Templates) -> Arc<Kunci> {
-        let policy = config.security.clone();
-        let hasher = Hasher::with_queue(
-            policy.hash_concurrency,
-            policy.hash_queue_per_thread,
-            policy.hash_queue_wait,
-        );
-        let flood = FloodGuard::new(store.clone());
-        let sessions = Sessions::new(store.clone(), policy.clone(), flood.clone());
-        let accounts = Accounts::new(store.clone(), policy, hasher.clone());
-        let security_log = SecurityLog::new(store.clone());
-        let tokens = Tokens::new(
-            store.clone(),
-            accounts.clone(),
-            security_log.clone(),
-            Arc::new(templates),
-            flood.clone(),
-        );
-        Arc::new(Kunci {
-            flood,
-            accounts,
-            authz: Authorizer::new(sessions.clone(), tokens.clone()),
-            tokens,
-            security_log,
-            envs: Environments::new(
-                store.clone(),
-                config.platform_domain.clone(),
-                config.max_environments,
-            ),
-            sessions,
-            hasher,
-            store,
-            config,
-        })
-    }
-}
+use kunci_core::services::templates::Templates;
+use kunci_core::storage::{ConnectError, Store, StoreError};
 
 /// Why the server could not start: one line saying what is wrong and how to fix it.
 #[derive(Debug, thiserror::Error)]

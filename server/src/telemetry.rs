@@ -35,7 +35,7 @@ pub fn init(format: LogFormat) {
 pub fn next_request_id() -> String {
     static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let prefix = PREFIX.get_or_init(|| crate::secrets::random_hex(4));
+    let prefix = PREFIX.get_or_init(|| kunci_core::secrets::random_hex(4));
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     format!("{prefix}{n:08x}")
 }
@@ -90,7 +90,7 @@ pub fn escape_control(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Parameter names whose values are secrets, in canonical form
-/// ([`crate::rest::params::canonical_name`]).
+/// ([`crate::form::canonical_name`]).
 pub const SECRET_PARAMS: &[&str] = &[
     "session",
     "password",
@@ -116,7 +116,7 @@ pub fn redact_query(query: &str) -> String {
         .split('&')
         .map(|pair| {
             let (name, _) = pair.split_once('=').unwrap_or((pair, ""));
-            match crate::rest::params::canonical_name(name) {
+            match crate::form::canonical_name(name) {
                 Some(canonical) if !is_secret_param(&canonical) => pair.to_string(),
                 _ => format!("{name}=***"),
             }

@@ -7,16 +7,16 @@ use serde_json::{Value, json};
 use super::params::parse_ids;
 use super::{Call, Fields};
 use crate::client::core_client;
-use crate::clock::format_wire;
 use crate::cookies::device_cookie;
-use crate::services::sessions::SessionKind;
+use kunci_core::clock::format_wire;
+use kunci_core::services::sessions::SessionKind;
 
 fn account_fields(uid: i64, login: &str, name: &str) -> Fields {
     let Value::Object(map) = json!({
         "uid": uid,
         "email": login,
         "name": name,
-        "status": crate::domain::AccountStatus::Enabled.as_str(),
+        "status": kunci_core::domain::AccountStatus::Enabled.as_str(),
         "accessType": "FULL_ACCESS",
         "authType": "BASIC",
     }) else {

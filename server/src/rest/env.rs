@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::env_wire::{EnvInfoWire, info_wire};
 use super::{Call, Fields, Reply};
-use crate::domain::env::{EnvAction, EnvSpec};
-use crate::services::envs::NodeFilter;
+use kunci_core::domain::env::{EnvAction, EnvSpec};
+use kunci_core::services::envs::NodeFilter;
 
 pub async fn get_envs(call: &Call<'_>) -> Result<Reply, Error> {
     let lazy = call.params.bool("lazy")?.unwrap_or(false);

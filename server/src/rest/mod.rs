@@ -22,12 +22,12 @@ use axum::response::Response;
 use kunci_core::Error;
 use serde_json::{Map, Value};
 
-use crate::Kunci;
 use crate::body::read_body;
 use crate::client::core_client;
-use crate::domain::catalog::{ApiMethod, Catalog};
-use crate::services::authz::Principal;
+use crate::kunci::Kunci;
 use envelope::{failure, failure_with, success};
+use kunci_core::domain::catalog::{ApiMethod, Catalog};
+use kunci_core::services::authz::Principal;
 use params::{BodyKind, Params};
 
 /// The fields a method answers with, beside `result`.

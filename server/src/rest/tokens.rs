@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 
 use super::params::parse_ids;
 use super::{Call, Fields};
-use crate::clock::{format_wire, now};
-use crate::domain::catalog::ApiMethod;
-use crate::domain::token::{PlainToken, TokenDescription, parse_wire_expiry};
-use crate::services::tokens::{Actor, TokenApi, TokenInfo, TokenInput, TokenPatch};
+use kunci_core::clock::{format_wire, now};
+use kunci_core::domain::catalog::ApiMethod;
+use kunci_core::domain::token::{PlainToken, TokenDescription, parse_wire_expiry};
+use kunci_core::services::tokens::{Actor, TokenApi, TokenInfo, TokenInput, TokenPatch};
 
 /// The `password` parameter, exactly as sent (passwords are never trimmed).
 pub fn password(call: &Call<'_>) -> Option<SecretString> {

@@ -11,20 +11,20 @@ use app::model::{
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::Kunci;
 use crate::client::core_client;
-use crate::clock::{format_wire, now};
 use crate::cookies::{clear_session_cookie, device_cookie, session_cookie};
-use crate::domain::catalog::Catalog;
-use crate::domain::env::{EnvAction, EnvName, EnvSpec};
-use crate::domain::token::{TokenDescription, parse_ui_expiry};
-use crate::services::accounts::DeviceCookie;
-use crate::services::authz::Principal;
-use crate::services::sessions::SessionKind;
-use crate::services::tokens::{TokenApi, TokenInfo, TokenInput, TokenPatch};
-use crate::storage::UserRow;
+use crate::kunci::Kunci;
 use crate::web::errors::ToUi;
+use kunci_core::clock::{format_wire, now};
+use kunci_core::domain::catalog::Catalog;
+use kunci_core::domain::env::{EnvAction, EnvName, EnvSpec};
+use kunci_core::domain::token::{TokenDescription, parse_ui_expiry};
+use kunci_core::services::accounts::DeviceCookie;
+use kunci_core::services::authz::Principal;
 use kunci_core::services::envs::EnvSummary as CoreEnvSummary;
+use kunci_core::services::sessions::SessionKind;
+use kunci_core::services::tokens::{TokenApi, TokenInfo, TokenInput, TokenPatch};
+use kunci_core::storage::UserRow;
 
 pub struct WebBackend {
     kunci: Arc<Kunci>,

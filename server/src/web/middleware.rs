@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::Kunci;
 use crate::body::{DRAIN_BODY_BYTES, MAX_BODY_BYTES, read_body};
+use crate::kunci::Kunci;
 use crate::telemetry::{escape_control, redact_query, with_request_id};
 
 /// Works out who the client is (address, user agent, https), gives the request an id,

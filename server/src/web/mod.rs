@@ -18,7 +18,7 @@ use axum::routing::{any, get};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 
-use crate::Kunci;
+use crate::kunci::Kunci;
 
 /// The router's state: the services, and Leptos' options for rendering.
 #[derive(Clone)]

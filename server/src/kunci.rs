@@ -1,0 +1,69 @@
+//! Kunci's services, built once at start and shared by every request: the composition
+//! of the core that the adapters (`rest`, `web`, `cli`) call.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use kunci_core::services::accounts::Accounts;
+use kunci_core::services::authz::Authorizer;
+use kunci_core::services::envs::Environments;
+use kunci_core::services::flood::FloodGuard;
+use kunci_core::services::passwords::Hasher;
+use kunci_core::services::security_log::SecurityLog;
+use kunci_core::services::sessions::Sessions;
+use kunci_core::services::templates::Templates;
+use kunci_core::services::tokens::Tokens;
+use kunci_core::storage::Store;
+
+/// Kunci's services, shared by every request.
+pub struct Kunci {
+    pub config: Config,
+    pub store: Store,
+    pub hasher: Hasher,
+    pub accounts: Accounts,
+    pub sessions: Sessions,
+    pub envs: Environments,
+    pub tokens: Tokens,
+    pub security_log: SecurityLog,
+    pub authz: Authorizer,
+    /// The credential flood guard shared by tokens and sessions.
+    pub flood: FloodGuard,
+}
+
+impl Kunci {
+    pub fn new(config: Config, store: Store, templates: Templates) -> Arc<Kunci> {
+        let policy = config.security.clone();
+        let hasher = Hasher::with_queue(
+            policy.hash_concurrency,
+            policy.hash_queue_per_thread,
+            policy.hash_queue_wait,
+        );
+        let flood = FloodGuard::new(store.clone());
+        let sessions = Sessions::new(store.clone(), policy.clone(), flood.clone());
+        let accounts = Accounts::new(store.clone(), policy, hasher.clone());
+        let security_log = SecurityLog::new(store.clone());
+        let tokens = Tokens::new(
+            store.clone(),
+            accounts.clone(),
+            security_log.clone(),
+            Arc::new(templates),
+            flood.clone(),
+        );
+        Arc::new(Kunci {
+            flood,
+            accounts,
+            authz: Authorizer::new(sessions.clone(), tokens.clone()),
+            tokens,
+            security_log,
+            envs: Environments::new(
+                store.clone(),
+                config.platform_domain.clone(),
+                config.max_environments,
+            ),
+            sessions,
+            hasher,
+            store,
+            config,
+        })
+    }
+}
