@@ -15,10 +15,10 @@ cargo_fmt --all -- --check
 # The server side and the browser side are built separately: building the whole
 # workspace at once would unify `app`'s ssr and hydrate features into one build.
 say "cargo clippy (server, then browser)"
-cargo_clippy -p kunci-core -p server -p app --all-targets --locked -- -D warnings
+cargo_clippy -p kunci-rules -p kunci-core -p server -p app --all-targets --locked -- -D warnings
 cargo_clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
 say "unit and integration tests (SQLite and PostgreSQL)"
-cargo test -p kunci-core -p server -p app --locked
+cargo test -p kunci-rules -p kunci-core -p server -p app --locked
 say "release build (server + optimised WASM)"
 cargo leptos build --release --cargo-locked
 say "end-to-end tests in Chromium"

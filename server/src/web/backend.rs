@@ -16,6 +16,7 @@ use crate::cookies::{clear_session_cookie, device_cookie, session_cookie};
 use crate::kunci::Kunci;
 use crate::web::errors::ToUi;
 use kunci_core::clock::{format_wire, now};
+use kunci_core::domain::Account;
 use kunci_core::domain::catalog::Catalog;
 use kunci_core::domain::env::{EnvAction, EnvName, EnvSpec};
 use kunci_core::domain::token::{TokenDescription, parse_ui_expiry};
@@ -24,7 +25,6 @@ use kunci_core::services::authz::Principal;
 use kunci_core::services::envs::EnvSummary as CoreEnvSummary;
 use kunci_core::services::sessions::SessionKind;
 use kunci_core::services::tokens::{TokenApi, TokenInfo, TokenInput, TokenPatch};
-use kunci_core::storage::UserRow;
 
 pub struct WebBackend {
     kunci: Arc<Kunci>,
@@ -42,7 +42,7 @@ impl WebBackend {
     async fn open(
         &self,
         ctx: &RequestCtx,
-        user: UserRow,
+        user: Account,
         device: Option<DeviceCookie>,
     ) -> Result<OpenedSession, AppError> {
         let secret = self

@@ -4,6 +4,39 @@
 use crate::Error;
 use serde_json::Value;
 
+#[derive(Debug, Clone, sqlx::FromRow)]
+/// The platform's record of an environment (Kunci runs no containers: this record is
+/// what an environment is here).
+pub struct EnvRecord {
+    pub id: i64,
+    pub owner_id: i64,
+    pub name: String,
+    pub display_name: String,
+    pub appid: String,
+    pub status: i64,
+    pub region: String,
+    pub ssl: i64,
+    pub ha: i64,
+    pub env_groups: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+/// The platform's record of one node of an environment.
+pub struct NodeRecord {
+    pub id: i64,
+    pub env_id: i64,
+    pub node_group: String,
+    pub node_type: String,
+    pub display_name: String,
+    pub docker_name: String,
+    pub docker_tag: String,
+    pub fixed_cloudlets: i64,
+    pub flexible_cloudlets: i64,
+    pub disk_limit: i64,
+    pub is_master: i64,
+}
+
 /// An environment's name (its `shortdomain`): `^[a-z][a-z0-9-]{2,32}$`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvName(String);

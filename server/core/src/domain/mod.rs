@@ -52,6 +52,16 @@ impl Login {
     }
 }
 
+/// An account as the rules hand it out: never its password hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub status: AccountStatus,
+    pub created_at: i64,
+}
+
 /// Whether an account may sign in and use its sessions and tokens: the `users.status`
 /// column, and the `status` the platform's account fields show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,12 +6,13 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::now;
 use crate::config::SecurityPolicy;
+use crate::domain::Account;
 use crate::domain::{DisplayName, Login, NewPassword, check_password_length, sign_in_login};
 use crate::secrets::{SessionSecret, sha256_hex};
 use crate::services::passwords::Hasher;
 use crate::services::security_log::{EventKind, SecurityLog};
 use crate::services::throttle::{Attempt, Budget, Throttle, human_wait, sign_in_locked};
-use crate::storage::{Store, UserRow};
+use crate::storage::Store;
 
 /// Devices an account remembers (the most recently used).
 pub const DEVICES_PER_ACCOUNT: i64 = 20;
@@ -46,7 +47,7 @@ impl DeviceCookie {
 /// A successful sign-in: the account, and the device cookie to give the client (the
 /// one it sent, when known, or a new one).
 pub struct SignedIn {
-    pub user: UserRow,
+    pub user: Account,
     pub device: DeviceCookie,
 }
 
@@ -82,7 +83,7 @@ impl Accounts {
         login: &str,
         name: Option<&str>,
         password: SecretString,
-    ) -> Result<UserRow, Error> {
+    ) -> Result<Account, Error> {
         let login = Login::parse(login)?;
         let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
             Some(n) => DisplayName::parse(n)?,
@@ -103,6 +104,7 @@ impl Accounts {
                     e.into()
                 }
             })
+            .map(Account::from)
     }
 
     /// A sign-up from the client at `ip`: it draws on the address's sign-in budget, and
@@ -115,7 +117,7 @@ impl Accounts {
         name: Option<&str>,
         password: SecretString,
         ip: &str,
-    ) -> Result<UserRow, Error> {
+    ) -> Result<Account, Error> {
         // Malformed input is refused before it costs an attempt.
         Login::parse(login)?;
         if let Some(n) = name.map(str::trim).filter(|n| !n.is_empty()) {
@@ -205,7 +207,10 @@ impl Accounts {
                 self.store
                     .remember_device(&device.hash(), user.id, now(), DEVICES_PER_ACCOUNT)
                     .await?;
-                Ok(SignedIn { user, device })
+                Ok(SignedIn {
+                    user: user.into(),
+                    device,
+                })
             }
             _ => {
                 self.throttle.fail(attempt).await?;

@@ -11,8 +11,9 @@ use crate::Error;
 
 use crate::clock::{Timestamp, now};
 use crate::domain::env::{EnvAction, EnvName, EnvSpec, EnvStatus};
+use crate::domain::env::{EnvRecord, NodeRecord};
 use crate::secrets::random_hex;
-use crate::storage::{EnvRow, InsertEnvError, NewEnv, NewNode, NodeRow, Store};
+use crate::storage::{InsertEnvError, NewEnv, NewNode, Store};
 
 #[derive(Clone)]
 pub struct Environments {
@@ -23,8 +24,8 @@ pub struct Environments {
 
 /// An environment with its nodes: what GetEnvInfo shows.
 pub struct EnvInfo {
-    pub env: Arc<EnvRow>,
-    pub nodes: Arc<Vec<NodeRow>>,
+    pub env: Arc<EnvRecord>,
+    pub nodes: Arc<Vec<NodeRecord>>,
 }
 
 /// Which nodes RestartNodes restarts.
@@ -97,7 +98,7 @@ impl Environments {
     }
 
     /// The environment `name` of `owner`: 11 when missing or someone else's.
-    pub async fn row(&self, owner: i64, name: &str) -> Result<Arc<EnvRow>, Error> {
+    pub async fn row(&self, owner: i64, name: &str) -> Result<Arc<EnvRecord>, Error> {
         let name = EnvName::lookup(name);
         self.store
             .env_of(owner, &name)
@@ -117,7 +118,7 @@ impl Environments {
         Ok(envs
             .into_iter()
             .map(|env| {
-                let (mine, rest): (Vec<NodeRow>, Vec<NodeRow>) =
+                let (mine, rest): (Vec<NodeRecord>, Vec<NodeRecord>) =
                     nodes.drain(..).partition(|n| n.env_id == env.id);
                 nodes = rest;
                 EnvInfo {

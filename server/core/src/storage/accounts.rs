@@ -17,6 +17,18 @@ pub struct UserRow {
     pub created_at: i64,
 }
 
+impl From<UserRow> for crate::domain::Account {
+    fn from(row: UserRow) -> Self {
+        crate::domain::Account {
+            id: row.id,
+            login: row.login,
+            name: row.name,
+            status: row.status,
+            created_at: row.created_at,
+        }
+    }
+}
+
 /// A session joined with its user: what authenticating a request needs.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionAuthRow {

@@ -7,35 +7,9 @@ use sqlx::AssertSqlSafe;
 use super::{Store, StoreError, classify, lock_account, with_pool, write_pool, write_tx};
 use crate::clock::Timestamp;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct EnvRow {
-    pub id: i64,
-    pub owner_id: i64,
-    pub name: String,
-    pub display_name: String,
-    pub appid: String,
-    pub status: i64,
-    pub region: String,
-    pub ssl: i64,
-    pub ha: i64,
-    pub env_groups: String,
-    pub created_at: i64,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct NodeRow {
-    pub id: i64,
-    pub env_id: i64,
-    pub node_group: String,
-    pub node_type: String,
-    pub display_name: String,
-    pub docker_name: String,
-    pub docker_tag: String,
-    pub fixed_cloudlets: i64,
-    pub flexible_cloudlets: i64,
-    pub disk_limit: i64,
-    pub is_master: i64,
-}
+/// The platform's records of environments and nodes live in the domain; storage reads
+/// them straight from their rows.
+pub use crate::domain::env::{EnvRecord as EnvRow, NodeRecord as NodeRow};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EnvSummaryRow {
