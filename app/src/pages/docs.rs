@@ -15,11 +15,12 @@ pub const RESULT_CODES: &[(i32, &str)] = &[
     (0, "success"),
     (3, "invalid parameter: missing or malformed; the message names it, e.g. invalid parameter [envName]"),
     (11, "environment does not exist (or belongs to someone else: the same answer)"),
-    (99, "internal error; the message carries a request id to quote"),
+    (99, "internal error (HTTP 500 when the request itself failed); the message carries a request id to quote"),
     (701, "authentication failed: wrong login or password (one answer for both)"),
     (702, "not authenticated: missing, unknown, expired or signed-out session; unknown, expired, deleted or regenerated-away token"),
-    (704, "user blocked: sign-in locked after repeated failures, or the account is disabled"),
-    (705, "password confirmation locked after repeated wrong passwords; retry after the time given"),
+    (704, "user blocked: sign-in (or sign-up) locked after repeated failures, or the account is disabled"),
+    (705, "password confirmation locked after repeated wrong passwords from this session; retry after the time given"),
+    (706, "busy: the server could not check the password within 2 s; nothing was counted, retry after the time given"),
     (710, "login already registered"),
     (801, "invalid password: the password confirming a protected call is wrong"),
     (1702, "method not implemented by this server, or no such method (HTTP 404)"),
@@ -225,6 +226,38 @@ fn MethodDetails(method: ApiMethodView) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_result_code_an_error_can_carry_is_listed() {
+        use crate::error::AppError;
+        let errors = [
+            AppError::invalid("x", "y"),
+            AppError::EnvNotFound("x".into()),
+            AppError::Internal("id".into()),
+            AppError::AuthenticationFailed,
+            AppError::NotAuthenticated,
+            AppError::UserBlocked("x".into()),
+            AppError::ConfirmationLocked(1),
+            AppError::Busy(2),
+            AppError::LoginTaken("x".into()),
+            AppError::InvalidPassword,
+            AppError::NotImplemented("x".into()),
+            AppError::WrongEnvStatus {
+                current: "a".into(),
+                required: "b".into(),
+            },
+            AppError::EnvNameTaken("x".into()),
+            AppError::LimitReached("x".into()),
+            AppError::PermissionDenied("x".into()),
+        ];
+        for e in errors {
+            assert!(
+                RESULT_CODES.iter().any(|(code, _)| *code == e.code()),
+                "result {} is not in the API reference",
+                e.code()
+            );
+        }
+    }
 
     #[test]
     fn the_token_limit_stated_is_the_rule() {

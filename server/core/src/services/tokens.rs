@@ -488,7 +488,7 @@ impl Tokens {
         let value = PlainToken::generate();
         let row = self
             .store
-            .regenerate_token(actor.user_id, id, value.hash().as_str(), now())
+            .swap_token_secret(actor.user_id, id, value.hash().as_str(), now())
             .await?
             .ok_or_else(|| no_such_token(id))?;
         self.flood.valid(value.hash().as_str());

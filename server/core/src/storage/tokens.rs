@@ -204,7 +204,7 @@ impl Store {
     /// Gives a token a new value hash and retires the old one, in one transaction. The
     /// swap is conditional on the hash read, so of concurrent regenerations each one
     /// retires the value the previous one set, and exactly one value stays live.
-    pub async fn regenerate_token(
+    pub async fn swap_token_secret(
         &self,
         user_id: i64,
         id: i64,
