@@ -313,21 +313,25 @@ impl Tokens {
 
     // ----- changing (each confirmed with the password) -----
 
+    /// Confirms `actor`'s change (`purpose`) with the account password.
+    async fn confirm(
+        &self,
+        actor: &Actor<'_>,
+        password: Option<SecretString>,
+        purpose: &str,
+    ) -> Result<(), Error> {
+        self.accounts
+            .confirm_password(actor.user_id, actor.session_id, password, actor.ip, purpose)
+            .await
+    }
+
     pub async fn create(
         &self,
         actor: Actor<'_>,
         password: Option<SecretString>,
         input: TokenInput,
     ) -> Result<(TokenInfo, PlainToken), Error> {
-        self.accounts
-            .confirm_password(
-                actor.user_id,
-                actor.session_id,
-                password,
-                actor.ip,
-                "create a token",
-            )
-            .await?;
+        self.confirm(&actor, password, "create a token").await?;
         let (token, value) = self.issue(actor.user_id, &input).await?;
         self.log
             .record(
@@ -349,15 +353,7 @@ impl Tokens {
         input: TokenInput,
     ) -> Result<(TokenInfo, PlainToken), Error> {
         self.stored_one(actor.user_id, source_id).await?;
-        self.accounts
-            .confirm_password(
-                actor.user_id,
-                actor.session_id,
-                password,
-                actor.ip,
-                "copy a token",
-            )
-            .await?;
+        self.confirm(&actor, password, "copy a token").await?;
         let (token, value) = self.issue(actor.user_id, &input).await?;
         let detail = format!("{} (copied from token #{source_id})", describe(&token));
         self.log
@@ -406,15 +402,7 @@ impl Tokens {
         patch: TokenPatch,
     ) -> Result<TokenInfo, Error> {
         let current = self.stored_one(actor.user_id, id).await?;
-        self.accounts
-            .confirm_password(
-                actor.user_id,
-                actor.session_id,
-                password,
-                actor.ip,
-                "edit a token",
-            )
-            .await?;
+        self.confirm(&actor, password, "edit a token").await?;
         let description = patch
             .description
             .as_ref()
@@ -475,15 +463,7 @@ impl Tokens {
         id: i64,
     ) -> Result<(TokenInfo, PlainToken), Error> {
         self.stored_one(actor.user_id, id).await?;
-        self.accounts
-            .confirm_password(
-                actor.user_id,
-                actor.session_id,
-                password,
-                actor.ip,
-                "regenerate a token",
-            )
-            .await?;
+        self.confirm(&actor, password, "regenerate a token").await?;
         let retired = self.hashes_of(actor.user_id, &[id]).await?;
         let value = PlainToken::generate();
         let row = self
@@ -527,15 +507,7 @@ impl Tokens {
                 return Err(no_such_tokens(&missing));
             }
         }
-        self.accounts
-            .confirm_password(
-                actor.user_id,
-                actor.session_id,
-                password,
-                actor.ip,
-                "delete tokens",
-            )
-            .await?;
+        self.confirm(&actor, password, "delete tokens").await?;
         let chosen: Vec<i64> = before.iter().map(Token::id).collect();
         let retired = self.hashes_of(actor.user_id, &chosen).await?;
         match self
