@@ -115,6 +115,45 @@ pub async fn env_action(name: String, action: String) -> Result<(), AppError> {
         .await
 }
 
+/// One environment with its node groups, nodes, variables, mounts, domains and groups.
+#[server(endpoint = "envs/detail")]
+pub async fn fetch_env_detail(name: String) -> Result<EnvDetail, AppError> {
+    use ssr::*;
+    backend()?.env_detail(&RequestCtx::current()?, name).await
+}
+
+/// The account's environment groups (the list's filter).
+#[server(endpoint = "envs/groups")]
+pub async fn env_groups() -> Result<Vec<String>, AppError> {
+    use ssr::*;
+    backend()?.env_groups(&RequestCtx::current()?).await
+}
+
+/// Sets variable `var` to `value` on every node of `node_group`; `was` is the name it
+/// had when it is renamed (that one is removed in the same change).
+#[server(endpoint = "envs/save_var")]
+pub async fn save_env_var(
+    env: String,
+    node_group: String,
+    was: Option<String>,
+    var: String,
+    value: String,
+) -> Result<(), AppError> {
+    use ssr::*;
+    backend()?
+        .save_env_var(&RequestCtx::current()?, env, node_group, was, var, value)
+        .await
+}
+
+/// Removes variable `var` from every node of `node_group`.
+#[server(endpoint = "envs/remove_var")]
+pub async fn remove_env_var(env: String, node_group: String, var: String) -> Result<(), AppError> {
+    use ssr::*;
+    backend()?
+        .remove_env_var(&RequestCtx::current()?, env, node_group, var)
+        .await
+}
+
 /// The platform's method catalog, for the API reference and the permission picker.
 #[server(endpoint = "catalog")]
 pub async fn api_catalog() -> Result<Vec<ApiMethodView>, AppError> {

@@ -124,6 +124,29 @@ pub trait Backend: Send + Sync + 'static {
         action: String,
     ) -> Result<(), AppError>;
 
+    /// One of the user's environments, whole (11 when it is not theirs).
+    async fn env_detail(&self, ctx: &RequestCtx, name: String) -> Result<EnvDetail, AppError>;
+    /// The names of the user's environment groups.
+    async fn env_groups(&self, ctx: &RequestCtx) -> Result<Vec<String>, AppError>;
+    /// Sets a variable of every node of a node group (renaming `was` when given).
+    async fn save_env_var(
+        &self,
+        ctx: &RequestCtx,
+        env: String,
+        node_group: String,
+        was: Option<String>,
+        var: String,
+        value: String,
+    ) -> Result<(), AppError>;
+    /// Removes a variable from every node of a node group.
+    async fn remove_env_var(
+        &self,
+        ctx: &RequestCtx,
+        env: String,
+        node_group: String,
+        var: String,
+    ) -> Result<(), AppError>;
+
     /// The whole method catalog (public).
     async fn api_catalog(&self) -> Result<Vec<ApiMethodView>, AppError>;
 

@@ -2,6 +2,8 @@
 //! here: the rules are in the server's service layer, and those the browser applies too
 //! in `kunci_rules`.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// The signed-in account, as the pages show it.
@@ -22,6 +24,71 @@ pub struct EnvSummary {
     pub node_count: u32,
     /// UTC, `yyyy-MM-dd HH:mm:ss`.
     pub created_on: String,
+    /// The account's environment groups this environment is a member of, sorted.
+    pub groups: Vec<String>,
+}
+
+/// One environment with everything that hangs on it: the detail view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvDetail {
+    pub name: String,
+    pub display_name: String,
+    pub status: i32,
+    pub region: String,
+    /// UTC, `yyyy-MM-dd HH:mm:ss`.
+    pub created_on: String,
+    pub groups: Vec<String>,
+    pub domains: Vec<String>,
+    pub node_groups: Vec<NodeGroupView>,
+    pub mounts: Vec<MountView>,
+}
+
+/// A node group, its nodes, and its variables (its master node's, as
+/// GetContainerEnvVarsByGroup answers them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct NodeGroupView {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub scaling_mode: String,
+    pub slb_access: bool,
+    /// `(group, alias)`: every node of this group reaches `group`'s master as `alias`.
+    pub links: Vec<(String, String)>,
+    pub nodes: Vec<NodeView>,
+    pub vars: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeView {
+    pub id: i64,
+    pub node_type: String,
+    /// `image:tag`.
+    pub image: String,
+    pub is_master: bool,
+    pub fixed_cloudlets: i64,
+    pub flexible_cloudlets: i64,
+    pub disk_mb: i64,
+    pub volumes: Vec<String>,
+}
+
+/// A mount point of every node of `node_group`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MountView {
+    pub node_group: String,
+    pub path: String,
+    /// `node 42` or the outside host, as given.
+    pub source: String,
+    pub source_path: String,
+    pub read_only: bool,
+}
+
+/// Megabytes as the dashboard shows a disk: GB with at most one decimal.
+pub fn disk_gb(mb: i64) -> String {
+    let tenths = (mb * 10 + 512) / 1024;
+    if tenths % 10 == 0 {
+        format!("{} GB", tenths / 10)
+    } else {
+        format!("{}.{} GB", tenths / 10, tenths % 10)
+    }
 }
 
 /// A node requested in the dashboard's "New environment" form.
@@ -169,6 +236,13 @@ mod tests {
             "31-01-2027 09:05"
         );
         assert_eq!(wire_to_ui_date("junk"), "junk");
+    }
+
+    #[test]
+    fn disks_show_in_gb() {
+        assert_eq!(disk_gb(10 * 1024), "10 GB");
+        assert_eq!(disk_gb(1536), "1.5 GB");
+        assert_eq!(disk_gb(100), "0.1 GB");
     }
 }
 

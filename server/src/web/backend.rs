@@ -5,8 +5,8 @@ use std::sync::Arc;
 use app::AppError;
 use app::backend::{Backend, OpenedSession, RequestCtx};
 use app::model::{
-    ApiMethodView, EnvSummary, IssuedToken, NewNode, SecurityEventView, SessionView, TemplateView,
-    TokenForm, TokenView, UserView,
+    ApiMethodView, EnvDetail, EnvSummary, IssuedToken, MountView, NewNode, NodeGroupView, NodeView,
+    SecurityEventView, SessionView, TemplateView, TokenForm, TokenView, UserView,
 };
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
@@ -19,10 +19,10 @@ use kunci_core::clock::{format_wire, now};
 use kunci_core::domain::Account;
 use kunci_core::domain::catalog::Catalog;
 use kunci_core::domain::env::{EnvAction, EnvName, EnvSpec};
+use kunci_core::domain::model::{self, EnvModel, MountSource, NodeChoice};
 use kunci_core::domain::token::{TokenDescription, parse_ui_expiry};
 use kunci_core::services::accounts::DeviceCookie;
 use kunci_core::services::authz::Principal;
-use kunci_core::services::envs::EnvSummary as CoreEnvSummary;
 use kunci_core::services::sessions::SessionKind;
 use kunci_core::services::tokens::{TokenApi, TokenInfo, TokenInput, TokenPatch};
 
@@ -172,8 +172,9 @@ impl Backend for WebBackend {
 
     async fn list_envs(&self, ctx: &RequestCtx) -> Result<Vec<EnvSummary>, AppError> {
         let user = self.require_user(ctx).await?;
-        let list = self.kunci.envs.summaries(user.user_id).await.ui()?;
-        Ok(list.into_iter().map(env_view).collect())
+        // The models, not the summaries: the list shows (and filters by) their groups.
+        let list = self.kunci.envs.list(user.user_id).await.ui()?;
+        Ok(list.iter().map(summary_view).collect())
     }
 
     async fn create_env(
@@ -187,16 +188,7 @@ impl Backend for WebBackend {
         let nodes: Vec<(String, u32)> = nodes.into_iter().map(|n| (n.node_type, n.count)).collect();
         let spec = EnvSpec::from_form(&name, &display_name, &nodes).ui()?;
         let created = self.kunci.envs.create(user.user_id, spec).await.ui()?;
-        let name = created.env.name.clone();
-        self.kunci
-            .envs
-            .summaries(user.user_id)
-            .await
-            .ui()?
-            .into_iter()
-            .find(|e| e.name == name)
-            .map(env_view)
-            .ok_or(AppError::EnvNotFound(name))
+        Ok(summary_view(&created))
     }
 
     async fn env_action(
@@ -215,6 +207,67 @@ impl Backend for WebBackend {
         self.kunci
             .envs
             .change_status(user.user_id, &EnvName::lookup(&name), action)
+            .await
+            .ui()
+    }
+
+    async fn env_detail(&self, ctx: &RequestCtx, name: String) -> Result<EnvDetail, AppError> {
+        let user = self.require_user(ctx).await?;
+        let env = self.kunci.envs.info(user.user_id, &name).await.ui()?;
+        Ok(detail_view(&env))
+    }
+
+    async fn env_groups(&self, ctx: &RequestCtx) -> Result<Vec<String>, AppError> {
+        let user = self.require_user(ctx).await?;
+        let groups = self.kunci.envs.groups(user.user_id).await.ui()?;
+        Ok(groups.into_iter().map(|g| g.name).collect())
+    }
+
+    async fn save_env_var(
+        &self,
+        ctx: &RequestCtx,
+        env: String,
+        node_group: String,
+        was: Option<String>,
+        var: String,
+        value: String,
+    ) -> Result<(), AppError> {
+        let user = self.require_user(ctx).await?;
+        // The API's own checks: the name, then the value as a `vars` object would carry it.
+        let var = model::var_name(&var, "name").ui()?;
+        let vars = model::parse_vars(&serde_json::json!({ var.as_str(): value }), "value").ui()?;
+        let was = was.filter(|w| *w != var);
+        let choice = NodeChoice {
+            node_id: None,
+            node_group: Some(node_group),
+        };
+        self.kunci
+            .envs
+            .change(user.user_id, &env, |m| {
+                if let Some(old) = &was {
+                    m.remove_vars(&choice, std::slice::from_ref(old))?;
+                }
+                m.add_vars(&choice, &vars)
+            })
+            .await
+            .ui()
+    }
+
+    async fn remove_env_var(
+        &self,
+        ctx: &RequestCtx,
+        env: String,
+        node_group: String,
+        var: String,
+    ) -> Result<(), AppError> {
+        let user = self.require_user(ctx).await?;
+        let choice = NodeChoice {
+            node_id: None,
+            node_group: Some(node_group),
+        };
+        self.kunci
+            .envs
+            .change(user.user_id, &env, |m| m.remove_vars(&choice, &[var]))
             .await
             .ui()
     }
@@ -439,13 +492,76 @@ pub fn catalog_views() -> &'static [ApiMethodView] {
     })
 }
 
-fn env_view(e: CoreEnvSummary) -> EnvSummary {
+fn summary_view(m: &EnvModel) -> EnvSummary {
     EnvSummary {
-        name: e.name,
-        display_name: e.display_name,
-        status: e.status,
-        node_count: e.node_count,
-        created_on: format_wire(e.created_at),
+        name: m.env.name.clone(),
+        display_name: m.env.display_name.clone(),
+        status: m.env.status as i32,
+        node_count: m.nodes.len() as u32,
+        created_on: format_wire(m.env.created_at),
+        groups: m.groups.clone(),
+    }
+}
+
+/// The detail view: each node group with its nodes and its master's variables.
+fn detail_view(m: &EnvModel) -> EnvDetail {
+    let node_groups = m
+        .node_groups
+        .iter()
+        .map(|g| NodeGroupView {
+            name: g.name.clone(),
+            display_name: g.display_name.clone(),
+            scaling_mode: g.scaling_mode.clone(),
+            slb_access: g.slb_access,
+            links: g
+                .links
+                .iter()
+                .map(|l| (l.group.clone(), l.alias.clone()))
+                .collect(),
+            nodes: m
+                .nodes
+                .iter()
+                .filter(|n| n.node_group == g.name)
+                .map(|n| NodeView {
+                    id: n.id,
+                    node_type: n.node_type.clone(),
+                    image: format!("{}:{}", n.docker_name, n.docker_tag),
+                    is_master: n.is_master,
+                    fixed_cloudlets: n.fixed_cloudlets,
+                    flexible_cloudlets: n.flexible_cloudlets,
+                    disk_mb: n.disk_limit,
+                    volumes: n.volumes.clone(),
+                })
+                .collect(),
+            vars: m
+                .master_of(&g.name)
+                .map(|n| n.vars.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    EnvDetail {
+        name: m.env.name.clone(),
+        display_name: m.env.display_name.clone(),
+        status: m.env.status as i32,
+        region: m.env.region.clone(),
+        created_on: format_wire(m.env.created_at),
+        groups: m.groups.clone(),
+        domains: m.domains.iter().map(|d| d.domain.clone()).collect(),
+        node_groups,
+        mounts: m
+            .mounts
+            .iter()
+            .map(|p| MountView {
+                node_group: p.node_group.clone(),
+                path: p.path.clone(),
+                source: match &p.source {
+                    MountSource::Node(id) => format!("node {id}"),
+                    MountSource::Host(host) => host.clone(),
+                },
+                source_path: p.source_path.clone(),
+                read_only: p.read_only,
+            })
+            .collect(),
     }
 }
 

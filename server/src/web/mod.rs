@@ -60,6 +60,7 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr) -> Router {
         .route("/readyz", get(readyz))
         .route("/1.0/{*method}", any(crate::rest::handle))
         .route("/ui/envs", get(ui_envs))
+        .route("/ui/envs/{name}", get(ui_env))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -130,8 +131,25 @@ async fn ui_envs(
     let (parts, _) = req.into_parts();
     let ctx = app::backend::RequestCtx::from_parts(&parts);
     let backend = backend::WebBackend::new(state.kunci.clone());
-    match app::backend::Backend::list_envs(&backend, &ctx).await {
-        Ok(list) => axum::Json(list).into_response(),
+    json_answer(app::backend::Backend::list_envs(&backend, &ctx).await)
+}
+
+/// One environment's detail view, polled the same way by its open page; 11 (HTTP 404)
+/// when it is not the signed-in user's.
+async fn ui_env(
+    State(state): State<AppState>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, _) = req.into_parts();
+    let ctx = app::backend::RequestCtx::from_parts(&parts);
+    let backend = backend::WebBackend::new(state.kunci.clone());
+    json_answer(app::backend::Backend::env_detail(&backend, &ctx, name).await)
+}
+
+fn json_answer<T: serde::Serialize>(answer: Result<T, app::AppError>) -> axum::response::Response {
+    match answer {
+        Ok(value) => axum::Json(value).into_response(),
         Err(e) => (
             StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             axum::Json(e),
