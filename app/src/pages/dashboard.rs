@@ -1,4 +1,5 @@
-//! The dashboard: the signed-in user's home, with the environments and the Settings frame.
+//! The dashboard: the signed-in user's home, with the environments and the Settings frame,
+//! and the frame every signed-in page shares.
 
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
@@ -13,13 +14,25 @@ use crate::pages::ErrorNote;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let user = Resource::new(|| (), |_| current_user());
     view! {
-        <Title text="Dashboard"/>
+        <SignedInPage title="Dashboard">
+            <EnvironmentsPanel/>
+        </SignedInPage>
+    }
+}
+
+/// A page of the signed-in user: a stranger is sent to sign in; the user gets the top
+/// bar (Settings, Sign out) above `children`.
+#[component]
+pub fn SignedInPage(#[prop(into)] title: String, children: ChildrenFn) -> impl IntoView {
+    let user = Resource::new(|| (), |_| current_user());
+    let children = StoredValue::new(children);
+    view! {
+        <Title text=title/>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(user)) => EitherOf3::A(view! { <Dashboard user/> }),
+                    Ok(Some(user)) => EitherOf3::A(view! { <Dashboard user>{children.read_value()()}</Dashboard> }),
                     Ok(None) => EitherOf3::B(view! { <Redirect path="/signin"/> }),
                     Err(error) => EitherOf3::C(view! { <main class="centered"><ErrorNote error/></main> }),
                 }
@@ -29,7 +42,7 @@ pub fn DashboardPage() -> impl IntoView {
 }
 
 #[component]
-fn Dashboard(user: UserView) -> impl IntoView {
+fn Dashboard(user: UserView, children: Children) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let settings_open = RwSignal::new(false);
     let close_settings = Callback::new(move |_| {
@@ -38,7 +51,7 @@ fn Dashboard(user: UserView) -> impl IntoView {
     });
     view! {
         <header class="topbar" id="topbar">
-            <span class="brand">"Kunci"</span>
+            <a class="brand" href="/">"Kunci"</a>
             <span class="spacer"></span>
             <span class="account" title=user.login.clone()>{user.name.clone()}</span>
             <button
@@ -56,7 +69,7 @@ fn Dashboard(user: UserView) -> impl IntoView {
             </ActionForm>
         </header>
         <main class="dashboard">
-            <EnvironmentsPanel/>
+            {children()}
             <Show when=move || settings_open.get()>
                 <SettingsFrame on_close=close_settings/>
             </Show>

@@ -1,8 +1,9 @@
-//! The dashboard's environments: the list (live), Start/Stop, and "New environment".
+//! The dashboard's environments: the list (live, filtered by group), Start/Stop, links to
+//! each environment's detail, and "New environment".
 
 use leptos::prelude::*;
 
-use crate::api::{list_envs, CreateEnv, EnvAction};
+use crate::api::{env_groups, list_envs, CreateEnv, EnvAction};
 use crate::model::{env_status_label, wire_to_ui_datetime, EnvSummary, NewNode};
 use crate::pages::ErrorNote;
 
@@ -38,6 +39,7 @@ async fn fetch_envs() -> Option<Vec<EnvSummary>> {
 #[component]
 pub fn EnvironmentsPanel() -> impl IntoView {
     let initial = Resource::new(|| (), |_| list_envs());
+    let account_groups = Resource::new(|| (), |_| env_groups());
     let live: RwSignal<Option<Vec<EnvSummary>>> = RwSignal::new(None);
     let action = ServerAction::<EnvAction>::new();
     let create = ServerAction::<CreateEnv>::new();
@@ -93,10 +95,11 @@ pub fn EnvironmentsPanel() -> impl IntoView {
             }}
             <Suspense fallback=|| view! { <p class="loading">"Loading environments…"</p> }>
                 {move || Suspend::new(async move {
+                    let known = account_groups.await.unwrap_or_default();
                     match initial.await {
                         Ok(first) => {
                             let rows = Signal::derive(move || live.get().unwrap_or_else(|| first.clone()));
-                            view! { <EnvTable rows action/> }.into_any()
+                            view! { <FilteredEnvs rows known action/> }.into_any()
                         }
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
                     }
@@ -106,16 +109,80 @@ pub fn EnvironmentsPanel() -> impl IntoView {
     }
 }
 
+/// The account's groups, and any an environment names that the account list lacks (one
+/// just set through the API), sorted, once each.
+fn group_choices(known: &[String], rows: &[EnvSummary]) -> Vec<String> {
+    let mut all: Vec<String> = known
+        .iter()
+        .chain(rows.iter().flat_map(|e| e.groups.iter()))
+        .cloned()
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// The group filter above the list; `known` are the account's groups at page load.
 #[component]
-fn EnvTable(rows: Signal<Vec<EnvSummary>>, action: ServerAction<EnvAction>) -> impl IntoView {
+fn FilteredEnvs(
+    rows: Signal<Vec<EnvSummary>>,
+    known: Vec<String>,
+    action: ServerAction<EnvAction>,
+) -> impl IntoView {
+    let group = RwSignal::new(String::new());
+    let choices = Memo::new(move |_| rows.with(|r| group_choices(&known, r)));
+    let shown = Signal::derive(move || {
+        let group = group.get();
+        let mut list = rows.get();
+        if !group.is_empty() {
+            list.retain(|e| e.groups.contains(&group));
+        }
+        list
+    });
+    view! {
+        <Show when=move || choices.with(|c| !c.is_empty())>
+            <div class="list-filter">
+                <label>
+                    "Group "
+                    <select
+                        name="group"
+                        prop:value=move || group.get()
+                        on:change=move |ev| group.set(event_target_value(&ev))
+                    >
+                        <option value="">"All groups"</option>
+                        <For each=move || choices.get() key=|g| g.clone() let:g>
+                            <option value=g.clone()>{g.clone()}</option>
+                        </For>
+                    </select>
+                </label>
+            </div>
+        </Show>
+        <EnvTable rows=shown filtered=Signal::derive(move || !group.get().is_empty()) action/>
+    }
+}
+
+#[component]
+fn EnvTable(
+    rows: Signal<Vec<EnvSummary>>,
+    filtered: Signal<bool>,
+    action: ServerAction<EnvAction>,
+) -> impl IntoView {
     let pending = action.pending();
     view! {
         <Show
             when=move || rows.with(|r| !r.is_empty())
-            fallback=|| view! { <p class="empty">"No environments yet. Create one with “New environment”, or through the API."</p> }
+            fallback=move || {
+                let text = if filtered.get() {
+                    "No environment is in this group."
+                } else {
+                    "No environments yet. Create one with “New environment”, or through the API."
+                };
+                view! { <p class="empty" role="status">{text}</p> }
+            }
         >
             <div class="table-wrap">
                 <table class="env-table">
+                    <caption class="visually-hidden">"Your environments"</caption>
                     <thead>
                         <tr>
                             <th scope="col">"Name"</th>
@@ -126,7 +193,11 @@ fn EnvTable(rows: Signal<Vec<EnvSummary>>, action: ServerAction<EnvAction>) -> i
                         </tr>
                     </thead>
                     <tbody>
-                        <For each=move || rows.get() key=|e| (e.name.clone(), e.status, e.node_count) let:env>
+                        <For
+                            each=move || rows.get()
+                            key=|e| (e.name.clone(), e.display_name.clone(), e.status, e.node_count, e.groups.clone())
+                            let:env
+                        >
                             {
                                 let (label, class) = env_status_label(env.status);
                                 let name = env.name.clone();
@@ -137,8 +208,11 @@ fn EnvTable(rows: Signal<Vec<EnvSummary>>, action: ServerAction<EnvAction>) -> i
                                 view! {
                                     <tr data-env=name.clone()>
                                         <td>
-                                            <div class="env-name">{env.display_name.clone()}</div>
-                                            <div class="muted small">{name.clone()}</div>
+                                            <a class="env-name" href=format!("/envs/{name}")>{env.display_name.clone()}</a>
+                                            <div class="muted small">
+                                                {name.clone()}
+                                                {env.groups.iter().map(|g| view! { " " <span class="chip">{g.clone()}</span> }).collect_view()}
+                                            </div>
                                         </td>
                                         <td>
                                             <span class=format!("badge {class}") data-status=env.status.to_string()>
@@ -290,5 +364,31 @@ fn NewEnvironmentForm(create: ServerAction<CreateEnv>) -> impl IntoView {
                 </button>
             </div>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str, groups: &[&str]) -> EnvSummary {
+        EnvSummary {
+            name: name.into(),
+            display_name: name.into(),
+            status: 1,
+            node_count: 1,
+            created_on: String::new(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn group_choices_join_the_account_groups_and_the_environments_once_each() {
+        let rows = [env("a", &["prod", "eu"]), env("b", &["prod"])];
+        assert_eq!(
+            group_choices(&["test".into(), "prod".into()], &rows),
+            ["eu", "prod", "test"]
+        );
+        assert!(group_choices(&[], &[env("c", &[])]).is_empty());
     }
 }

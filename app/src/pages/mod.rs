@@ -1,6 +1,7 @@
 pub mod auth;
 pub mod dashboard;
 pub mod docs;
+pub mod env_detail;
 pub mod envs;
 pub mod settings;
 

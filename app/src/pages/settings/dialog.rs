@@ -1,4 +1,5 @@
-//! The modal dialog every tab of Settings uses, and the flag that tells the frame one is open.
+//! The modal dialog every tab of Settings (and the environment detail) uses, and the flag
+//! that tells the Settings frame one is open.
 
 use leptos::prelude::*;
 
@@ -11,7 +12,7 @@ pub(super) struct DialogOpen(pub(super) RwSignal<bool>);
 /// A modal dialog: `role=dialog`, labelled by its title, focus moved into it on open,
 /// kept inside by Tab, and Escape runs `on_close`.
 #[component]
-pub(super) fn Dialog(
+pub(crate) fn Dialog(
     id: &'static str,
     #[prop(into)] title: String,
     on_close: Callback<()>,

@@ -2,7 +2,7 @@
 //! Sessions — and the dialog component they share.
 
 mod account;
-mod dialog;
+pub(crate) mod dialog;
 mod tokens;
 
 use leptos::prelude::*;
