@@ -56,6 +56,9 @@ pub enum AppError {
     /// Result 2338.
     #[error("account limit reached: {0}")]
     LimitReached(String),
+    /// Result 6001: the SSH key (its fingerprint given) is already on the account.
+    #[error("this SSH key is already on the account ({0})")]
+    SshKeyExists(String),
     /// Result 8202.
     #[error("permission denied: {0}")]
     PermissionDenied(String),
@@ -92,6 +95,7 @@ impl AppError {
             AppError::WrongEnvStatus { .. } => 2212,
             AppError::EnvNameTaken(_) => 2301,
             AppError::LimitReached(_) => 2338,
+            AppError::SshKeyExists(_) => 6001,
             AppError::PermissionDenied(_) => 8202,
         }
     }
@@ -110,6 +114,7 @@ impl AppError {
             AppError::ConfirmationLocked(_) | AppError::TooManyUnknownCredentials(_) => 429,
             AppError::LoginTaken(_)
             | AppError::EnvNameTaken(_)
+            | AppError::SshKeyExists(_)
             | AppError::WrongEnvStatus { .. } => 409,
             AppError::Busy(_) => 503,
             AppError::Internal(_) | AppError::Transport(_) => 500,
@@ -169,6 +174,7 @@ mod tests {
             ),
             (AppError::EnvNameTaken("a".into()), 2301),
             (AppError::LimitReached("a".into()), 2338),
+            (AppError::SshKeyExists("SHA256:x".into()), 6001),
             (AppError::PermissionDenied("a".into()), 8202),
         ];
         for (err, code) in cases {

@@ -26,7 +26,8 @@ pub const RESULT_CODES: &[(i32, &str)] = &[
     (1702, "method not implemented by this server, or no such method (HTTP 404)"),
     (2212, "wrong environment status for this action"),
     (2301, "environment name already taken"),
-    (2338, "account limit reached (100 tokens, or the environment limit)"),
+    (2338, "account limit reached (100 tokens, 50 SSH keys, or the environment limit)"),
+    (6001, "the SSH key is already on the account (AddSSHKey; the same key material under any title)"),
     (8202, "permission denied: a token called a method outside its permissions, or any authentication method"),
 ];
 
@@ -248,6 +249,7 @@ mod tests {
             },
             AppError::EnvNameTaken("x".into()),
             AppError::LimitReached("x".into()),
+            AppError::SshKeyExists("x".into()),
             AppError::PermissionDenied("x".into()),
         ];
         for e in errors {

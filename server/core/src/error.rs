@@ -51,6 +51,10 @@ pub enum Error {
     /// Result 2338.
     #[error("account limit reached: {0}")]
     LimitReached(String),
+    /// Result 6001: AddSSHKey with a key (the same key material, whatever its title or
+    /// comment) that is already on the account; holds its fingerprint.
+    #[error("this SSH key is already on the account ({0})")]
+    SshKeyExists(String),
     /// Result 8202.
     #[error("permission denied: {0}")]
     PermissionDenied(String),
@@ -91,6 +95,7 @@ impl Error {
             Error::WrongEnvStatus { .. } => 2212,
             Error::EnvNameTaken(_) => 2301,
             Error::LimitReached(_) => 2338,
+            Error::SshKeyExists(_) => 6001,
             Error::PermissionDenied(_) => 8202,
         }
     }

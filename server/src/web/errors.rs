@@ -22,6 +22,7 @@ pub fn ui_error(error: Error) -> AppError {
         }
         Error::EnvNameTaken(name) => AppError::EnvNameTaken(name),
         Error::LimitReached(what) => AppError::LimitReached(what),
+        Error::SshKeyExists(fingerprint) => AppError::SshKeyExists(fingerprint),
         Error::PermissionDenied(what) => AppError::PermissionDenied(what),
         Error::Internal(cause) => {
             let request_id = crate::telemetry::current_request_id();
@@ -65,6 +66,7 @@ mod tests {
             },
             Error::EnvNameTaken("a".into()),
             Error::LimitReached("a".into()),
+            Error::SshKeyExists("SHA256:x".into()),
             Error::PermissionDenied("a".into()),
             Error::Internal("cause".into()),
         ];

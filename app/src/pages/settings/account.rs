@@ -16,6 +16,8 @@ fn event_label(kind: &str) -> &'static str {
         "token.deleted" => "Token removed",
         "password.confirmation_failed" => "Wrong password confirmation",
         "token.dead_value_used" => "Dead token value refused",
+        "ssh_key.added" => "SSH key added",
+        "ssh_key.deleted" => "SSH key removed",
         _ => "Event",
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod env;
+pub mod ssh;
 pub mod token;
 
 use crate::Error;

@@ -8,6 +8,7 @@ pub mod flood;
 pub mod passwords;
 pub mod security_log;
 pub mod sessions;
+pub mod ssh_keys;
 pub mod templates;
 pub mod throttle;
 pub mod tokens;

@@ -1,5 +1,6 @@
-//! Each account's security log: token changes, failed password confirmations, and uses
-//! of dead tokens, with time and client IP. Never a secret: descriptions and ids only.
+//! Each account's security log: token and SSH key changes, failed password
+//! confirmations, and uses of dead tokens, with time and client IP. Never a secret:
+//! descriptions and ids only.
 
 use crate::Error;
 
@@ -16,6 +17,8 @@ pub enum EventKind {
     TokenDeleted,
     PasswordConfirmationFailed,
     DeadTokenUsed,
+    SshKeyAdded,
+    SshKeyDeleted,
 }
 
 impl EventKind {
@@ -28,6 +31,8 @@ impl EventKind {
             EventKind::TokenDeleted => "token.deleted",
             EventKind::PasswordConfirmationFailed => "password.confirmation_failed",
             EventKind::DeadTokenUsed => "token.dead_value_used",
+            EventKind::SshKeyAdded => "ssh_key.added",
+            EventKind::SshKeyDeleted => "ssh_key.deleted",
         }
     }
 }

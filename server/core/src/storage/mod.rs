@@ -9,6 +9,7 @@ mod accounts;
 pub mod cache;
 mod envs;
 mod live;
+mod ssh_keys;
 mod tokens;
 
 use std::path::Path;
@@ -22,6 +23,7 @@ use sqlx::{ConnectOptions, PgPool, SqlitePool};
 pub use accounts::*;
 pub use envs::*;
 pub use live::*;
+pub use ssh_keys::*;
 pub use tokens::*;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
