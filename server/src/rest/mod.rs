@@ -122,7 +122,7 @@ methods! {
     "users.authentication.gettokens" => tokens::get_tokens,
         "Lists the account's tokens (or those in `ids`) in `apiTokens`, never with their values.";
     "users.authentication.gettokenapilist" => tokens::get_token_api_list,
-        "Lists the methods a token can be allowed, filtered by `search` (a substring of service.class.Method, any case); `showPrivate=true` includes the authentication methods no token may hold.";
+        "Lists the methods a token can be allowed in `tokenPermissions` (`{id, method, isSafe, isCollaborationAccessible}`, catalog order), filtered by `search` and by `sortParam` (each a substring of service.class.Method, any case; with both, a method matches both); `showPrivate=true` includes the private methods no token may hold (authentication, token management, the account's own settings, single sign-on).";
     "users.authentication.gettokentemplates" => tokens::get_token_templates,
         "Lists the predefined templates (Extended Access, IDE Plugins, Marketplace, Maven Plugin) with their methods.";
     "env.control.getenvs" => env::get_envs,

@@ -25,11 +25,14 @@ fn actor<'a>(call: &'a Call<'_>) -> Result<Actor<'a>, Error> {
     call.caller()?.actor(&call.client.ip)
 }
 
+/// An `apiListItems` / `tokenPermissions` entry.
 fn item(m: &ApiMethod) -> Value {
-    json!({"id": m.id, "method": m.name, "isSafe": m.is_safe()})
+    json!({"id": m.id, "method": m.name, "isSafe": m.is_safe(), "isCollaborationAccessible": m.is_collaboration_accessible()})
 }
 
-/// The platform's token object; `key` only in the answers that issue a value.
+/// The platform's token object; `key` only in the answers that issue a value. Of the
+/// reference's other fields, `isSystem` is always false (Kunci makes no tokens for
+/// itself); `extraData` is left out (Kunci keeps none).
 pub fn token_json(token: &TokenInfo, key: Option<&PlainToken>) -> Value {
     let items = || token.methods.iter().map(|m| item(m)).collect::<Vec<_>>();
     let template = match &token.api {
@@ -47,6 +50,7 @@ pub fn token_json(token: &TokenInfo, key: Option<&PlainToken>) -> Value {
         "createdOn": format_wire(token.created_at),
         "tokenTemplate": template,
         "apiListItems": items(),
+        "isSystem": false,
     })
 }
 
@@ -143,16 +147,17 @@ pub async fn get_tokens(call: &Call<'_>) -> Result<Fields, Error> {
     Ok(single("apiTokens", Value::Array(json)))
 }
 
+/// `search` (API reference 8.0.2) and `sortParam` (later versions, documented as a
+/// filter by method name) both filter; a method must match each one given.
 pub async fn get_token_api_list(call: &Call<'_>) -> Result<Fields, Error> {
-    let show_private = call.params.bool("showPrivate")?.unwrap_or(false);
-    let methods = call
-        .kunci
-        .tokens
-        .api_list(call.params.text("search"), show_private);
-    let list: Vec<Value> = methods
-        .iter()
-        .map(|m| json!({"id": m.id, "method": m.name, "isSafe": m.is_safe(), "isCollaborationAccessible": m.is_collaboration_accessible()}))
+    let p = &call.params;
+    let show_private = p.bool("showPrivate")?.unwrap_or(false);
+    let filters: Vec<&str> = [p.text("search"), p.text("sortParam")]
+        .into_iter()
+        .flatten()
         .collect();
+    let methods = call.kunci.tokens.api_list(&filters, show_private);
+    let list: Vec<Value> = methods.iter().map(|m| item(m)).collect();
     let mut f = single("behavior", Value::from("ALLOW"));
     f.insert("tokenPermissions".into(), Value::Array(list));
     Ok(f)

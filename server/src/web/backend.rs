@@ -394,7 +394,7 @@ impl Backend for WebBackend {
         Ok(self
             .kunci
             .tokens
-            .api_list(Some(&search), false)
+            .api_list(&[search.as_str()], false)
             .iter()
             .filter_map(|m| views.get(m.id as usize - 1).cloned())
             .collect())

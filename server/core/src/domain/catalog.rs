@@ -64,7 +64,32 @@ impl ApiMethod {
     pub fn is_authentication(&self) -> bool {
         self.service == "users" && self.class == "authentication"
     }
+
+    /// Whether no token may hold the method (GetTokenApiList lists it only with
+    /// `showPrivate`): the authentication methods (sign-in, sessions, token management),
+    /// the account's own management (password, email, name, two-factor settings, user
+    /// data, account creation and tenancy) and single sign-on (its sign-ins and password
+    /// reset). A token's holder may read the account (GetUserInfo, CheckUser) and manage
+    /// its SSH keys when the owner allowed it, never take the account over.
+    pub fn is_private(&self) -> bool {
+        self.is_authentication()
+            || (self.service == "users"
+                && match self.class.as_str() {
+                    "account" => !TOKEN_ACCOUNT_METHODS.contains(&self.method.as_str()),
+                    "sso" => true,
+                    _ => false,
+                })
+    }
 }
+
+/// The `users.account` methods a token may hold; the class's others manage the account.
+const TOKEN_ACCOUNT_METHODS: &[&str] = &[
+    "GetUserInfo",
+    "CheckUser",
+    "AddSSHKey",
+    "GetSSHKeys",
+    "DeleteSSHKey",
+];
 
 pub struct Catalog {
     methods: Vec<ApiMethod>,
@@ -209,5 +234,38 @@ mod tests {
                 .unwrap()
                 .is_collaboration_accessible()
         );
+    }
+
+    /// Which methods no token may hold, as a truth table.
+    #[test]
+    fn private_methods_are_authentication_account_management_and_sso() {
+        let c = Catalog::get();
+        let cases = [
+            ("users.authentication.GetTokens", true),
+            ("users.authentication.SigninByToken", true),
+            ("users.account.ChangePassword", true),
+            ("users.account.ChangeEmail", true),
+            ("users.account.ChangeName", true),
+            ("users.account.SetUserData", true),
+            ("users.account.Enable2FA", true),
+            ("users.account.SetPassword", true),
+            ("users.account.RecoverPassword", true),
+            ("users.account.AddAccount", true),
+            ("users.sso.ResetPassword", true),
+            ("users.sso.SigninByToken", true),
+            ("users.account.GetUserInfo", false),
+            ("users.account.CheckUser", false),
+            ("users.account.AddSSHKey", false),
+            ("users.account.GetSSHKeys", false),
+            ("users.account.DeleteSSHKey", false),
+            ("users.registration.CheckEmailExist", false),
+            ("env.control.DeleteEnv", false),
+        ];
+        for (name, private) in cases {
+            assert_eq!(c.find(name).unwrap().is_private(), private, "{name}");
+        }
+        for name in TOKEN_ACCOUNT_METHODS {
+            assert!(c.find_parts("users", "account", name).is_some(), "{name}");
+        }
     }
 }

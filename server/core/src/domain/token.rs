@@ -144,8 +144,8 @@ pub fn split_api_list(raw: &str) -> Vec<String> {
 pub const MAX_API_LIST: usize = 2000;
 
 /// Resolves an API list to catalog methods: unknown names are result 3 naming them,
-/// authentication methods cannot be granted, duplicates collapse, order follows the
-/// catalog.
+/// private methods (authentication, the account's own management) cannot be granted,
+/// duplicates collapse, order follows the catalog.
 pub fn parse_api_list(raw: &str, param: &str) -> Result<Vec<&'static ApiMethod>, Error> {
     let names = split_api_list(raw);
     if names.len() > MAX_API_LIST {
@@ -159,11 +159,11 @@ pub fn parse_api_list(raw: &str, param: &str) -> Result<Vec<&'static ApiMethod>,
     let mut unknown = Vec::new();
     for name in &names {
         match catalog.find(name) {
-            Some(m) if m.is_authentication() => {
+            Some(m) if m.is_private() => {
                 return Err(Error::invalid(
                     param,
                     format!(
-                        "{} cannot be granted to a token: authentication and token management need a sign-in session",
+                        "{} cannot be granted to a token: authentication, token management and the account's own settings need a sign-in session",
                         m.name
                     ),
                 ));
@@ -435,7 +435,7 @@ mod fuzz {
             if let Ok(methods) = parse_api_list(&raw, "apiList") {
                 prop_assert!(!methods.is_empty());
                 prop_assert!(methods.windows(2).all(|w| w[0].id < w[1].id));
-                prop_assert!(methods.iter().all(|m| !m.is_authentication()));
+                prop_assert!(methods.iter().all(|m| !m.is_private()));
             }
         }
 
@@ -446,7 +446,7 @@ mod fuzz {
             let names: Vec<String> = picks
                 .iter()
                 .map(|i| catalog.all()[*i].name.clone())
-                .filter(|n| !n.starts_with("users.authentication."))
+                .filter(|n| !catalog.find(n).unwrap().is_private())
                 .collect();
             prop_assume!(!names.is_empty());
             let raw = match form {

@@ -92,7 +92,8 @@ impl Authorizer {
 
     /// Resolves `credential` and decides whether its holder may call `method`.
     /// `Ok(None)` for a public method; 702 without a valid credential; 8202 when a
-    /// token's permissions lack the method, and for every authentication method.
+    /// token's permissions lack the method, and for every private method (whatever a
+    /// token stored before a method became private).
     pub async fn authorize(
         &self,
         credential: Option<&str>,
@@ -108,9 +109,9 @@ impl Authorizer {
             .ok_or(Error::NotAuthenticated)?;
         if Tokens::looks_like_token(credential) {
             let token = self.tokens.authenticate(credential, client).await?;
-            if method.is_authentication() {
+            if method.is_private() {
                 return Err(Error::PermissionDenied(format!(
-                    "access tokens cannot call {}: authentication and token management need a sign-in session",
+                    "access tokens cannot call {}: authentication, token management and the account's own settings need a sign-in session",
                     method.name
                 )));
             }

@@ -111,9 +111,9 @@ impl Templates {
                 .iter()
                 .filter(|m| allowed[m.id as usize])
                 .collect();
-            if let Some(m) = methods.iter().find(|m| m.is_authentication()) {
+            if let Some(m) = methods.iter().find(|m| m.is_private()) {
                 return Err(format!(
-                    "template {:?} grants {}: tokens never manage tokens",
+                    "template {:?} grants {}: tokens never manage tokens or the account",
                     e.name, m.name
                 ));
             }

@@ -231,24 +231,25 @@ impl Tokens {
         }
     }
 
-    /// The catalog a token's permissions are chosen from, filtered by `search` (a
-    /// case-insensitive substring of `service.class.Method`, either service form).
-    /// Authentication methods, which no token may hold, only with `show_private`.
-    pub fn api_list(&self, search: Option<&str>, show_private: bool) -> Vec<&'static ApiMethod> {
-        let needle = search
+    /// The catalog a token's permissions are chosen from, filtered by every one of
+    /// `filters` (each a case-insensitive substring of `service.class.Method`, either
+    /// service form; blank ones are ignored). Private methods, which no token may hold,
+    /// only with `show_private`.
+    pub fn api_list(&self, filters: &[&str], show_private: bool) -> Vec<&'static ApiMethod> {
+        let needles: Vec<String> = filters
+            .iter()
             .map(|s| s.trim().to_lowercase())
-            .filter(|s| !s.is_empty());
+            .filter(|s| !s.is_empty())
+            .collect();
         Catalog::get()
             .all()
             .iter()
-            .filter(|m| show_private || !m.is_authentication())
+            .filter(|m| show_private || !m.is_private())
             .filter(|m| {
-                needle.as_ref().is_none_or(|n| {
-                    m.key.contains(n.as_str())
-                        || format!("{}.{}.{}", m.service, m.class, m.method)
-                            .to_lowercase()
-                            .contains(n.as_str())
-                })
+                let long = format!("{}.{}.{}", m.service, m.class, m.method).to_lowercase();
+                needles
+                    .iter()
+                    .all(|n| m.key.contains(n.as_str()) || long.contains(n.as_str()))
             })
             .collect()
     }
