@@ -171,6 +171,8 @@ pub struct ApiMethodView {
     pub is_safe: bool,
     /// What the method does, for the methods Kunci implements.
     pub description: Option<String>,
+    /// An example: the query after `session=...`, and the answer (pretty JSON).
+    pub example: Option<(String, String)>,
 }
 
 impl ApiMethodView {

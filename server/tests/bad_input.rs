@@ -35,11 +35,22 @@ async fn snapshot(db: &TestDb) -> String {
         ("auth_throttle", "key, failures, window_start, locked_until"),
         (
             "environments",
-            "id, owner_id, name, display_name, appid, status, region, ssl, ha, env_groups, created_at, updated_at",
+            "id, owner_id, name, display_name, appid, status, region, ssl, ha, created_at, updated_at",
         ),
         (
             "nodes",
-            "id, env_id, node_group, node_type, display_name, docker_name, docker_tag, fixed_cloudlets, flexible_cloudlets, disk_limit, is_master, restarted_at",
+            "id, env_id, node_group, node_type, display_name, docker_name, docker_tag, fixed_cloudlets, flexible_cloudlets, disk_limit, is_master, restarted_at, env_vars, volumes, known_tags",
+        ),
+        (
+            "node_groups",
+            "env_id, name, position, display_name, scaling_mode, slb_access, data, links",
+        ),
+        ("env_groups", "id, owner_id, name, color, is_isolated, visibility"),
+        ("env_group_members", "env_id, group_id"),
+        ("ext_domains", "id, env_id, domain"),
+        (
+            "mount_points",
+            "id, env_id, node_group, path, name, source_node_id, source_host, source_path, protocol, read_only",
         ),
         (
             "tokens",

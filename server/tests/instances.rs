@@ -156,3 +156,59 @@ async fn two_instances_share_sessions_tokens_and_environments() {
     a.terminate().await;
     b.terminate().await;
 }
+
+/// Changes to one environment's model from two instances at once (100 each) are applied
+/// one after the other: none is lost; a domain raced by both instances is bound once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_change_one_environment_without_losing_a_change() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let a = ServerProcess::start(&db.url, &[]).await;
+    let b = ServerProcess::start(&db.url, &[]).await;
+    let (api_a, api_b) = (Api::new(&a.url("")), Api::new(&b.url("")));
+    web::signed_up(&a.url(""), "model@example.com", PW).await;
+    let session = api_a.signin("model@example.com", PW).await;
+    api_a.create_env(&session, "shared-env").await.ok();
+    api_a.create_env(&session, "other-env").await.ok();
+    let add = |api: &Api, i: usize| {
+        let (api, session) = (api.clone(), session.clone());
+        async move {
+            let vars = format!(r#"{{"V{i}":"{i}"}}"#);
+            api.post(
+                "/1.0/environment/control/rest/addcontainerenvvars",
+                &[("session", &session), ("envName", "shared-env"), ("vars", &vars)],
+            )
+            .await
+        }
+    };
+    let calls = (0..200).map(|i| add(if i % 2 == 0 { &api_a } else { &api_b }, i));
+    for r in futures::future::join_all(calls).await {
+        r.ok();
+    }
+    let r = api_b
+        .get(
+            "/1.0/environment/control/rest/getcontainerenvvarsbygroup",
+            &[("session", &session), ("envName", "shared-env"), ("nodeGroup", "cp")],
+        )
+        .await;
+    let vars = r.ok()["object"].as_object().unwrap().clone();
+    assert_eq!(vars.len(), 200, "every change from both instances is there");
+
+    // One domain, bound from both instances to two environments at once: exactly one wins.
+    let bind = |api: &Api, env: &'static str| {
+        let (api, session) = (api.clone(), session.clone());
+        async move {
+            api.post(
+                "/1.0/environment/binder/rest/bindextdomain",
+                &[("session", &session), ("envName", env), ("extdomain", "race.example.com")],
+            )
+            .await
+            .result()
+        }
+    };
+    let (x, y) = tokio::join!(bind(&api_a, "shared-env"), bind(&api_b, "other-env"));
+    let mut results = [x, y];
+    results.sort();
+    assert_eq!(results, [0, 3]);
+    a.terminate().await;
+    b.terminate().await;
+}

@@ -172,7 +172,19 @@ fn MethodDetails(method: ApiMethodView) -> impl IntoView {
     };
     let class = parts.next().unwrap_or_default().to_string();
     let name = parts.next().unwrap_or_default().to_string();
-    let example = {
+    let answer = method.example.as_ref().map(|(_, answer)| answer.clone());
+    let example = if let Some((request, _)) = &method.example {
+        let auth = format!(
+            "curl -G 'http://127.0.0.1:3000{}' -H \"Authorization: Bearer $TOKEN\"",
+            method.path
+        );
+        request
+            .split('&')
+            .filter(|kv| !kv.is_empty())
+            .fold(auth, |cmd, kv| {
+                format!("{cmd} \\\n  --data-urlencode '{kv}'")
+            })
+    } else {
         let args: String = method
             .params
             .iter()
@@ -219,6 +231,7 @@ fn MethodDetails(method: ApiMethodView) -> impl IntoView {
             }}
             <h2>"Example"</h2>
             <pre><code>{example}</code></pre>
+            {answer.map(|a| view! { <h3>"Answer"</h3><pre><code>{a}</code></pre> })}
             <p><a href="/docs/api#result-codes">"Result codes"</a></p>
         </main>
     }

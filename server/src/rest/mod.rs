@@ -8,8 +8,12 @@
 
 mod auth;
 mod env;
+mod env_binder;
+mod env_groups;
+mod env_model;
 mod env_wire;
 pub mod envelope;
+pub mod examples;
 pub mod params;
 mod tokens;
 
@@ -125,6 +129,16 @@ methods! {
         "Lists the methods a token can be allowed in `tokenPermissions` (`{id, method, isSafe, isCollaborationAccessible}`, catalog order), filtered by `search` and by `sortParam` (each a substring of service.class.Method, any case; with both, a method matches both); `showPrivate=true` includes the private methods no token may hold (authentication, token management, the account's own settings, single sign-on).";
     "users.authentication.gettokentemplates" => tokens::get_token_templates,
         "Lists the predefined templates (Extended Access, IDE Plugins, Marketplace, Maven Plugin) with their methods.";
+    "users.authentication.signinbytoken" => auth::signin_by_token,
+        "Signs in with a personal access token: `token` (required; `session` is ignored, `userHeaders` too). Answers the Signin fields (`session`, `uid`, `email`, `name`, `status`, `accessType` `RESTRICTED`, `authType`), where `session` is the token value itself: it has exactly the token's permissions and expiry, and stops working with the token. 702 for an unknown, expired, deleted or regenerated-away token.";
+    "users.account.getuserinfo" => account::get_user_info,
+        "Answers the caller's account: `uid`, `email`, `name`, `status`, `accessType` (`FULL_ACCESS` for a sign-in session, `RESTRICTED` for a token) and `authType`.";
+    "users.account.addsshkey" => account::add_ssh_key,
+        "Adds an SSH public key to the account: `title` (1–100 characters) and `sshKey`, one OpenSSH public key line (`ssh-ed25519`, `ecdsa-sha2-nistp256/384/521`, or `ssh-rsa` of at least 2048 bits); `isPrivate=true` is refused (Kunci stores no private keys). Answers `key`: `{id, title, publicKey, fingerprint, isPrivate}`, with the line normalized and its `SHA256:` fingerprint. 6001 when the same key is on the account already (under any title), 2338 past 50 keys.";
+    "users.account.getsshkeys" => account::get_ssh_keys,
+        "Lists the account's SSH keys in `keys` (`{id, title, publicKey, fingerprint, isPrivate}`), in id order; `isPrivate=true` answers `keys: []`.";
+    "users.account.deletesshkey" => account::delete_ssh_key,
+        "Removes the account's SSH key `id`; result 3 naming `id` when the account has no key by that id.";
     "env.control.getenvs" => env::get_envs,
         "Lists the caller's environments as EnvInfo objects in `infos`; `lazy=true` leaves out the nodes.";
     "env.control.getenvinfo" => env::get_env_info,
@@ -143,7 +157,83 @@ methods! {
         "Copies a running or stopped environment with its nodes under the name `dstEnvName` (`ditEnvName` is accepted too) and answers the clone's EnvInfo.";
     "env.control.deleteenv" => env::delete_env,
         "Deletes an environment and its nodes. With a sign-in session the account `password` is required (801 when wrong); a token allowed this method needs none.";
+    "env.control.addcontainerenvvars" => env_model::add_container_env_vars,
+        "Adds or overwrites container variables: `vars` (JSON object NAME: value; names `[A-Za-z_][A-Za-z0-9_]*`, at most 64 KiB per node) on the node `nodeId`, the nodes of `nodeGroup`, or every node when neither is given.";
+    "env.control.getcontainerenvvars" => env_model::get_container_env_vars,
+        "Answers the variables Kunci holds for node `nodeId` in `object` (those set through the API or at creation; Kunci has no image metadata).";
+    "env.control.getcontainerenvvarsbygroup" => env_model::get_container_env_vars_by_group,
+        "Answers the variables of the master node of `nodeGroup` in `object`.";
+    "env.control.setcontainerenvvars" => env_model::set_container_env_vars,
+        "Replaces the variables of node `nodeId` with `vars` (a JSON object; `{}` clears them).";
+    "env.control.setcontainerenvvarsbygroup" => env_model::set_container_env_vars_by_group,
+        "Replaces the variables of every node of `nodeGroup` with `data` (a JSON object).";
+    "env.control.removecontainerenvvars" => env_model::remove_container_env_vars,
+        "Removes the variables named in `vars` (a JSON array of names) from node `nodeId`, the nodes of `nodeGroup`, or every node; names a node lacks are skipped.";
+    "env.control.setcloudletscountbygroup" => env_model::set_cloudlets_count_by_group,
+        "Sets `fixedCloudlets` (1–64) and `flexibleCloudlets` (fixedCloudlets–256) on every node of `nodeGroup`; `delay` (ms) is validated and has no effect in Kunci.";
+    "env.control.setcloudletscountbyid" => env_model::set_cloudlets_count_by_id,
+        "Sets `fixedCloudlets` and `flexibleCloudlets` of node `nodeId` (`count` is accepted and ignored).";
+    "env.control.changetopology" => env_model::change_topology,
+        "Makes the environment's topology what `nodes` lists (one entry per node group: nodeGroup, nodeType or image, count, cloudlets, displayName, diskLimit, isSLBAccessEnabled, env, volumes, links such as `sqldb:DB`, or a nested `docker` object); a group left out is removed with its nodes; `env` may change displayName, sslstate, ishaenabled. All or nothing; answers the new EnvInfo in `response`.";
+    "env.control.addcontainervolumes" => env_model::add_container_volumes,
+        "Adds the paths in `volumes` (a JSON array of absolute paths) to node `nodeId`, the nodes of `nodeGroup`, or every node; answers one `responses` entry per node.";
+    "env.control.removecontainervolumes" => env_model::remove_container_volumes,
+        "Removes the paths in `volumes` from the chosen nodes (a path that is not a volume is skipped; mount points stay).";
+    "env.control.getcontainervolumesbygroup" => env_model::get_container_volumes_by_group,
+        "Answers the volumes of the master node of `nodeGroup`, with the paths of the group's mount points, in `object`.";
+    "env.control.setenvdisplayname" => env_model::set_env_display_name,
+        "Sets the environment's `displayName` (1–100 characters); blank resets it to the environment's name.";
+    "env.control.setenvgroup" => env_model::set_env_group,
+        "Makes the environment a member of exactly the groups in `envGroup` (one name, a JSON array, or comma-separated; `[]` leaves every group); names not yet groups are created.";
+    "env.control.getsumstat" => env_model::get_sum_stat,
+        "Answers `stats` for the last `duration` seconds (up to 31 days) before `endtime`: always `[]`, because Kunci runs no containers and measures nothing; with `appid`, `status` and `isTransferring`.";
+    "env.control.getnodegroups" => env_model::get_node_groups,
+        "Lists the environment's node groups in `object`: name, displayName, scalingMode, isSLBAccessEnabled and the keys stored with ApplyData.";
+    "env.control.getcontainernodetags" => env_model::get_container_node_tags,
+        "Answers the image tags Kunci knows for node `nodeId`'s image in `object`, current first (tags its nodes run or ran; Kunci queries no registry).";
+    "env.control.redeploycontainersbygroup" => env_model::redeploy_containers_by_group,
+        "Records `tag` as the image version of every node of `nodeGroup` and marks them restarted (the environment must be running). Kunci pulls no image: `responses` carry empty output.";
+    "env.control.applynodegroupdata" => env_model::apply_data,
+        "The older name of environment.nodegroup.ApplyData; the group may be given as `nodeGroupData`.";
+    "env.control.setslbaccessenabled" => env_model::set_slb_access_enabled,
+        "The deprecated name of environment.nodegroup.SetSLBAccessEnabled.";
+    "env.nodegroup.applydata" => env_model::apply_data,
+        "Merges `data` (a JSON object) into node group `nodeGroup`'s data: `displayName` names the group, other keys come back in GetNodeGroups, a key set to null is removed; at most 64 KiB per group.";
+    "env.nodegroup.setslbaccessenabled" => env_model::set_slb_access_enabled,
+        "Sets whether the shared load balancer routes to node group `nodeGroup` (`enabled`, true or false).";
+    "env.tracking.getcurrentactions" => env_model::get_current_actions,
+        "Lists the caller's actions still running in `array`: always empty, since Kunci finishes every action before it answers.";
+    "env.group.creategroup" => env_groups::create_group,
+        "Creates the groups in `envGroup` (alias `groupName`; comma-separated; `a/b` creates `a` too) with optional `data` (color `#rrggbb`, isIsolated, visibility 0/1/2); answers them in `array`. At most 100 groups per account.";
+    "env.group.editgroup" => env_groups::edit_group,
+        "Changes group `srcGroupName` (alias `groupName`): `dstGroupName` renames it with its subgroups and every membership; `data` changes only the keys given. Answers the group in `array`.";
+    "env.group.getgroups" => env_groups::get_groups,
+        "Lists every group of the account in `array` (id, name, color, isIsolated, visibility), sorted by name.";
+    "env.group.removegroup" => env_groups::remove_group,
+        "Removes the groups in `envGroup` (alias `groupName`; comma-separated) and their subgroups; their environments stay and lose the membership.";
+    "env.file.getmountpoints" => env_binder::get_mount_points,
+        "Lists the mount points of node `nodeId`, of the nodes of `nodeGroup`, or of every node, in `array` (name, path, sourcePath, sourceNodeId or sourceHost, protocol, readOnly, nodeId).";
+    "env.file.addmountpointbygroup" => env_binder::add_mount_point_by_group,
+        "Mounts `sourcePath` of node `sourceNodeId` (any of your environments) or of NFS server `sourceHost` at `path` on every node of `nodeGroup`; `readOnly`, `name`, `protocol` (NFS). Cross mounts are refused.";
+    "env.file.removemountpointbygroup" => env_binder::remove_mount_point_by_group,
+        "Removes the mount point at `path` from every node of `nodeGroup`.";
+    "env.binder.bindextdomain" => env_binder::bind_ext_domain,
+        "Binds external domain `extdomain` to the environment (unique on the server, at most 50 per environment); answers it in `extDomain`. `certId` is refused: Kunci stores no certificates.";
+    "env.binder.removeextdomains" => env_binder::remove_ext_domains,
+        "Unbinds the domains in `extdomain` (comma-separated), all or nothing. Also served at the singular path `.../binder/rest/removeextdomain`.";
+    "env.binder.swapextips" => env_binder::swap_ext_ips,
+        "Would swap the external IP addresses of `sourceNodeId` and `targetNodeId`; Kunci allocates no external addresses, so it answers result 3 saying neither node has one.";
 }
+
+/// Methods that need a container runtime or a script engine behind the nodes. Kunci is
+/// a control plane: it answers 1702 for them and says why, rather than invent output.
+pub const NEEDS_RUNTIME: &[&str] = &[
+    "env.control.execcmdbyid",
+    "env.file.read",
+    "development.scripting.eval",
+    "marketplace.jps.install",
+    "marketplace.jps.getengineversion",
+];
 
 pub fn is_implemented(api: &ApiMethod) -> bool {
     IMPLEMENTED.contains(&api.key.as_str())
@@ -155,7 +245,15 @@ pub fn method_of_path(path: &str) -> Option<&'static ApiMethod> {
     let parts: Vec<&str> = rest.split('/').collect();
     match parts.as_slice() {
         [service, class, r, method] if r.eq_ignore_ascii_case("rest") => {
-            Catalog::get().find_parts(service, class, method)
+            Catalog::get().find_parts(service, class, method).or_else(|| {
+                // The singular path clients call (API 8.0.2) for the catalog's plural.
+                let singular = ["environment", "env"].iter().any(|s| service.eq_ignore_ascii_case(s))
+                    && class.eq_ignore_ascii_case("binder")
+                    && method.eq_ignore_ascii_case("removeextdomain");
+                singular
+                    .then(|| Catalog::get().find_parts(service, class, "RemoveExtDomains"))
+                    .flatten()
+            })
         }
         _ => None,
     }
@@ -185,6 +283,16 @@ pub async fn handle(State(kunci): State<Arc<Kunci>>, req: Request) -> Response {
             StatusCode::NOT_FOUND,
         );
     };
+    if NEEDS_RUNTIME.contains(&api.key.as_str()) {
+        return failure_with(
+            1702,
+            &format!(
+                "method [{}] needs a container runtime: Kunci is a control plane and runs no containers, so it cannot run commands, read container files, run scripts or install manifests",
+                api.name
+            ),
+            StatusCode::NOT_FOUND,
+        );
+    }
     if !is_implemented(api) {
         return failure_with(
             1702,

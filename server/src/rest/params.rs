@@ -179,20 +179,71 @@ impl Params {
         }
     }
 
-    /// A JSON value sent as text; absent or blank is `None`.
+    /// A JSON value sent as text; absent, blank, `null` or `None` is `None`. A value in
+    /// Python's literal syntax (`['a', 'b']`, `True`/`False`/`None`), which one client
+    /// sends for every list, is read as the JSON it means.
     pub fn json(&self, name: &str) -> Result<Option<Value>, Error> {
-        match self.text(name) {
-            None => Ok(None),
-            Some(v) => serde_json::from_str(v)
-                .map(Some)
-                .map_err(|e| Error::invalid(name, format!("not valid JSON: {e}"))),
-        }
+        let Some(v) = self.text(name) else {
+            return Ok(None);
+        };
+        let parsed = match serde_json::from_str(v) {
+            Ok(value) => value,
+            Err(e) => python_literal(v)
+                .ok_or_else(|| Error::invalid(name, format!("not valid JSON: {e}")))?,
+        };
+        Ok(Some(parsed).filter(|v: &Value| !v.is_null()))
     }
 
     /// Names of all parameters (lower-case), for tests and diagnostics.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.values.keys().map(String::as_str)
     }
+}
+
+/// Reads a Python literal (single- or double-quoted strings, `True`, `False`, `None`,
+/// numbers, lists, dicts) as JSON; `None` when it is not one.
+pub fn python_literal(text: &str) -> Option<Value> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                let quote = c;
+                let mut s = String::new();
+                loop {
+                    match chars.next()? {
+                        '\\' => {
+                            let escaped = chars.next()?;
+                            s.push(match escaped {
+                                'n' => '\n',
+                                't' => '\t',
+                                'r' => '\r',
+                                other => other,
+                            });
+                        }
+                        q if q == quote => break,
+                        other => s.push(other),
+                    }
+                }
+                out.push_str(&serde_json::to_string(&s).ok()?);
+            }
+            c if c.is_ascii_alphabetic() => {
+                let mut word = String::from(c);
+                while let Some(&n) = chars.peek().filter(|n| n.is_ascii_alphanumeric() || **n == '_') {
+                    word.push(n);
+                    chars.next();
+                }
+                out.push_str(match word.as_str() {
+                    "True" | "true" => "true",
+                    "False" | "false" => "false",
+                    "None" | "null" => "null",
+                    _ => return None,
+                });
+            }
+            other => out.push(other),
+        }
+    }
+    serde_json::from_str(&out).ok()
 }
 
 pub fn parse_bool(v: &str) -> Option<bool> {
@@ -234,6 +285,36 @@ pub fn parse_ids(raw: &str, param: &str) -> Result<Option<Vec<i64>>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_parameters_read_python_literals_and_treat_null_as_absent() {
+        let params = |v: &str| {
+            Params::parse(None, format!("x={}", urlencoding_lite(v)).as_bytes(), BodyKind::Form).unwrap()
+        };
+        for (sent, expect) in [
+            (r#"["a","b"]"#, Some(serde_json::json!(["a", "b"]))),
+            ("['a', 'b']", Some(serde_json::json!(["a", "b"]))),
+            ("[{'command': 'ls', 'params': ''}]", Some(serde_json::json!([{"command": "ls", "params": ""}]))),
+            ("{'A': True, 'B': None, 'C': 'it\\'s'}", Some(serde_json::json!({"A": true, "B": null, "C": "it's"}))),
+            ("null", None),
+            ("None", None),
+            ("", None),
+        ] {
+            assert_eq!(params(sent).json("x").unwrap(), expect, "{sent}");
+        }
+        for bad in ["[1,", "{'a': Nonsense}", "['unterminated]"] {
+            assert_eq!(params(bad).json("x").unwrap_err().parameter(), Some("x"), "{bad}");
+        }
+    }
+
+    fn urlencoding_lite(v: &str) -> String {
+        v.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
 
     /// The parameter-parsing table: (query, body, content type) → expected values.
     #[test]
@@ -451,6 +532,24 @@ mod fuzz {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Any text in a JSON parameter (JSON, Python literals, anything else, any
+        /// character) answers a value, absent, or result 3 naming it; never a panic. A
+        /// JSON document always reads as itself.
+        #[test]
+        fn json_parameters_never_panic(text in "[\\[\\]{}:,'\" a-zA-Z0-9\\\\\u{0}-\u{1f}\u{80}-\u{10FFFF}]{0,60}") {
+            let mut p = Params::default();
+            p.values.insert("x".into(), text.clone());
+            match p.json("x") {
+                Ok(Some(v)) => {
+                    if let Ok(direct) = serde_json::from_str::<Value>(text.trim()) {
+                        prop_assert_eq!(v, direct);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => prop_assert_eq!(e.parameter(), Some("x")),
+            }
+        }
 
         /// Whatever bytes arrive, parsing answers a value or result 3, never a panic; and
         /// what it accepts has lower-case names and UTF-8 values.

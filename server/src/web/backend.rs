@@ -487,6 +487,7 @@ pub fn catalog_views() -> &'static [ApiMethodView] {
                 implemented: crate::rest::is_implemented(m),
                 is_safe: m.is_safe(),
                 description: crate::rest::describe(&m.key).map(str::to_string),
+                example: crate::rest::examples::for_method(&m.key),
             })
             .collect()
     })

@@ -364,6 +364,7 @@ pub mod api {
     pub const AUTH: &str = "/1.0/users/authentication/rest";
     pub const ENV: &str = "/1.0/environment/control/rest";
 
+    #[derive(Clone)]
     pub struct Api {
         pub base: String,
         client: reqwest::Client,

@@ -1,10 +1,11 @@
 //! Environments as the platform defines them: names, statuses, and the specification of
 //! a new environment (validated once, from the REST API's JSON or the dashboard's form).
 
+use super::values::{Link, Vars, label};
 use crate::Error;
 use serde_json::Value;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 /// The platform's record of an environment (Kunci runs no containers: this record is
 /// what an environment is here).
 pub struct EnvRecord {
@@ -17,24 +18,7 @@ pub struct EnvRecord {
     pub region: String,
     pub ssl: i64,
     pub ha: i64,
-    pub env_groups: String,
     pub created_at: i64,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-/// The platform's record of one node of an environment.
-pub struct NodeRecord {
-    pub id: i64,
-    pub env_id: i64,
-    pub node_group: String,
-    pub node_type: String,
-    pub display_name: String,
-    pub docker_name: String,
-    pub docker_tag: String,
-    pub fixed_cloudlets: i64,
-    pub flexible_cloudlets: i64,
-    pub disk_limit: i64,
-    pub is_master: i64,
 }
 
 /// An environment's name (its `shortdomain`): `^[a-z][a-z0-9-]{2,32}$`.
@@ -173,6 +157,14 @@ pub struct NodeSpec {
     pub disk_limit: i64,
     pub docker_name: String,
     pub docker_tag: String,
+    /// Container variables (`env`, `docker.env`).
+    pub vars: Vars,
+    /// Volume paths (`volumes`, `docker.volumes`).
+    pub volumes: Vec<String>,
+    /// Links to other groups (`links`, `docker.links`: `"sqldb:DB"`).
+    pub links: Vec<Link>,
+    /// `isSLBAccessEnabled`, when given.
+    pub slb_access: Option<bool>,
 }
 
 /// A validated request for a new environment.
@@ -263,27 +255,36 @@ fn bool_field(obj: &serde_json::Map<String, Value>, name: &str) -> bool {
     }
 }
 
-/// A short label: 1..=`max` characters, no control characters.
-fn label(raw: &str, param: &str, what: &str, max: usize) -> Result<String, Error> {
-    let s = raw.trim();
-    if s.is_empty() || s.chars().count() > max || s.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            param,
-            format!("{what} is 1 to {max} characters, without control characters"),
-        ));
-    }
-    Ok(s.to_string())
-}
-
 impl NodeSpec {
-    /// A node entry of CreateEnvironment's `nodes` array.
+    /// A node entry of CreateEnvironment's (or ChangeTopology's) `nodes` array. Fields
+    /// may sit at the top level or in a nested `docker` object (`image`, `nodeGroup`,
+    /// `env`, `links`, `volumes`); a node with an image and no `nodeType` is `docker`.
     pub fn from_json(value: &Value) -> Result<NodeSpec, Error> {
         let obj = value
             .as_object()
             .ok_or_else(|| Error::invalid("nodes", "each node is a JSON object"))?;
-        let node_type = text_field(obj, &["nodeType"])
-            .ok_or_else(|| Error::invalid("nodes", "each node needs a nodeType"))?;
-        let node_type = label(node_type, "nodes", "nodeType", 64)?;
+        let docker = any_field(obj, "docker").and_then(Value::as_object);
+        let field = |name: &str| {
+            any_field(obj, name).or_else(|| docker.and_then(|d| any_field(d, name)))
+        };
+        let text = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| field(n).and_then(Value::as_str))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let image = match text(&["image", "dockerName"]) {
+            Some(i) => Some(label(i, "nodes", "image", 200)?),
+            None => None,
+        };
+        let node_type = match (text(&["nodeType"]), &image) {
+            (Some(t), _) => label(t, "nodes", "nodeType", 64)?,
+            (None, Some(_)) => "docker".to_string(),
+            (None, None) => {
+                return Err(Error::invalid("nodes", "each node needs a nodeType or an image"));
+            }
+        };
         let count = int_field(obj, "count", "nodes", 1, 1..=i64::from(MAX_NODES_PER_ENTRY))? as u32;
         let fixed = int_field(obj, "fixedCloudlets", "nodes", 1, 1..=64)?;
         let flexible = int_field(obj, "flexibleCloudlets", "nodes", fixed.max(4), 1..=256)?;
@@ -293,11 +294,11 @@ impl NodeSpec {
                 "flexibleCloudlets must be at least fixedCloudlets",
             ));
         }
-        let disk_limit = int_field(obj, "diskLimit", "nodes", 10240, 1..=1_048_576)?;
-        let node_group = match text_field(obj, &["nodeGroup"])
-            .map(str::trim)
-            .filter(|g| !g.is_empty())
-        {
+        let disk_limit = match any_field(obj, "diskLimit") {
+            None => DEFAULT_DISK_MB,
+            Some(v) => disk_limit_mb(v)?,
+        };
+        let node_group = match text(&["nodeGroup"]) {
             Some(g) => label(g, "nodes", "nodeGroup", 64)?,
             None => default_node_group(&node_type).to_string(),
         };
@@ -305,14 +306,32 @@ impl NodeSpec {
             Some(d) => label(d, "nodes", "displayName", 100)?,
             None => node_type.clone(),
         };
-        let docker_name = match text_field(obj, &["image", "dockerName"]) {
-            Some(i) => label(i, "nodes", "image", 200)?,
-            None => node_type.clone(),
+        // `image:tag` names its tag; a separate `tag` wins.
+        let (docker_name, image_tag) = match &image {
+            Some(i) => match i.rsplit_once(':').filter(|(_, t)| !t.contains('/')) {
+                Some((name, tag)) => (name.to_string(), Some(tag.to_string())),
+                None => (i.clone(), None),
+            },
+            None => (node_type.clone(), None),
         };
-        let docker_tag = match text_field(obj, &["tag", "dockerTag"]) {
-            Some(t) => label(t, "nodes", "tag", 100)?,
+        let docker_tag = match text(&["tag", "dockerTag"]).map(str::to_string).or(image_tag) {
+            Some(t) => super::values::image_tag(&t, "nodes")?,
             None => "latest".to_string(),
         };
+        let vars = match field("env") {
+            None => Vars::new(),
+            Some(v) => super::values::parse_vars(v, "nodes")?,
+        };
+        let volumes = match field("volumes") {
+            None => Vec::new(),
+            Some(Value::Array(a)) if a.is_empty() => Vec::new(),
+            Some(v) => super::values::parse_paths(v, "nodes")?,
+        };
+        let links = match field("links") {
+            None => Vec::new(),
+            Some(v) => parse_links(v)?,
+        };
+        let slb_access = any_field(obj, "isSLBAccessEnabled").map(|_| bool_field(obj, "isSLBAccessEnabled"));
         Ok(NodeSpec {
             node_type,
             count,
@@ -323,6 +342,10 @@ impl NodeSpec {
             disk_limit,
             docker_name,
             docker_tag,
+            vars,
+            volumes,
+            links,
+            slb_access,
         })
     }
 
@@ -333,6 +356,69 @@ impl NodeSpec {
         obj.insert("count".into(), Value::from(count));
         NodeSpec::from_json(&Value::Object(obj))
     }
+}
+
+/// A node's disk when none is asked for: 10 GB, in MB.
+pub const DEFAULT_DISK_MB: i64 = 10_240;
+
+/// `diskLimit` in MB. A bare number is GB (what the one client that sends it writes);
+/// a suffix says the unit: `512M`, `100G`, `1T`. From 1 GB... 1 TB; MB values below
+/// 1 GB are refused too.
+pub fn disk_limit_mb(v: &Value) -> Result<i64, Error> {
+    let err = || {
+        Error::invalid(
+            "nodes",
+            "diskLimit is a size in GB (a number), or with a unit: 512M, 100G, 1T; from 1G to 1T",
+        )
+    };
+    let text = match v {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.trim().to_ascii_uppercase(),
+        _ => return Err(err()),
+    };
+    let (digits, unit_mb) = match text.chars().last() {
+        Some('M') => (&text[..text.len() - 1], 1),
+        Some('G') => (&text[..text.len() - 1], 1024),
+        Some('T') => (&text[..text.len() - 1], 1024 * 1024),
+        _ => (text.as_str(), 1024),
+    };
+    let n: i64 = digits.trim().parse().map_err(|_| err())?;
+    let mb = n.checked_mul(unit_mb).ok_or_else(err)?;
+    if (1024..=1024 * 1024).contains(&mb) {
+        Ok(mb)
+    } else {
+        Err(err())
+    }
+}
+
+/// `links`: `["sqldb:DB"]` (group, then alias; the alias defaults to the group name),
+/// or comma-separated text.
+fn parse_links(v: &Value) -> Result<Vec<Link>, Error> {
+    let items: Vec<String> = match v {
+        Value::Null => return Ok(Vec::new()),
+        Value::String(s) => s.split(',').map(str::to_string).collect(),
+        Value::Array(a) => a
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| Error::invalid("nodes", "links is a list of \"group:ALIAS\""))
+            })
+            .collect::<Result<_, _>>()?,
+        _ => return Err(Error::invalid("nodes", "links is a list of \"group:ALIAS\"")),
+    };
+    items
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let (group, alias) = s.split_once(':').unwrap_or((s, s));
+            Ok(Link {
+                group: label(group, "nodes", "a linked node group", 64)?,
+                alias: label(alias, "nodes", "a link alias", 64)?,
+            })
+        })
+        .collect()
 }
 
 impl EnvSpec {
@@ -444,7 +530,7 @@ fn parse_groups<'a>(names: impl Iterator<Item = &'a str>) -> Result<Vec<String>,
     let groups: Vec<String> = names
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|g| label(g, "envGroups", "a group name", 100))
+        .map(|g| super::values::group_name(g, "envGroups"))
         .collect::<Result<_, _>>()?;
     if groups.len() > 20 {
         return Err(Error::invalid("envGroups", "at most 20 groups"));
@@ -553,6 +639,38 @@ mod tests {
         for (env, nodes, param) in cases {
             let err = EnvSpec::from_json(&env, &nodes, None).unwrap_err();
             assert_eq!(err.parameter(), Some(param), "{env} {nodes}: {err}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod node_spec_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_nested_docker_object_is_read_and_an_image_makes_a_docker_node() {
+        let n = NodeSpec::from_json(&json!({"docker": {"image": "shop/app:1.4.2", "nodeGroup": "cp",
+            "env": {"A": "1"}, "links": ["sqldb:DB"], "volumes": ["/data"]}})).unwrap();
+        assert_eq!(n.node_type, "docker");
+        assert_eq!((n.docker_name.as_str(), n.docker_tag.as_str()), ("shop/app", "1.4.2"));
+        assert_eq!(n.node_group, "cp");
+        assert_eq!(n.vars["A"], "1");
+        assert_eq!(n.links, vec![Link { group: "sqldb".into(), alias: "DB".into() }]);
+        assert_eq!(n.volumes, vec!["/data"]);
+        // A registry port is not a tag.
+        let n = NodeSpec::from_json(&json!({"image": "registry.local:5000/app"})).unwrap();
+        assert_eq!((n.docker_name.as_str(), n.docker_tag.as_str()), ("registry.local:5000/app", "latest"));
+    }
+
+    #[test]
+    fn disk_limits_are_gb_unless_a_unit_says_otherwise() {
+        assert_eq!(disk_limit_mb(&json!(20)).unwrap(), 20 * 1024);
+        assert_eq!(disk_limit_mb(&json!("100G")).unwrap(), 100 * 1024);
+        assert_eq!(disk_limit_mb(&json!("2048m")).unwrap(), 2048);
+        assert_eq!(disk_limit_mb(&json!("1T")).unwrap(), 1024 * 1024);
+        for bad in [json!(0), json!("512M"), json!("2T"), json!("5Q"), json!(-1), json!(true), json!("1e3")] {
+            assert!(disk_limit_mb(&bad).is_err(), "{bad}");
         }
     }
 }

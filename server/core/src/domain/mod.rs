@@ -3,7 +3,9 @@
 
 pub mod catalog;
 pub mod env;
+pub mod model;
 pub mod ssh;
+pub mod values;
 pub mod token;
 
 use crate::Error;

@@ -19,7 +19,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::{EnvRow, NodeRow, SessionAuthRow, TokenAuthRow};
+use super::{SessionAuthRow, TokenAuthRow};
+use crate::domain::model::EnvModel;
 
 /// Longest life of a cached value.
 const MAX_AGE: Duration = Duration::from_secs(1);
@@ -98,8 +99,8 @@ pub struct Caches {
     last_files: Mutex<(Instant, FileStamp)>,
     pub tokens: ReadCache<String, Option<Arc<TokenAuthRow>>>,
     pub sessions: ReadCache<String, Option<Arc<SessionAuthRow>>>,
-    pub envs: ReadCache<(i64, String), Option<Arc<EnvRow>>>,
-    pub nodes: ReadCache<i64, Arc<Vec<NodeRow>>>,
+    /// Environments with everything that hangs on them, by (owner, name).
+    pub envs: ReadCache<(i64, String), Option<Arc<EnvModel>>>,
 }
 
 impl Caches {
@@ -113,7 +114,6 @@ impl Caches {
             tokens: ReadCache::new(),
             sessions: ReadCache::new(),
             envs: ReadCache::new(),
-            nodes: ReadCache::new(),
         }
     }
 
