@@ -23,6 +23,9 @@ struct Entry {
     include: Vec<String>,
     #[serde(default)]
     exclude: Vec<String>,
+    /// Granted even if `exclude` took them away (exceptions to a broad exclusion).
+    #[serde(default)]
+    also: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -92,7 +95,7 @@ impl Templates {
         let mut list = Vec::new();
         for e in file.template {
             let mut allowed = vec![false; catalog_len + 1];
-            for (patterns, grant) in [(&e.include, true), (&e.exclude, false)] {
+            for (patterns, grant) in [(&e.include, true), (&e.exclude, false), (&e.also, true)] {
                 for p in patterns {
                     let found = matching(p);
                     if found.is_empty() {
@@ -219,6 +222,25 @@ mod tests {
         let market = t.find("Marketplace").unwrap();
         assert!(market.allows(c.find("marketplace.jps.Install").unwrap()));
         assert!(!market.allows(c.find("env.control.StopEnv").unwrap()));
+        // Issue 13: client libraries read the user right after signing in; IDE plugins
+        // edit container variables and redeploy; add-ons keep data on node groups.
+        for name in ["IDE Plugins", "Marketplace", "Maven Plugin", "Extended Access"] {
+            let tpl = t.find(name).unwrap();
+            assert!(tpl.allows(c.find("users.account.GetUserInfo").unwrap()), "{name}");
+        }
+        for m in [
+            "env.control.AddContainerEnvVars",
+            "env.control.SetContainerEnvVarsByGroup",
+            "env.control.GetContainerEnvVars",
+            "env.control.RedeployContainersByGroup",
+        ] {
+            assert!(ide.allows(c.find(m).unwrap()), "{m}");
+        }
+        assert!(market.allows(c.find("env.nodegroup.ApplyData").unwrap()));
+        let extended = t.find("Extended Access").unwrap();
+        assert!(extended.allows(c.find("users.account.AddSSHKey").unwrap()));
+        assert!(extended.allows(c.find("env.control.ChangeTopology").unwrap()));
+        assert!(!extended.allows(c.find("users.account.ChangePassword").unwrap()));
     }
 
     #[test]
