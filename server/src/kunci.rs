@@ -11,6 +11,7 @@ use kunci_core::services::flood::FloodGuard;
 use kunci_core::services::passwords::Hasher;
 use kunci_core::services::security_log::SecurityLog;
 use kunci_core::services::sessions::Sessions;
+use kunci_core::services::ssh_keys::SshKeys;
 use kunci_core::services::templates::Templates;
 use kunci_core::services::tokens::Tokens;
 use kunci_core::storage::Store;
@@ -24,6 +25,7 @@ pub struct Kunci {
     pub sessions: Sessions,
     pub envs: Environments,
     pub tokens: Tokens,
+    pub ssh_keys: SshKeys,
     pub security_log: SecurityLog,
     pub authz: Authorizer,
     /// The credential flood guard shared by tokens and sessions.
@@ -54,6 +56,7 @@ impl Kunci {
             accounts,
             authz: Authorizer::new(sessions.clone(), tokens.clone()),
             tokens,
+            ssh_keys: SshKeys::new(store.clone(), security_log.clone()),
             security_log,
             envs: Environments::new(
                 store.clone(),

@@ -1,4 +1,5 @@
-//! `users.authentication`: Signin, Signout, CheckSign, GetSessions, SignoutSessions.
+//! `users.authentication`: Signin, SigninByToken, Signout, CheckSign, GetSessions,
+//! SignoutSessions.
 
 use axum::http::Method;
 use kunci_core::Error;
@@ -9,20 +10,51 @@ use super::{Call, Fields};
 use crate::client::core_client;
 use crate::cookies::device_cookie;
 use kunci_core::clock::format_wire;
+use kunci_core::services::authz::{Principal, Via};
 use kunci_core::services::sessions::SessionKind;
 
-fn account_fields(uid: i64, login: &str, name: &str) -> Fields {
+/// The platform's `accessType`: a sign-in session has the account's full rights, a
+/// token only those of its permissions.
+#[derive(Debug, Clone, Copy)]
+pub enum Access {
+    Full,
+    Restricted,
+}
+
+impl Access {
+    pub fn of(via: &Via) -> Access {
+        match via {
+            Via::Session { .. } => Access::Full,
+            Via::Token { .. } => Access::Restricted,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Access::Full => "FULL_ACCESS",
+            Access::Restricted => "RESTRICTED",
+        }
+    }
+}
+
+/// The account fields of Signin, CheckSign and GetUserInfo.
+pub fn account_fields(uid: i64, login: &str, name: &str, access: Access) -> Fields {
     let Value::Object(map) = json!({
         "uid": uid,
         "email": login,
         "name": name,
         "status": kunci_core::domain::AccountStatus::Enabled.as_str(),
-        "accessType": "FULL_ACCESS",
+        "accessType": access.as_str(),
         "authType": "BASIC",
     }) else {
         unreachable!("a JSON object literal")
     };
     map
+}
+
+/// The account fields of an authenticated caller.
+pub fn caller_fields(p: &Principal) -> Fields {
+    account_fields(p.user_id, &p.login, &p.name, Access::of(&p.via))
 }
 
 /// The current session of a session caller (tokens never get here: the authorization
@@ -57,7 +89,36 @@ pub async fn signin(call: &Call<'_>) -> Result<Fields, Error> {
         .await?;
     let mut fields = Fields::new();
     fields.insert("session".into(), Value::String(secret.expose().to_string()));
-    fields.extend(account_fields(user.id, &user.login, &user.name));
+    fields.extend(account_fields(
+        user.id,
+        &user.login,
+        &user.name,
+        Access::Full,
+    ));
+    Ok(fields)
+}
+
+/// Signs in with a personal access token alone (`session` is ignored; `userHeaders`,
+/// which clients send as `None`, too). The answer's `session` is the token value
+/// itself: it carries exactly the token's permissions and expiry and dies with the
+/// token, and the authorization point already resolves it. Unknown, expired, deleted,
+/// regenerated-away and malformed values are 702, a disabled account's 704, and values
+/// that are not live count against the client address's flood limit, as anywhere else.
+pub async fn signin_by_token(call: &Call<'_>) -> Result<Fields, Error> {
+    let value = call.params.required("token")?;
+    let tokens = &call.kunci.tokens;
+    let token = tokens
+        .authenticate(value, &core_client(&call.client))
+        .await?;
+    tokens.note_use(&token).await;
+    let mut fields = Fields::new();
+    fields.insert("session".into(), Value::String(value.to_string()));
+    fields.extend(account_fields(
+        token.user_id,
+        &token.login,
+        &token.name,
+        Access::Restricted,
+    ));
     Ok(fields)
 }
 
@@ -67,8 +128,7 @@ pub async fn signout(call: &Call<'_>) -> Result<Fields, Error> {
 }
 
 pub async fn check_sign(call: &Call<'_>) -> Result<Fields, Error> {
-    let p = call.caller()?;
-    Ok(account_fields(p.user_id, &p.login, &p.name))
+    Ok(caller_fields(call.caller()?))
 }
 
 pub async fn get_sessions(call: &Call<'_>) -> Result<Fields, Error> {
