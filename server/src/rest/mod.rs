@@ -140,16 +140,6 @@ methods! {
         "Lists the account's SSH keys in `keys` (`{id, title, publicKey, fingerprint, isPrivate}`), in id order; `isPrivate=true` answers `keys: []`.";
     "users.account.deletesshkey" => account::delete_ssh_key,
         "Removes the account's SSH key `id`; result 3 naming `id` when the account has no key by that id.";
-    "users.authentication.signinbytoken" => auth::signin_by_token,
-        "Signs in with a personal access token: `token` (required; `session` is ignored, `userHeaders` too). Answers the Signin fields (`session`, `uid`, `email`, `name`, `status`, `accessType` `RESTRICTED`, `authType`), where `session` is the token value itself: it has exactly the token's permissions and expiry, and stops working with the token. 702 for an unknown, expired, deleted or regenerated-away token.";
-    "users.account.getuserinfo" => account::get_user_info,
-        "Answers the caller's account: `uid`, `email`, `name`, `status`, `accessType` (`FULL_ACCESS` for a sign-in session, `RESTRICTED` for a token) and `authType`.";
-    "users.account.addsshkey" => account::add_ssh_key,
-        "Adds an SSH public key to the account: `title` (1–100 characters) and `sshKey`, one OpenSSH public key line (`ssh-ed25519`, `ecdsa-sha2-nistp256/384/521`, or `ssh-rsa` of at least 2048 bits); `isPrivate=true` is refused (Kunci stores no private keys). Answers `key`: `{id, title, publicKey, fingerprint, isPrivate}`, with the line normalized and its `SHA256:` fingerprint. 6001 when the same key is on the account already (under any title), 2338 past 50 keys.";
-    "users.account.getsshkeys" => account::get_ssh_keys,
-        "Lists the account's SSH keys in `keys` (`{id, title, publicKey, fingerprint, isPrivate}`), in id order; `isPrivate=true` answers `keys: []`.";
-    "users.account.deletesshkey" => account::delete_ssh_key,
-        "Removes the account's SSH key `id`; result 3 naming `id` when the account has no key by that id.";
     "env.control.getenvs" => env::get_envs,
         "Lists the caller's environments as EnvInfo objects in `infos`; `lazy=true` leaves out the nodes.";
     "env.control.getenvinfo" => env::get_env_info,
