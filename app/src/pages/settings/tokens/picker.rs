@@ -327,6 +327,7 @@ mod tests {
             implemented: true,
             is_safe: false,
             description: None,
+            example: None,
         }
     }
 
