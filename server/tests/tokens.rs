@@ -1017,7 +1017,11 @@ both_databases!(token_list_api_and_templates, |db: TestDb| async move {
     assert_eq!(r.body["behavior"], "ALLOW");
     // All but the private methods: 28 of users.authentication, 13 that manage the
     // account in users.account, 6 of users.sso.
-    assert_eq!(all.len(), 860 - 28 - 13 - 6, "every method a token may hold");
+    assert_eq!(
+        all.len(),
+        860 - 28 - 13 - 6,
+        "every method a token may hold"
+    );
     assert!(all.iter().all(|p| {
         let m = p["method"].as_str().unwrap();
         !m.starts_with("users.authentication.") && m != "users.account.ChangePassword"
