@@ -45,7 +45,10 @@ async fn snapshot(db: &TestDb) -> String {
             "node_groups",
             "env_id, name, position, display_name, scaling_mode, slb_access, data, links",
         ),
-        ("env_groups", "id, owner_id, name, color, is_isolated, visibility"),
+        (
+            "env_groups",
+            "id, owner_id, name, color, is_isolated, visibility",
+        ),
         ("env_group_members", "env_id, group_id"),
         ("ext_domains", "id, env_id, domain"),
         (

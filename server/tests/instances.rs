@@ -175,7 +175,11 @@ async fn two_instances_change_one_environment_without_losing_a_change() {
             let vars = format!(r#"{{"V{i}":"{i}"}}"#);
             api.post(
                 "/1.0/environment/control/rest/addcontainerenvvars",
-                &[("session", &session), ("envName", "shared-env"), ("vars", &vars)],
+                &[
+                    ("session", &session),
+                    ("envName", "shared-env"),
+                    ("vars", &vars),
+                ],
             )
             .await
         }
@@ -187,7 +191,11 @@ async fn two_instances_change_one_environment_without_losing_a_change() {
     let r = api_b
         .get(
             "/1.0/environment/control/rest/getcontainerenvvarsbygroup",
-            &[("session", &session), ("envName", "shared-env"), ("nodeGroup", "cp")],
+            &[
+                ("session", &session),
+                ("envName", "shared-env"),
+                ("nodeGroup", "cp"),
+            ],
         )
         .await;
     let vars = r.ok()["object"].as_object().unwrap().clone();
@@ -199,7 +207,11 @@ async fn two_instances_change_one_environment_without_losing_a_change() {
         async move {
             api.post(
                 "/1.0/environment/binder/rest/bindextdomain",
-                &[("session", &session), ("envName", env), ("extdomain", "race.example.com")],
+                &[
+                    ("session", &session),
+                    ("envName", env),
+                    ("extdomain", "race.example.com"),
+                ],
             )
             .await
             .result()

@@ -56,8 +56,10 @@ pub async fn remove_ext_domains(call: &Call<'_>) -> Result<Fields, Error> {
         .filter(|s| !s.is_empty())
         .map(|d| model::ext_domain(d, envs.platform_domain()))
         .collect::<Result<_, _>>()?;
-    envs.change(owner(call)?, env_name(call)?, |m| m.remove_domains(&domains))
-        .await?;
+    envs.change(owner(call)?, env_name(call)?, |m| {
+        m.remove_domains(&domains)
+    })
+    .await?;
     Ok(Fields::new())
 }
 
@@ -106,7 +108,11 @@ pub async fn get_mount_points(call: &Call<'_>) -> Result<Fields, Error> {
     let mut list = Vec::new();
     for i in env.chosen(&choice)? {
         let node = &env.nodes[i];
-        for m in env.mounts.iter().filter(|m| m.node_group == node.node_group) {
+        for m in env
+            .mounts
+            .iter()
+            .filter(|m| m.node_group == node.node_group)
+        {
             list.push(mount_wire(m, node.id));
         }
     }
@@ -123,9 +129,11 @@ fn source_host(raw: &str) -> Result<(String, &'static str), Error> {
     }
     let ok = h.len() <= 253
         && h.contains('.')
-        && h
-            .split('.')
-            .all(|l| !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        && h.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
     if ok {
         Ok((h.to_ascii_lowercase(), "DOMAIN"))
     } else {
@@ -156,14 +164,20 @@ pub async fn add_mount_point_by_group(call: &Call<'_>) -> Result<Fields, Error> 
     };
     let protocol = p.text("protocol").unwrap_or("NFS").to_ascii_uppercase();
     if protocol != "NFS" {
-        return Err(Error::invalid("protocol", "NFS is the protocol Kunci records"));
+        return Err(Error::invalid(
+            "protocol",
+            "NFS is the protocol Kunci records",
+        ));
     }
     let address_type = match p.text("sourceAddressType") {
         None => default_type.to_string(),
         Some(t) => {
             let t = t.to_ascii_uppercase();
             if !["IP", "DOMAIN", "NODE_GROUP"].contains(&t.as_str()) {
-                return Err(Error::invalid("sourceAddressType", "IP, DOMAIN or NODE_GROUP"));
+                return Err(Error::invalid(
+                    "sourceAddressType",
+                    "IP, DOMAIN or NODE_GROUP",
+                ));
             }
             t
         }
@@ -195,7 +209,9 @@ pub async fn remove_mount_point_by_group(call: &Call<'_>) -> Result<Fields, Erro
     let path = model::container_path(call.params.required("path")?, "path")?;
     call.kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| m.remove_mount(&group, &path))
+        .change(owner(call)?, env_name(call)?, |m| {
+            m.remove_mount(&group, &path)
+        })
         .await?;
     Ok(Fields::new())
 }

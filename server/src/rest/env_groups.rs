@@ -50,7 +50,7 @@ fn array(groups: &[EnvGroupRow]) -> Fields {
 }
 
 /// The group names of `param` (alias `alias`; the catalog name wins).
-fn names<'c>(call: &'c Call<'_>, param: &str, alias: &str) -> Result<Vec<String>, Error> {
+fn names(call: &Call<'_>, param: &str, alias: &str) -> Result<Vec<String>, Error> {
     let raw = call
         .params
         .text(param)
@@ -113,7 +113,10 @@ fn settings(call: &Call<'_>) -> Result<GroupSettings, Error> {
                 }
                 .filter(|v| (0..=2).contains(v))
                 .ok_or_else(|| {
-                    Error::invalid("data", "visibility is 0 (show), 1 (hide) or 2 (show if not empty)")
+                    Error::invalid(
+                        "data",
+                        "visibility is 0 (show), 1 (hide) or 2 (show if not empty)",
+                    )
                 })?;
                 s.visibility = Some(v);
             }

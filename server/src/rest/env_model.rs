@@ -89,7 +89,9 @@ pub async fn add_container_env_vars(call: &Call<'_>) -> Result<Fields, Error> {
     let choice = choice(call)?;
     call.kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| m.add_vars(&choice, &vars))
+        .change(owner(call)?, env_name(call)?, |m| {
+            m.add_vars(&choice, &vars)
+        })
         .await?;
     Ok(Fields::new())
 }
@@ -115,7 +117,9 @@ pub async fn set_container_env_vars(call: &Call<'_>) -> Result<Fields, Error> {
     };
     call.kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| m.set_vars(&choice, &vars, "vars"))
+        .change(owner(call)?, env_name(call)?, |m| {
+            m.set_vars(&choice, &vars, "vars")
+        })
         .await?;
     Ok(Fields::new())
 }
@@ -129,7 +133,9 @@ pub async fn set_container_env_vars_by_group(call: &Call<'_>) -> Result<Fields, 
     };
     call.kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| m.set_vars(&choice, &vars, "data"))
+        .change(owner(call)?, env_name(call)?, |m| {
+            m.set_vars(&choice, &vars, "data")
+        })
         .await?;
     Ok(Fields::new())
 }
@@ -139,7 +145,9 @@ pub async fn remove_container_env_vars(call: &Call<'_>) -> Result<Fields, Error>
     let choice = choice(call)?;
     call.kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| m.remove_vars(&choice, &names))
+        .change(owner(call)?, env_name(call)?, |m| {
+            m.remove_vars(&choice, &names)
+        })
         .await?;
     Ok(Fields::new())
 }
@@ -201,11 +209,19 @@ fn topology(name: &str, region: &str, env: &Value, nodes: &Value) -> Result<Topo
             .map(|(_, v)| v)
             .filter(|v| !v.is_null())
     };
-    let text = |key: &str| field(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+    let text = |key: &str| {
+        field(key)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
     if let Some(short) = text("shortdomain")
         && EnvName::lookup(short) != name
     {
-        return Err(Error::invalid("env", "shortdomain must be the environment's name"));
+        return Err(Error::invalid(
+            "env",
+            "shortdomain must be the environment's name",
+        ));
     }
     if let Some(r) = text("region")
         && r != region
@@ -222,7 +238,10 @@ fn topology(name: &str, region: &str, env: &Value, nodes: &Value) -> Result<Topo
             Some(Value::String(s)) => super::params::parse_bool(s)
                 .map(Some)
                 .ok_or_else(|| Error::invalid("env", format!("{key} must be true or false"))),
-            Some(_) => Err(Error::invalid("env", format!("{key} must be true or false"))),
+            Some(_) => Err(Error::invalid(
+                "env",
+                format!("{key} must be true or false"),
+            )),
         }
     };
     let display_name = match text("displayName") {
@@ -256,8 +275,10 @@ fn topology(name: &str, region: &str, env: &Value, nodes: &Value) -> Result<Topo
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case("docker"))
                 .and_then(|(_, v)| v.as_object());
-            let present =
-                |m: &Map<String, Value>| m.iter().any(|(k, v)| k.eq_ignore_ascii_case(key) && !v.is_null());
+            let present = |m: &Map<String, Value>| {
+                m.iter()
+                    .any(|(k, v)| k.eq_ignore_ascii_case(key) && !v.is_null())
+            };
             present(o) || docker.is_some_and(present)
         };
         let sets = EntrySets {
@@ -291,7 +312,8 @@ pub async fn change_topology(call: &Call<'_>) -> Result<Reply, Error> {
     let owner = owner(call)?;
     let current = envs.info(owner, name).await?;
     let change = topology(&current.env.name, &current.env.region, &env, &nodes)?;
-    envs.change(owner, name, |m| m.change_topology(&change)).await?;
+    envs.change(owner, name, |m| m.change_topology(&change))
+        .await?;
     let info = envs.info(owner, name).await?;
     #[derive(serde::Serialize)]
     struct WithResult<'a> {
@@ -319,7 +341,9 @@ pub async fn add_container_volumes(call: &Call<'_>) -> Result<Fields, Error> {
     let ids = call
         .kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| m.add_volumes(&choice, &paths))
+        .change(owner(call)?, env_name(call)?, |m| {
+            m.add_volumes(&choice, &paths)
+        })
         .await?;
     Ok(responses(&ids, false))
 }
@@ -497,7 +521,9 @@ pub async fn redeploy_containers_by_group(call: &Call<'_>) -> Result<Fields, Err
     let envs = &call.kunci.envs;
     let owner = owner(call)?;
     let name = env_name(call)?;
-    let ids = envs.change(owner, name, |m| m.redeploy_group(&group, &tag)).await?;
+    let ids = envs
+        .change(owner, name, |m| m.redeploy_group(&group, &tag))
+        .await?;
     envs.restart_nodes(
         owner,
         name,

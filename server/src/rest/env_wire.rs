@@ -25,14 +25,13 @@ pub fn info_wire<'a>(domain: &str, m: &'a EnvModel, lazy: bool) -> EnvInfoWire<'
             data: None,
         })
         .collect();
-    let nodes = (!lazy).then(|| {
-        m.nodes
-            .iter()
-            .map(|n| node_wire(domain, m, n))
-            .collect()
-    });
+    let nodes = (!lazy).then(|| m.nodes.iter().map(|n| node_wire(domain, m, n)).collect());
     EnvInfoWire {
-        env: env_wire(domain, &m.env, m.domains.iter().map(|d| d.domain.as_str()).collect()),
+        env: env_wire(
+            domain,
+            &m.env,
+            m.domains.iter().map(|d| d.domain.as_str()).collect(),
+        ),
         env_groups: m.groups.iter().map(String::as_str).collect(),
         node_groups,
         nodes,
@@ -97,7 +96,11 @@ pub fn node_wire<'a>(domain: &str, m: &'a EnvModel, n: &'a Node) -> NodeWire<'a>
         id: n.id,
         node_group: &n.node_group,
         node_type: &n.node_type,
-        name: if is_image { &n.docker_name } else { &n.node_type },
+        name: if is_image {
+            &n.docker_name
+        } else {
+            &n.node_type
+        },
         display_name: &n.display_name,
         int_ip: int_ip(n.id),
         address: int_ip(n.id),
@@ -139,7 +142,10 @@ pub fn mount_wire(m: &MountPoint, node_id: i64) -> Value {
             o.insert("type".into(), "EXTERNAL".into());
         }
     }
-    o.insert("sourceAddressType".into(), m.source_address_type.clone().into());
+    o.insert(
+        "sourceAddressType".into(),
+        m.source_address_type.clone().into(),
+    );
     o.insert("protocol".into(), m.protocol.clone().into());
     o.insert("readOnly".into(), m.read_only.into());
     o.insert("nodeId".into(), node_id.into());

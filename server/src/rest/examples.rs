@@ -5,12 +5,14 @@ use std::sync::OnceLock;
 
 const EXAMPLES: &str = include_str!("../../data/api-examples.toml");
 
-/// Node ids the examples name, as the pages show them.
+/// Node ids (and the key id and token) the examples name, as the pages show them.
 pub const SHOWN_IDS: &[(&str, &str)] = &[
     ("{cp}", "110"),
     ("{cp2}", "111"),
     ("{sqldb}", "120"),
     ("{store}", "210"),
+    ("{sshkey}", "3"),
+    ("{token}", "$TOKEN"),
 ];
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -66,9 +68,13 @@ mod tests {
             let m = kunci_core::domain::catalog::Catalog::get()
                 .find(&e.method)
                 .unwrap_or_else(|| panic!("{} is not a catalog method", e.method));
-            assert!(super::super::is_implemented(m), "{} is not implemented", e.method);
-            let v: serde_json::Value = serde_json::from_str(&e.answer)
-                .unwrap_or_else(|err| panic!("{}: {err}", e.method));
+            assert!(
+                super::super::is_implemented(m),
+                "{} is not implemented",
+                e.method
+            );
+            let v: serde_json::Value =
+                serde_json::from_str(&e.answer).unwrap_or_else(|err| panic!("{}: {err}", e.method));
             assert!(v["result"].is_i64(), "{}", e.method);
         }
     }

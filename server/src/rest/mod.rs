@@ -246,15 +246,19 @@ pub fn method_of_path(path: &str) -> Option<&'static ApiMethod> {
     let parts: Vec<&str> = rest.split('/').collect();
     match parts.as_slice() {
         [service, class, r, method] if r.eq_ignore_ascii_case("rest") => {
-            Catalog::get().find_parts(service, class, method).or_else(|| {
-                // The singular path clients call (API 8.0.2) for the catalog's plural.
-                let singular = ["environment", "env"].iter().any(|s| service.eq_ignore_ascii_case(s))
-                    && class.eq_ignore_ascii_case("binder")
-                    && method.eq_ignore_ascii_case("removeextdomain");
-                singular
-                    .then(|| Catalog::get().find_parts(service, class, "RemoveExtDomains"))
-                    .flatten()
-            })
+            Catalog::get()
+                .find_parts(service, class, method)
+                .or_else(|| {
+                    // The singular path clients call (API 8.0.2) for the catalog's plural.
+                    let singular = ["environment", "env"]
+                        .iter()
+                        .any(|s| service.eq_ignore_ascii_case(s))
+                        && class.eq_ignore_ascii_case("binder")
+                        && method.eq_ignore_ascii_case("removeextdomain");
+                    singular
+                        .then(|| Catalog::get().find_parts(service, class, "RemoveExtDomains"))
+                        .flatten()
+                })
         }
         _ => None,
     }

@@ -158,9 +158,17 @@ impl Params {
             .ok_or_else(|| Error::invalid(name, "required"))
     }
 
-    /// `true`/`false`, `True`/`False`, `1`/`0` (any case); absent or blank is `None`.
+    /// The value of a typed (boolean, number) parameter: absent, blank, `null` or
+    /// Python's `None` (what one client sends for an unset argument) is `None`.
+    fn typed(&self, name: &str) -> Option<&str> {
+        self.text(name)
+            .filter(|v| !v.eq_ignore_ascii_case("null") && *v != "None")
+    }
+
+    /// `true`/`false`, `True`/`False`, `1`/`0` (any case); absent, blank, `null` or
+    /// `None` is `None`.
     pub fn bool(&self, name: &str) -> Result<Option<bool>, Error> {
-        match self.text(name) {
+        match self.typed(name) {
             None => Ok(None),
             Some(v) => parse_bool(v)
                 .map(Some)
@@ -168,9 +176,9 @@ impl Params {
         }
     }
 
-    /// A whole number; absent or blank is `None`.
+    /// A whole number; absent, blank, `null` or `None` is `None`.
     pub fn int(&self, name: &str) -> Result<Option<i64>, Error> {
-        match self.text(name) {
+        match self.typed(name) {
             None => Ok(None),
             Some(v) => v
                 .parse()
@@ -229,7 +237,10 @@ pub fn python_literal(text: &str) -> Option<Value> {
             }
             c if c.is_ascii_alphabetic() => {
                 let mut word = String::from(c);
-                while let Some(&n) = chars.peek().filter(|n| n.is_ascii_alphanumeric() || **n == '_') {
+                while let Some(&n) = chars
+                    .peek()
+                    .filter(|n| n.is_ascii_alphanumeric() || **n == '_')
+                {
                     word.push(n);
                     chars.next();
                 }
@@ -289,13 +300,24 @@ mod tests {
     #[test]
     fn json_parameters_read_python_literals_and_treat_null_as_absent() {
         let params = |v: &str| {
-            Params::parse(None, format!("x={}", urlencoding_lite(v)).as_bytes(), BodyKind::Form).unwrap()
+            Params::parse(
+                None,
+                format!("x={}", urlencoding_lite(v)).as_bytes(),
+                BodyKind::Form,
+            )
+            .unwrap()
         };
         for (sent, expect) in [
             (r#"["a","b"]"#, Some(serde_json::json!(["a", "b"]))),
             ("['a', 'b']", Some(serde_json::json!(["a", "b"]))),
-            ("[{'command': 'ls', 'params': ''}]", Some(serde_json::json!([{"command": "ls", "params": ""}]))),
-            ("{'A': True, 'B': None, 'C': 'it\\'s'}", Some(serde_json::json!({"A": true, "B": null, "C": "it's"}))),
+            (
+                "[{'command': 'ls', 'params': ''}]",
+                Some(serde_json::json!([{"command": "ls", "params": ""}])),
+            ),
+            (
+                "{'A': True, 'B': None, 'C': 'it\\'s'}",
+                Some(serde_json::json!({"A": true, "B": null, "C": "it's"})),
+            ),
             ("null", None),
             ("None", None),
             ("", None),
@@ -303,8 +325,21 @@ mod tests {
             assert_eq!(params(sent).json("x").unwrap(), expect, "{sent}");
         }
         for bad in ["[1,", "{'a': Nonsense}", "['unterminated]"] {
-            assert_eq!(params(bad).json("x").unwrap_err().parameter(), Some("x"), "{bad}");
+            assert_eq!(
+                params(bad).json("x").unwrap_err().parameter(),
+                Some("x"),
+                "{bad}"
+            );
         }
+        // Unset typed arguments as a Python client sends them.
+        for unset in ["None", "null", ""] {
+            assert_eq!(params(unset).bool("x").unwrap(), None, "{unset}");
+            assert_eq!(params(unset).int("x").unwrap(), None, "{unset}");
+        }
+        assert_eq!(
+            params("Nonsense").bool("x").unwrap_err().parameter(),
+            Some("x")
+        );
     }
 
     fn urlencoding_lite(v: &str) -> String {

@@ -264,9 +264,8 @@ impl NodeSpec {
             .as_object()
             .ok_or_else(|| Error::invalid("nodes", "each node is a JSON object"))?;
         let docker = any_field(obj, "docker").and_then(Value::as_object);
-        let field = |name: &str| {
-            any_field(obj, name).or_else(|| docker.and_then(|d| any_field(d, name)))
-        };
+        let field =
+            |name: &str| any_field(obj, name).or_else(|| docker.and_then(|d| any_field(d, name)));
         let text = |names: &[&str]| {
             names
                 .iter()
@@ -282,7 +281,10 @@ impl NodeSpec {
             (Some(t), _) => label(t, "nodes", "nodeType", 64)?,
             (None, Some(_)) => "docker".to_string(),
             (None, None) => {
-                return Err(Error::invalid("nodes", "each node needs a nodeType or an image"));
+                return Err(Error::invalid(
+                    "nodes",
+                    "each node needs a nodeType or an image",
+                ));
             }
         };
         let count = int_field(obj, "count", "nodes", 1, 1..=i64::from(MAX_NODES_PER_ENTRY))? as u32;
@@ -314,7 +316,10 @@ impl NodeSpec {
             },
             None => (node_type.clone(), None),
         };
-        let docker_tag = match text(&["tag", "dockerTag"]).map(str::to_string).or(image_tag) {
+        let docker_tag = match text(&["tag", "dockerTag"])
+            .map(str::to_string)
+            .or(image_tag)
+        {
             Some(t) => super::values::image_tag(&t, "nodes")?,
             None => "latest".to_string(),
         };
@@ -331,7 +336,8 @@ impl NodeSpec {
             None => Vec::new(),
             Some(v) => parse_links(v)?,
         };
-        let slb_access = any_field(obj, "isSLBAccessEnabled").map(|_| bool_field(obj, "isSLBAccessEnabled"));
+        let slb_access =
+            any_field(obj, "isSLBAccessEnabled").map(|_| bool_field(obj, "isSLBAccessEnabled"));
         Ok(NodeSpec {
             node_type,
             count,
@@ -405,7 +411,12 @@ fn parse_links(v: &Value) -> Result<Vec<Link>, Error> {
                     .ok_or_else(|| Error::invalid("nodes", "links is a list of \"group:ALIAS\""))
             })
             .collect::<Result<_, _>>()?,
-        _ => return Err(Error::invalid("nodes", "links is a list of \"group:ALIAS\"")),
+        _ => {
+            return Err(Error::invalid(
+                "nodes",
+                "links is a list of \"group:ALIAS\"",
+            ));
+        }
     };
     items
         .iter()
@@ -650,17 +661,32 @@ mod node_spec_tests {
 
     #[test]
     fn a_nested_docker_object_is_read_and_an_image_makes_a_docker_node() {
-        let n = NodeSpec::from_json(&json!({"docker": {"image": "shop/app:1.4.2", "nodeGroup": "cp",
-            "env": {"A": "1"}, "links": ["sqldb:DB"], "volumes": ["/data"]}})).unwrap();
+        let n = NodeSpec::from_json(
+            &json!({"docker": {"image": "shop/app:1.4.2", "nodeGroup": "cp",
+            "env": {"A": "1"}, "links": ["sqldb:DB"], "volumes": ["/data"]}}),
+        )
+        .unwrap();
         assert_eq!(n.node_type, "docker");
-        assert_eq!((n.docker_name.as_str(), n.docker_tag.as_str()), ("shop/app", "1.4.2"));
+        assert_eq!(
+            (n.docker_name.as_str(), n.docker_tag.as_str()),
+            ("shop/app", "1.4.2")
+        );
         assert_eq!(n.node_group, "cp");
         assert_eq!(n.vars["A"], "1");
-        assert_eq!(n.links, vec![Link { group: "sqldb".into(), alias: "DB".into() }]);
+        assert_eq!(
+            n.links,
+            vec![Link {
+                group: "sqldb".into(),
+                alias: "DB".into()
+            }]
+        );
         assert_eq!(n.volumes, vec!["/data"]);
         // A registry port is not a tag.
         let n = NodeSpec::from_json(&json!({"image": "registry.local:5000/app"})).unwrap();
-        assert_eq!((n.docker_name.as_str(), n.docker_tag.as_str()), ("registry.local:5000/app", "latest"));
+        assert_eq!(
+            (n.docker_name.as_str(), n.docker_tag.as_str()),
+            ("registry.local:5000/app", "latest")
+        );
     }
 
     #[test]
@@ -669,7 +695,15 @@ mod node_spec_tests {
         assert_eq!(disk_limit_mb(&json!("100G")).unwrap(), 100 * 1024);
         assert_eq!(disk_limit_mb(&json!("2048m")).unwrap(), 2048);
         assert_eq!(disk_limit_mb(&json!("1T")).unwrap(), 1024 * 1024);
-        for bad in [json!(0), json!("512M"), json!("2T"), json!("5Q"), json!(-1), json!(true), json!("1e3")] {
+        for bad in [
+            json!(0),
+            json!("512M"),
+            json!("2T"),
+            json!("5Q"),
+            json!(-1),
+            json!(true),
+            json!("1e3"),
+        ] {
             assert!(disk_limit_mb(&bad).is_err(), "{bad}");
         }
     }

@@ -5,8 +5,8 @@ pub mod catalog;
 pub mod env;
 pub mod model;
 pub mod ssh;
-pub mod values;
 pub mod token;
+pub mod values;
 
 use crate::Error;
 use kunci_rules::account::{DISPLAY_NAME_MAX_CHARS, LOGIN_MAX_CHARS};

@@ -9,8 +9,8 @@
 use serde_json::{Map, Value};
 
 use super::env::{EnvRecord, EnvStatus, MAX_NODES, NodeSpec};
-use crate::Error;
 pub use super::values::*;
+use crate::Error;
 
 /// Most bytes of free data per node group (ApplyData).
 pub const MAX_GROUP_DATA_BYTES: usize = 64 * 1024;
@@ -152,7 +152,12 @@ impl EnvModel {
         self.node_groups
             .iter()
             .find(|g| g.name.eq_ignore_ascii_case(name.trim()))
-            .ok_or_else(|| Error::invalid("nodeGroup", "no node group of this environment has this name"))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "nodeGroup",
+                    "no node group of this environment has this name",
+                )
+            })
     }
 
     fn group_index(&self, name: &str) -> Result<usize, Error> {
@@ -178,7 +183,9 @@ impl EnvModel {
     pub fn chosen(&self, choice: &NodeChoice) -> Result<Vec<usize>, Error> {
         if let Some(id) = choice.node_id {
             self.node(id)?;
-            return Ok(vec![self.nodes.iter().position(|n| n.id == id).expect("found")]);
+            return Ok(vec![
+                self.nodes.iter().position(|n| n.id == id).expect("found"),
+            ]);
         }
         if let Some(group) = &choice.node_group {
             let name = self.group(group)?.name.clone();
@@ -200,7 +207,8 @@ impl EnvModel {
         self.check_changeable()?;
         for i in self.chosen(choice)? {
             let node = &mut self.nodes[i];
-            node.vars.extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+            node.vars
+                .extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
             check_vars_size(&node.vars, "vars")?;
         }
         Ok(())
@@ -229,7 +237,11 @@ impl EnvModel {
 
     // --- cloudlets ------------------------------------------------------------------
 
-    pub fn set_cloudlets(&mut self, choice: &NodeChoice, cloudlets: Cloudlets) -> Result<(), Error> {
+    pub fn set_cloudlets(
+        &mut self,
+        choice: &NodeChoice,
+        cloudlets: Cloudlets,
+    ) -> Result<(), Error> {
         self.check_changeable()?;
         for i in self.chosen(choice)? {
             self.nodes[i].fixed_cloudlets = cloudlets.fixed;
@@ -241,7 +253,11 @@ impl EnvModel {
     // --- volumes --------------------------------------------------------------------
 
     /// AddContainerVolumes: adds the paths to each chosen node; answers the node ids.
-    pub fn add_volumes(&mut self, choice: &NodeChoice, paths: &[String]) -> Result<Vec<i64>, Error> {
+    pub fn add_volumes(
+        &mut self,
+        choice: &NodeChoice,
+        paths: &[String],
+    ) -> Result<Vec<i64>, Error> {
         self.check_changeable()?;
         let chosen = self.chosen(choice)?;
         for &i in &chosen {
@@ -261,7 +277,11 @@ impl EnvModel {
         Ok(chosen.iter().map(|&i| self.nodes[i].id).collect())
     }
 
-    pub fn remove_volumes(&mut self, choice: &NodeChoice, paths: &[String]) -> Result<Vec<i64>, Error> {
+    pub fn remove_volumes(
+        &mut self,
+        choice: &NodeChoice,
+        paths: &[String],
+    ) -> Result<Vec<i64>, Error> {
         self.check_changeable()?;
         let chosen = self.chosen(choice)?;
         for &i in &chosen {
@@ -274,7 +294,11 @@ impl EnvModel {
     pub fn group_volumes(&self, group: &str) -> Result<Vec<String>, Error> {
         let master = self.master_of(group)?;
         let mut out = master.volumes.clone();
-        for m in self.mounts.iter().filter(|m| m.node_group == master.node_group) {
+        for m in self
+            .mounts
+            .iter()
+            .filter(|m| m.node_group == master.node_group)
+        {
             if !out.contains(&m.path) {
                 out.push(m.path.clone());
             }
@@ -350,7 +374,11 @@ impl EnvModel {
 
     /// ApplyData: merges `data` into the group's data; `displayName` is the group's
     /// display name; a key set to null is removed.
-    pub fn apply_group_data(&mut self, group: &str, data: &Map<String, Value>) -> Result<(), Error> {
+    pub fn apply_group_data(
+        &mut self,
+        group: &str,
+        data: &Map<String, Value>,
+    ) -> Result<(), Error> {
         self.check_changeable()?;
         let i = self.group_index(group)?;
         let g = &mut self.node_groups[i];
@@ -359,7 +387,10 @@ impl EnvModel {
                 .iter()
                 .any(|k| k.eq_ignore_ascii_case(key))
             {
-                return Err(Error::invalid("data", format!("{key} cannot be set with this method")));
+                return Err(Error::invalid(
+                    "data",
+                    format!("{key} cannot be set with this method"),
+                ));
             }
             if key.eq_ignore_ascii_case("displayName") {
                 g.display_name = match value {
@@ -371,7 +402,10 @@ impl EnvModel {
                 continue;
             }
             if key.is_empty() || key.chars().count() > 100 || key.chars().any(char::is_control) {
-                return Err(Error::invalid("data", "a key is 1 to 100 characters, without control characters"));
+                return Err(Error::invalid(
+                    "data",
+                    "a key is 1 to 100 characters, without control characters",
+                ));
             }
             if value.is_null() {
                 g.data.remove(key);
@@ -379,11 +413,16 @@ impl EnvModel {
                 g.data.insert(key.clone(), value.clone());
             }
         }
-        let size = serde_json::to_string(&g.data).map(|s| s.len()).unwrap_or(usize::MAX);
+        let size = serde_json::to_string(&g.data)
+            .map(|s| s.len())
+            .unwrap_or(usize::MAX);
         if size > MAX_GROUP_DATA_BYTES {
             return Err(Error::invalid(
                 "data",
-                format!("a node group holds at most {} KiB of data", MAX_GROUP_DATA_BYTES / 1024),
+                format!(
+                    "a node group holds at most {} KiB of data",
+                    MAX_GROUP_DATA_BYTES / 1024
+                ),
             ));
         }
         Ok(())
@@ -420,7 +459,10 @@ impl EnvModel {
     pub fn node_tags(&self, node_id: i64) -> Result<Vec<String>, Error> {
         let node = self.node(node_id)?;
         let mut tags = vec![node.docker_tag.clone()];
-        let same_image = self.nodes.iter().filter(|n| n.docker_name == node.docker_name);
+        let same_image = self
+            .nodes
+            .iter()
+            .filter(|n| n.docker_name == node.docker_name);
         for n in same_image {
             for t in std::iter::once(&n.docker_tag).chain(&n.known_tags) {
                 if !tags.contains(t) {
@@ -438,17 +480,31 @@ impl EnvModel {
     pub fn add_mount(&mut self, mount: MountPoint) -> Result<(), Error> {
         self.check_changeable()?;
         let group = self.group(&mount.node_group)?.name.clone();
-        if self.mounts.iter().any(|m| m.node_group == group && m.path == mount.path) {
-            return Err(Error::invalid("path", "already a mount point of this node group"));
+        if self
+            .mounts
+            .iter()
+            .any(|m| m.node_group == group && m.path == mount.path)
+        {
+            return Err(Error::invalid(
+                "path",
+                "already a mount point of this node group",
+            ));
         }
         if let MountSource::Node(source) = mount.source
             && let Some(src) = self.nodes.iter().find(|n| n.id == source)
         {
             if src.node_group == group {
-                return Err(Error::invalid("sourceNodeId", "a node group cannot mount from itself"));
+                return Err(Error::invalid(
+                    "sourceNodeId",
+                    "a node group cannot mount from itself",
+                ));
             }
-            let target_ids: Vec<i64> =
-                self.nodes.iter().filter(|n| n.node_group == group).map(|n| n.id).collect();
+            let target_ids: Vec<i64> = self
+                .nodes
+                .iter()
+                .filter(|n| n.node_group == group)
+                .map(|n| n.id)
+                .collect();
             let cross = self.mounts.iter().any(|m| {
                 m.node_group == src.node_group
                     && matches!(m.source, MountSource::Node(id) if target_ids.contains(&id))
@@ -471,9 +527,13 @@ impl EnvModel {
         self.check_changeable()?;
         let group = self.group(group)?.name.clone();
         let before = self.mounts.len();
-        self.mounts.retain(|m| !(m.node_group == group && m.path == path));
+        self.mounts
+            .retain(|m| !(m.node_group == group && m.path == path));
         if self.mounts.len() == before {
-            return Err(Error::invalid("path", "not a mount point of this node group"));
+            return Err(Error::invalid(
+                "path",
+                "not a mount point of this node group",
+            ));
         }
         Ok(())
     }
@@ -482,7 +542,13 @@ impl EnvModel {
 
     /// A fresh id for a node not yet stored.
     fn next_new_id(&self) -> i64 {
-        self.nodes.iter().map(|n| n.id).filter(|&id| id < 0).min().unwrap_or(0) - 1
+        self.nodes
+            .iter()
+            .map(|n| n.id)
+            .filter(|&id| id < 0)
+            .min()
+            .unwrap_or(0)
+            - 1
     }
 
     /// ChangeTopology: the environment gets exactly the groups in `groups`, each sized
@@ -498,7 +564,11 @@ impl EnvModel {
         if let Some(ha) = change.ha {
             self.env.ha = i64::from(ha);
         }
-        let wanted: Vec<&str> = change.groups.iter().map(|g| g.spec.node_group.as_str()).collect();
+        let wanted: Vec<&str> = change
+            .groups
+            .iter()
+            .map(|g| g.spec.node_group.as_str())
+            .collect();
         // Groups that go, and everything that hangs on their nodes.
         let gone: Vec<i64> = self
             .nodes
@@ -562,8 +632,9 @@ impl EnvModel {
                 g.links = links.clone();
             }
         }
-        let mut members: Vec<usize> =
-            (0..self.nodes.len()).filter(|&i| self.nodes[i].node_group == name).collect();
+        let mut members: Vec<usize> = (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].node_group == name)
+            .collect();
         // Shrink: the newest nodes go, never the master.
         while members.len() > spec.count as usize {
             let victim = members
@@ -580,7 +651,9 @@ impl EnvModel {
             self.nodes.remove(victim);
             self.mounts
                 .retain(|m| !matches!(m.source, MountSource::Node(s) if s == id));
-            members = (0..self.nodes.len()).filter(|&i| self.nodes[i].node_group == name).collect();
+            members = (0..self.nodes.len())
+                .filter(|&i| self.nodes[i].node_group == name)
+                .collect();
         }
         // Settings every node of the group takes.
         let template = members.first().map(|&i| self.nodes[i].clone());
@@ -746,7 +819,11 @@ mod tests {
             groups: Vec::new(),
             domains: Vec::new(),
             node_groups: vec![NodeGroup::new("cp"), NodeGroup::new("sqldb")],
-            nodes: vec![node(10, "cp", true), node(11, "cp", false), node(12, "sqldb", true)],
+            nodes: vec![
+                node(10, "cp", true),
+                node(11, "cp", false),
+                node(12, "sqldb", true),
+            ],
             mounts: Vec::new(),
         }
     }
@@ -757,7 +834,10 @@ mod tests {
         for status in [1, 2, 4] {
             let mut m = model();
             m.env.status = status;
-            assert!(m.add_vars(&NodeChoice::default(), &vars).is_ok(), "{status}");
+            assert!(
+                m.add_vars(&NodeChoice::default(), &vars).is_ok(),
+                "{status}"
+            );
         }
         for status in [3, 6, 7, 11, 13, 14] {
             let mut m = model();
@@ -765,7 +845,11 @@ mod tests {
             let before = m.clone();
             let e = m.add_vars(&NodeChoice::default(), &vars).unwrap_err();
             assert_eq!(e.code(), 2212, "{status}");
-            assert!(e.to_string().contains("ENV_STATUS_TYPE_RUNNING, ENV_STATUS_TYPE_DOWN, ENV_STATUS_TYPE_SLEEP"));
+            assert!(
+                e.to_string().contains(
+                    "ENV_STATUS_TYPE_RUNNING, ENV_STATUS_TYPE_DOWN, ENV_STATUS_TYPE_SLEEP"
+                )
+            );
             assert_eq!(m, before);
         }
         let mut m = model();
@@ -783,17 +867,24 @@ mod tests {
         assert_eq!(m.chosen(&c(Some(12), Some("cp"))).unwrap(), vec![2]);
         assert_eq!(m.chosen(&c(None, Some("CP"))).unwrap(), vec![0, 1]);
         assert_eq!(m.chosen(&c(None, None)).unwrap(), vec![0, 1, 2]);
-        assert_eq!(m.chosen(&c(Some(99), None)).unwrap_err().parameter(), Some("nodeId"));
-        assert_eq!(m.chosen(&c(None, Some("bl"))).unwrap_err().parameter(), Some("nodeGroup"));
+        assert_eq!(
+            m.chosen(&c(Some(99), None)).unwrap_err().parameter(),
+            Some("nodeId")
+        );
+        assert_eq!(
+            m.chosen(&c(None, Some("bl"))).unwrap_err().parameter(),
+            Some("nodeGroup")
+        );
     }
 
     #[test]
     fn a_topology_shrinks_from_the_newest_keeps_the_master_and_copies_the_group() {
         let mut m = model();
         let entry = |group: &str, count: u32| {
-            let mut spec =
-                NodeSpec::from_json(&json!({"nodeType": "tomcat", "nodeGroup": group, "count": count}))
-                    .unwrap();
+            let mut spec = NodeSpec::from_json(
+                &json!({"nodeType": "tomcat", "nodeGroup": group, "count": count}),
+            )
+            .unwrap();
             spec.count = count;
             GroupEntry {
                 spec,
@@ -813,8 +904,14 @@ mod tests {
         let cp: Vec<&Node> = m.nodes.iter().filter(|n| n.node_group == "cp").collect();
         assert_eq!(cp.len(), 3);
         assert!(cp[2].id < 0 && !cp[2].is_master);
-        assert_eq!(cp[2].vars["MODE"], "prod", "a new node copies the group's variables");
-        assert!(m.node_groups.iter().all(|g| g.name != "sqldb"), "a group left out is removed");
+        assert_eq!(
+            cp[2].vars["MODE"], "prod",
+            "a new node copies the group's variables"
+        );
+        assert!(
+            m.node_groups.iter().all(|g| g.name != "sqldb"),
+            "a group left out is removed"
+        );
         let shrink = TopologyChange {
             groups: vec![entry("cp", 1)],
             ..change
@@ -838,23 +935,61 @@ mod tests {
             read_only: false,
         };
         m.add_mount(mount("cp", "/mnt/db", 12)).unwrap();
-        assert_eq!(m.add_mount(mount("cp", "/mnt/db", 12)).unwrap_err().parameter(), Some("path"));
-        assert_eq!(m.add_mount(mount("cp", "/mnt/x", 11)).unwrap_err().parameter(), Some("sourceNodeId"));
-        assert_eq!(m.add_mount(mount("sqldb", "/mnt/back", 10)).unwrap_err().parameter(), Some("sourceNodeId"));
+        assert_eq!(
+            m.add_mount(mount("cp", "/mnt/db", 12))
+                .unwrap_err()
+                .parameter(),
+            Some("path")
+        );
+        assert_eq!(
+            m.add_mount(mount("cp", "/mnt/x", 11))
+                .unwrap_err()
+                .parameter(),
+            Some("sourceNodeId")
+        );
+        assert_eq!(
+            m.add_mount(mount("sqldb", "/mnt/back", 10))
+                .unwrap_err()
+                .parameter(),
+            Some("sourceNodeId")
+        );
         assert_eq!(m.group_volumes("cp").unwrap(), vec!["/mnt/db"]);
     }
 
     #[test]
     fn values_are_validated_once() {
-        assert_eq!(container_path("/var//log/./app/", "v").unwrap(), "/var/log/app");
-        for bad in ["relative", "/", "/a/../b", "/a\u{1}b", &format!("/{}", "x".repeat(255))] {
+        assert_eq!(
+            container_path("/var//log/./app/", "v").unwrap(),
+            "/var/log/app"
+        );
+        for bad in [
+            "relative",
+            "/",
+            "/a/../b",
+            "/a\u{1}b",
+            &format!("/{}", "x".repeat(255)),
+        ] {
             assert!(container_path(bad, "v").is_err(), "{bad:?}");
         }
-        assert_eq!(ext_domain("WWW.Example.COM.", "kunci.local").unwrap(), "www.example.com");
-        for bad in ["localhost", "a..b", "-a.example", "a_b.example", "x.kunci.local", "kunci.local", "ä.example"] {
+        assert_eq!(
+            ext_domain("WWW.Example.COM.", "kunci.local").unwrap(),
+            "www.example.com"
+        );
+        for bad in [
+            "localhost",
+            "a..b",
+            "-a.example",
+            "a_b.example",
+            "x.kunci.local",
+            "kunci.local",
+            "ä.example",
+        ] {
             assert!(ext_domain(bad, "kunci.local").is_err(), "{bad:?}");
         }
-        assert_eq!(group_names("['a', 'b/c']".replace('\'', "\"").as_str(), "g").unwrap(), vec!["a", "b/c"]);
+        assert_eq!(
+            group_names("['a', 'b/c']".replace('\'', "\"").as_str(), "g").unwrap(),
+            vec!["a", "b/c"]
+        );
         assert_eq!(group_names("a, b ,a", "g").unwrap(), vec!["a", "b"]);
         assert!(group_names("a/b/c/d/e/f", "g").is_err());
         assert!(group_names("a//b", "g").is_err());

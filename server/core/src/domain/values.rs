@@ -53,10 +53,18 @@ pub fn parse_vars(value: &Value, param: &str) -> Result<Vars, Error> {
             Value::Number(n) => n.to_string(),
             Value::Bool(b) => b.to_string(),
             Value::Null => String::new(),
-            _ => return Err(Error::invalid(param, format!("the value of {name} must be text"))),
+            _ => {
+                return Err(Error::invalid(
+                    param,
+                    format!("the value of {name} must be text"),
+                ));
+            }
         };
         if text.contains('\0') {
-            return Err(Error::invalid(param, format!("the value of {name} contains a NUL character")));
+            return Err(Error::invalid(
+                param,
+                format!("the value of {name} contains a NUL character"),
+            ));
         }
         vars.insert(name, text);
     }
@@ -69,7 +77,10 @@ pub(crate) fn check_vars_size(vars: &Vars, param: &str) -> Result<(), Error> {
     if size > MAX_VARS_BYTES {
         return Err(Error::invalid(
             param,
-            format!("a node holds at most {} KiB of variables", MAX_VARS_BYTES / 1024),
+            format!(
+                "a node holds at most {} KiB of variables",
+                MAX_VARS_BYTES / 1024
+            ),
         ));
     }
     Ok(())
@@ -101,7 +112,10 @@ pub fn container_path(raw: &str, param: &str) -> Result<String, Error> {
     if raw.chars().any(char::is_control) {
         return Err(bad("contains control characters"));
     }
-    let segments: Vec<&str> = raw.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    let segments: Vec<&str> = raw
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
     if segments.contains(&"..") {
         return Err(bad("contains '..'"));
     }
@@ -133,7 +147,10 @@ pub fn parse_paths(value: &Value, param: &str) -> Result<Vec<String>, Error> {
         }
     }
     if out.len() > MAX_VOLUMES {
-        return Err(Error::invalid(param, format!("at most {MAX_VOLUMES} paths")));
+        return Err(Error::invalid(
+            param,
+            format!("at most {MAX_VOLUMES} paths"),
+        ));
     }
     Ok(out)
 }
@@ -144,7 +161,8 @@ pub fn ext_domain(raw: &str, platform_domain: &str) -> Result<String, Error> {
     let label_ok = |l: &str| {
         !l.is_empty()
             && l.len() <= 63
-            && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && l.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !l.starts_with('-')
             && !l.ends_with('-')
     };
@@ -169,11 +187,16 @@ pub fn ext_domain(raw: &str, platform_domain: &str) -> Result<String, Error> {
 pub fn image_tag(raw: &str, param: &str) -> Result<String, Error> {
     let ok = (1..=128).contains(&raw.len())
         && raw.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-        && raw.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
     if ok {
         Ok(raw.to_string())
     } else {
-        Err(Error::invalid(param, "an image tag is letters, digits, '_', '.' or '-'"))
+        Err(Error::invalid(
+            param,
+            "an image tag is letters, digits, '_', '.' or '-'",
+        ))
     }
 }
 
@@ -182,9 +205,9 @@ pub fn group_name(raw: &str, param: &str) -> Result<String, Error> {
     let segments: Vec<&str> = raw.trim().split('/').map(str::trim).collect();
     let ok = !segments.is_empty()
         && segments.len() <= 5
-        && segments.iter().all(|s| {
-            !s.is_empty() && s.chars().count() <= 64 && !s.chars().any(char::is_control)
-        });
+        && segments
+            .iter()
+            .all(|s| !s.is_empty() && s.chars().count() <= 64 && !s.chars().any(char::is_control));
     if ok {
         Ok(segments.join("/"))
     } else {
@@ -240,4 +263,3 @@ pub fn label(raw: &str, param: &str, what: &str, max: usize) -> Result<String, E
     }
     Ok(s.to_string())
 }
-

@@ -189,7 +189,9 @@ impl Environments {
             .change_env(owner, env.env.id, rule, now())
             .await
             .map_err(|e| match e {
-                ChangeError::Rule(Error::EnvNotFound(_)) => Error::EnvNotFound(env.env.name.clone()),
+                ChangeError::Rule(Error::EnvNotFound(_)) => {
+                    Error::EnvNotFound(env.env.name.clone())
+                }
                 other => other.into(),
             })
     }

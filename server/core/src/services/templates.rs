@@ -224,9 +224,17 @@ mod tests {
         assert!(!market.allows(c.find("env.control.StopEnv").unwrap()));
         // Issue 13: client libraries read the user right after signing in; IDE plugins
         // edit container variables and redeploy; add-ons keep data on node groups.
-        for name in ["IDE Plugins", "Marketplace", "Maven Plugin", "Extended Access"] {
+        for name in [
+            "IDE Plugins",
+            "Marketplace",
+            "Maven Plugin",
+            "Extended Access",
+        ] {
             let tpl = t.find(name).unwrap();
-            assert!(tpl.allows(c.find("users.account.GetUserInfo").unwrap()), "{name}");
+            assert!(
+                tpl.allows(c.find("users.account.GetUserInfo").unwrap()),
+                "{name}"
+            );
         }
         for m in [
             "env.control.AddContainerEnvVars",

@@ -735,12 +735,14 @@ impl Store {
 
     /// The environment (id, owner) a node belongs to.
     pub async fn node_home(&self, node_id: i64) -> Result<Option<(i64, i64, String)>, StoreError> {
-        Ok(with_pool!(self, |pool| sqlx::query_as::<_, (i64, i64, String)>(
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, (i64, i64, String)>(
             "SELECT e.id, e.owner_id, e.name FROM nodes n JOIN environments e ON e.id = n.env_id WHERE n.id = $1"
         )
         .bind(node_id)
         .fetch_optional(pool)
-        .await)?)
+        .await
+        })?)
     }
 
     /// Moves the environment to `to` if its status is one of `from`, in one atomic
@@ -809,12 +811,14 @@ impl Store {
 /// Environment groups of an account.
 impl Store {
     pub async fn env_groups_of(&self, owner_id: i64) -> Result<Vec<EnvGroupRow>, StoreError> {
-        Ok(with_pool!(self, |pool| sqlx::query_as::<_, EnvGroupRow>(
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as::<_, EnvGroupRow>(
             "SELECT id, name, color, is_isolated, visibility FROM env_groups WHERE owner_id = $1 ORDER BY name"
         )
         .bind(owner_id)
         .fetch_all(pool)
-        .await)?)
+        .await
+        })?)
     }
 
     /// Creates groups (and their missing parents) with the given settings. Refuses
@@ -830,12 +834,13 @@ impl Store {
             lock_account!(tx, owner_id);
             let mut created = Vec::new();
             for name in names {
-                let taken: Option<i64> =
-                    sqlx::query_scalar("SELECT id FROM env_groups WHERE owner_id = $1 AND name = $2")
-                        .bind(owner_id)
-                        .bind(name)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let taken: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM env_groups WHERE owner_id = $1 AND name = $2",
+                )
+                .bind(owner_id)
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?;
                 if taken.is_some() {
                     return Err(ChangeError::Rule(Error::invalid(
                         "envGroup",
@@ -866,10 +871,11 @@ impl Store {
                 .await?;
                 created.push(row);
             }
-            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM env_groups WHERE owner_id = $1")
-                .bind(owner_id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let count: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM env_groups WHERE owner_id = $1")
+                    .bind(owner_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
             if count > MAX_ENV_GROUPS {
                 return Err(ChangeError::Rule(Error::LimitReached(format!(
                     "an account has at most {MAX_ENV_GROUPS} environment groups"
@@ -912,12 +918,13 @@ impl Store {
                         "a group cannot move under itself",
                     )));
                 }
-                let taken: Option<i64> =
-                    sqlx::query_scalar("SELECT id FROM env_groups WHERE owner_id = $1 AND name = $2")
-                        .bind(owner_id)
-                        .bind(to)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let taken: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM env_groups WHERE owner_id = $1 AND name = $2",
+                )
+                .bind(owner_id)
+                .bind(to)
+                .fetch_optional(&mut *tx)
+                .await?;
                 if taken.is_some() {
                     return Err(ChangeError::Rule(Error::invalid(
                         "dstGroupName",
@@ -998,7 +1005,11 @@ impl Store {
 
     /// RemoveGroup: the groups and their subgroups go; environments lose the membership.
     /// All or nothing: an unknown name refuses the whole call.
-    pub async fn remove_env_groups(&self, owner_id: i64, names: &[String]) -> Result<(), ChangeError> {
+    pub async fn remove_env_groups(
+        &self,
+        owner_id: i64,
+        names: &[String],
+    ) -> Result<(), ChangeError> {
         write_tx!(self, |tx| {
             lock_account!(tx, owner_id);
             let all = sqlx::query_as::<_, (i64, String)>(
