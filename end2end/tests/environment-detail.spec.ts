@@ -43,9 +43,17 @@ test('the detail page edits a group\'s variables and follows API changes live', 
   await expect(cp.getByRole('table', { name: /Nodes of/ }).locator('tbody tr')).toHaveCount(2);
   await expect(cp.getByText('No variables.')).toBeVisible();
 
-  // The server's rule, shown next to the field it names; nothing saved.
   const nameField = cp.getByLabel('Name', { exact: true });
   const valueField = cp.getByLabel('Value', { exact: true });
+  // The name's rule as it is typed (kunci-rules, the same code the API runs).
+  await nameField.fill('1BAD');
+  await expect(nameField).toHaveAttribute('aria-invalid', 'true');
+  await expect(cp.locator('#vars-cp-name-error')).toContainText('letter or');
+  await nameField.fill('OK_NAME');
+  await expect(nameField).toHaveAttribute('aria-invalid', 'false');
+  await expect(cp.locator('#vars-cp-name-error')).toBeEmpty();
+
+  // The server's rule, shown next to the field it names; nothing saved.
   await nameField.fill('1BAD');
   await valueField.fill('x');
   await cp.getByRole('button', { name: 'Add variable' }).click();

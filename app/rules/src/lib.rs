@@ -12,5 +12,6 @@
 pub mod account;
 pub mod date;
 pub mod description;
+pub mod env;
 pub mod expiry;
 pub mod token;

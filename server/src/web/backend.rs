@@ -172,9 +172,18 @@ impl Backend for WebBackend {
 
     async fn list_envs(&self, ctx: &RequestCtx) -> Result<Vec<EnvSummary>, AppError> {
         let user = self.require_user(ctx).await?;
-        // The models, not the summaries: the list shows (and filters by) their groups.
-        let list = self.kunci.envs.list(user.user_id).await.ui()?;
-        Ok(list.iter().map(summary_view).collect())
+        let list = self.kunci.envs.summaries(user.user_id).await.ui()?;
+        Ok(list
+            .into_iter()
+            .map(|e| EnvSummary {
+                name: e.name,
+                display_name: e.display_name,
+                status: e.status,
+                node_count: e.node_count,
+                created_on: format_wire(e.created_at),
+                groups: e.groups,
+            })
+            .collect())
     }
 
     async fn create_env(

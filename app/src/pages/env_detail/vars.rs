@@ -152,6 +152,17 @@ pub fn GroupVars(
                 })
         })
     };
+    // The name's rule as it is typed (the server applies the same one on save).
+    let name_error = move || {
+        field_error(Field::Name).or_else(|| {
+            let typed = name.get();
+            let typed = typed.trim();
+            (!typed.is_empty())
+                .then(|| kunci_rules::env::var_name_problem(typed))
+                .flatten()
+                .map(str::to_string)
+        })
+    };
     let general_error = move || error.get().filter(|e| field_of(e).is_none());
     let (name_id, value_id) = (id("name"), id("value"));
     let (name_err, value_err) = (id("name-error"), id("value-error"));
@@ -229,12 +240,12 @@ pub fn GroupVars(
                             autocomplete="off"
                             spellcheck="false"
                             required
-                            aria-invalid=move || field_error(Field::Name).is_some().to_string()
+                            aria-invalid=move || name_error().is_some().to_string()
                             aria-describedby=name_err.clone()
                             prop:value=move || name.get()
                             on:input=move |ev| name.set(event_target_value(&ev))
                         />
-                        <p id=name_err class="field-error">{move || field_error(Field::Name)}</p>
+                        <p id=name_err class="field-error">{name_error}</p>
                     </div>
                     <div class="field">
                         <label for=value_id.clone()>"Value"</label>

@@ -24,19 +24,12 @@ pub struct Link {
     pub alias: String,
 }
 
-/// A variable name: `[A-Za-z_][A-Za-z0-9_]*`, at most 256 characters.
+/// A variable name: `[A-Za-z_][A-Za-z0-9_]*`, at most 256 characters (the rule the
+/// environment page applies as a name is typed: `kunci_rules::env`).
 pub fn var_name(raw: &str, param: &str) -> Result<String, Error> {
-    let ok = !raw.is_empty()
-        && raw.len() <= 256
-        && raw.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok {
-        Ok(raw.to_string())
-    } else {
-        Err(Error::invalid(
-            param,
-            "a variable name is a letter or '_' followed by letters, digits or '_'",
-        ))
+    match kunci_rules::env::var_name_problem(raw) {
+        None => Ok(raw.to_string()),
+        Some(problem) => Err(Error::invalid(param, problem)),
     }
 }
 

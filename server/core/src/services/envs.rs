@@ -160,19 +160,27 @@ impl Environments {
         Ok(self.store.env_records_of(owner).await?)
     }
 
-    /// The owner's environments in brief, for lists.
+    /// The owner's environments in brief, for lists (two light queries: no nodes,
+    /// variables or mounts are read).
     pub async fn summaries(&self, owner: i64) -> Result<Vec<EnvSummary>, Error> {
+        let mut memberships = self.store.env_memberships(owner).await?;
         Ok(self
             .store
             .env_summaries(owner)
             .await?
             .into_iter()
-            .map(|r| EnvSummary {
-                name: r.name,
-                display_name: r.display_name,
-                status: r.status as i32,
-                node_count: r.node_count as u32,
-                created_at: r.created_at,
+            .map(|r| {
+                let (mine, rest): (Vec<_>, Vec<_>) =
+                    memberships.drain(..).partition(|(env, _)| *env == r.name);
+                memberships = rest;
+                EnvSummary {
+                    groups: mine.into_iter().map(|(_, g)| g).collect(),
+                    name: r.name,
+                    display_name: r.display_name,
+                    status: r.status as i32,
+                    node_count: r.node_count as u32,
+                    created_at: r.created_at,
+                }
             })
             .collect())
     }
@@ -407,4 +415,6 @@ pub struct EnvSummary {
     pub status: i32,
     pub node_count: u32,
     pub created_at: Timestamp,
+    /// The account's groups this environment is a member of, sorted.
+    pub groups: Vec<String>,
 }

@@ -718,6 +718,24 @@ impl Store {
         Ok(out)
     }
 
+    /// (environment name, group name) of every membership of `owner_id`'s environments.
+    pub async fn env_memberships(
+        &self,
+        owner_id: i64,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(with_pool!(self, |pool| sqlx::query_as::<
+            _,
+            (String, String),
+        >(
+            "SELECT e.name, g.name FROM env_group_members m \
+             JOIN environments e ON e.id = m.env_id JOIN env_groups g ON g.id = m.group_id \
+             WHERE e.owner_id = $1 ORDER BY e.name, g.name"
+        )
+        .bind(owner_id)
+        .fetch_all(pool)
+        .await)?)
+    }
+
     pub async fn env_summaries(&self, owner_id: i64) -> Result<Vec<EnvSummaryRow>, StoreError> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, EnvSummaryRow>(
