@@ -1829,7 +1829,15 @@ both_databases!(
             ("{store}", ids(&store, "cp")[0].to_string()),
         ];
         let r = api
-            .post(&format!("{AUTH}/createtoken"), &[("session", &sess), ("password", PW), ("description", "docs"), ("apiList", "env.control.GetEnvInfo")])
+            .post(
+                &format!("{AUTH}/createtoken"),
+                &[
+                    ("session", &sess),
+                    ("password", PW),
+                    ("description", "docs"),
+                    ("apiList", "env.control.GetEnvInfo"),
+                ],
+            )
             .await;
         let token = r.ok()["token"]["key"].as_str().unwrap().to_string();
         let examples = kunci_server::rest::examples::all();
@@ -1840,7 +1848,9 @@ both_databases!(
                 .fold(e.request.clone(), |r, (k, v)| r.replace(k, v))
                 .replace("{token}", &token);
             if request.contains("{sshkey}") {
-                let keys = api.get("/1.0/users/account/rest/getsshkeys", &[("session", &sess)]).await;
+                let keys = api
+                    .get("/1.0/users/account/rest/getsshkeys", &[("session", &sess)])
+                    .await;
                 let id = keys.ok()["keys"][0]["id"].to_string();
                 request = request.replace("{sshkey}", &id);
             }
