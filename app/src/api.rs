@@ -210,11 +210,34 @@ pub async fn copy_token(
 }
 
 #[server(endpoint = "tokens/regenerate", input = leptos::server_fn::codec::Json)]
-pub async fn regenerate_token(id: i64, password: String) -> Result<IssuedToken, AppError> {
+pub async fn regenerate_token(
+    id: i64,
+    expires: Option<String>,
+    password: String,
+) -> Result<IssuedToken, AppError> {
     use ssr::*;
     backend()?
-        .regenerate_token(&RequestCtx::current()?, id, SecretString::from(password))
+        .regenerate_token(
+            &RequestCtx::current()?,
+            id,
+            expires,
+            SecretString::from(password),
+        )
         .await
+}
+
+/// The operator's token expiry policy, for the dialog.
+#[server(endpoint = "tokens/policy")]
+pub async fn token_policy() -> Result<TokenPolicyView, AppError> {
+    use ssr::*;
+    backend()?.token_policy().await
+}
+
+/// The tokens the expiry banner names.
+#[server(endpoint = "tokens/expiring")]
+pub async fn expiry_notices() -> Result<Vec<TokenView>, AppError> {
+    use ssr::*;
+    backend()?.expiry_notices(&RequestCtx::current()?).await
 }
 
 #[server(endpoint = "tokens/delete", input = leptos::server_fn::codec::Json)]
@@ -251,6 +274,22 @@ pub async fn security_log() -> Result<Vec<SecurityEventView>, AppError> {
 pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
     use ssr::*;
     backend()?.list_sessions(&RequestCtx::current()?).await
+}
+
+// ----- token reuse alerts -----
+
+#[server(endpoint = "account/reuse_alerts")]
+pub async fn reuse_alerts() -> Result<Vec<ReuseAlertView>, AppError> {
+    use ssr::*;
+    backend()?.reuse_alerts(&RequestCtx::current()?).await
+}
+
+#[server(endpoint = "account/dismiss_reuse_alert")]
+pub async fn dismiss_reuse_alert(id: i64) -> Result<(), AppError> {
+    use ssr::*;
+    backend()?
+        .dismiss_reuse_alert(&RequestCtx::current()?, id)
+        .await
 }
 
 /// Signs out the given sessions, or all others when `ids` is `None`.

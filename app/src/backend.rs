@@ -174,12 +174,19 @@ pub trait Backend: Send + Sync + 'static {
         form: TokenForm,
         password: SecretString,
     ) -> Result<IssuedToken, AppError>;
+    /// A new value; `expires` (`dd-mm-yyyy`, empty: never) gives it a new expiry in the
+    /// same step, which an expired token needs.
     async fn regenerate_token(
         &self,
         ctx: &RequestCtx,
         id: i64,
+        expires: Option<String>,
         password: SecretString,
     ) -> Result<IssuedToken, AppError>;
+    /// The operator's expiry policy (public: it only shapes the dialog).
+    async fn token_policy(&self) -> Result<TokenPolicyView, AppError>;
+    /// The user's tokens expiring within 7 days or expired within the last 7 (the banner).
+    async fn expiry_notices(&self, ctx: &RequestCtx) -> Result<Vec<TokenView>, AppError>;
     async fn delete_tokens(
         &self,
         ctx: &RequestCtx,
@@ -204,6 +211,19 @@ pub trait Backend: Send + Sync + 'static {
         ctx: &RequestCtx,
         ids: Option<Vec<i64>>,
     ) -> Result<(), AppError>;
+
+    /// The account's open token reuse alerts, newest first.
+    async fn reuse_alerts(&self, ctx: &RequestCtx) -> Result<Vec<ReuseAlertView>, AppError>;
+    /// Dismisses one of them.
+    async fn dismiss_reuse_alert(&self, ctx: &RequestCtx, id: i64) -> Result<(), AppError>;
+
+    /// One of the user's tokens in detail, with its activity as `filter` asks.
+    async fn token_detail(
+        &self,
+        ctx: &RequestCtx,
+        id: i64,
+        filter: ActivityFilter,
+    ) -> Result<TokenDetail, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

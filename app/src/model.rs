@@ -129,6 +129,29 @@ pub struct TokenView {
     pub expired: bool,
     pub last_used: Option<String>,
     pub created_on: String,
+    /// Unix seconds of its creation or last regeneration, from which
+    /// `--token-max-lifetime` counts (the Edit dialog's latest date).
+    #[serde(default)]
+    pub issued_at: i64,
+}
+
+/// The operator's token expiry policy, for the dialog's presets and date limits (the
+/// rule itself is `kunci_rules::expiry::Policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct TokenPolicyView {
+    /// `--token-max-lifetime`, days.
+    pub max_days: Option<u32>,
+    /// `--token-default-lifetime`, days.
+    pub default_days: Option<u32>,
+}
+
+impl TokenPolicyView {
+    pub fn rule(self) -> kunci_rules::expiry::Policy {
+        kunci_rules::expiry::Policy {
+            max_days: self.max_days,
+            default_days: self.default_days,
+        }
+    }
 }
 
 /// What the Generate / Edit / Copy dialog sends.
@@ -137,6 +160,10 @@ pub struct TokenForm {
     pub description: String,
     /// `dd-mm-yyyy`, empty for "never".
     pub expires: String,
+    /// Edit: the date field was left as it was, so the stored expiry stays (to the
+    /// second, expired or not).
+    #[serde(default)]
+    pub keep_expiry: bool,
     /// A template name, or `None` for Custom.
     pub template: Option<String>,
     /// The Custom list (ignored when a template is chosen).
@@ -199,6 +226,25 @@ pub struct SecurityEventView {
     pub detail: String,
 }
 
+/// An open alert: a token value that was regenerated away or deleted, used again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReuseAlertView {
+    pub id: i64,
+    pub token_id: i64,
+    pub description: String,
+    pub ip: String,
+    /// The method of the first use.
+    pub method: String,
+    /// Regenerated away (`true`) or deleted.
+    pub regenerated: bool,
+    /// The token was revoked because of it (`--token-reuse revoke`).
+    pub revoked: bool,
+    pub uses: i64,
+    /// Wire times (`yyyy-MM-dd HH:mm:ss`, UTC).
+    pub first_seen: String,
+    pub last_seen: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionView {
     pub id: i64,
@@ -224,6 +270,52 @@ pub fn wire_to_ui_datetime(wire: &str) -> String {
         Some(hm) => format!("{} {hm}", wire_to_ui_date(wire)),
         None => wire_to_ui_date(wire),
     }
+}
+
+/// One access token in detail (the Access Tokens tab's detail view): its facts, the
+/// last addresses it was used from, and what it did, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenDetail {
+    pub token: TokenView,
+    /// At most five, newest first.
+    pub last_ips: Vec<UsedFromView>,
+    /// The latest calls matching the filter (at most [`TokenDetail::ROWS`]).
+    pub activity: Vec<ActivityView>,
+}
+
+impl TokenDetail {
+    /// Rows the detail view shows.
+    pub const ROWS: i64 = 200;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsedFromView {
+    pub ip: String,
+    /// UTC, `yyyy-MM-dd HH:mm:ss`.
+    pub last_used: String,
+}
+
+/// One call made with a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityView {
+    pub id: i64,
+    /// UTC, `yyyy-MM-dd HH:mm:ss`.
+    pub time: String,
+    pub method: String,
+    pub env_name: Option<String>,
+    pub ip: String,
+    /// The platform's result code: 0 is success.
+    pub result: i32,
+}
+
+/// Which calls the detail view lists: `method` is part of a method name (any case),
+/// `result` is empty (all), `success`, `failure` or a result code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityFilter {
+    #[serde(default)]
+    pub method: String,
+    #[serde(default)]
+    pub result: String,
 }
 
 #[cfg(test)]

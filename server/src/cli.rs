@@ -147,9 +147,20 @@ struct ServeArgs {
     /// Environments one account may have.
     #[arg(long, env = "KUNCI_MAX_ENVIRONMENTS", default_value_t = 50)]
     max_environments: u32,
+    /// The longest a token may live, in days (`90` or `90d`): it expires at most this long
+    /// after its creation or last regeneration, and "never" is refused.
+    #[arg(long, env = "KUNCI_TOKEN_MAX_LIFETIME", value_parser = parse_days)]
+    token_max_lifetime: Option<u32>,
+    /// The dashboard's preset expiry for a new token, in days (`30` or `30d`); also the
+    /// API's default while --token-max-lifetime is set.
+    #[arg(long, env = "KUNCI_TOKEN_DEFAULT_LIFETIME", value_parser = parse_days)]
+    token_default_lifetime: Option<u32>,
     /// A token-templates file (TOML) replacing the built-in one (see docs/tokens.md).
     #[arg(long, env = "KUNCI_TOKEN_TEMPLATES")]
     token_templates: Option<PathBuf>,
+    /// Days each token's activity log (every call made with it) is kept.
+    #[arg(long, env = "KUNCI_TOKEN_ACTIVITY_RETENTION", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3660))]
+    token_activity_retention: u32,
     /// A client must send its request headers within this time, or is disconnected.
     #[arg(long, env = "KUNCI_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     header_timeout: Duration,
@@ -169,6 +180,35 @@ struct ServeArgs {
     /// How long a sign-in or confirmation waits for a place in the hashing queue.
     #[arg(long, env = "KUNCI_HASH_QUEUE_WAIT", default_value = "2s", value_parser = parse_duration)]
     hash_queue_wait: Duration,
+    /// A token value that was regenerated away or deleted, used again: alert (the owner
+    /// gets a dashboard alert) or revoke (also revokes the token it was regenerated into).
+    #[arg(long, env = "KUNCI_TOKEN_REUSE", value_enum, default_value = "alert")]
+    token_reuse: TokenReuseArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TokenReuseArg {
+    Alert,
+    Revoke,
+}
+
+impl From<TokenReuseArg> for kunci_core::config::TokenReuse {
+    fn from(a: TokenReuseArg) -> Self {
+        match a {
+            TokenReuseArg::Alert => kunci_core::config::TokenReuse::Alert,
+            TokenReuseArg::Revoke => kunci_core::config::TokenReuse::Revoke,
+        }
+    }
+}
+
+/// A token lifetime: whole days, `90` or `90d`, 1 to 3,660 (the 10-year expiry limit).
+fn parse_days(s: &str) -> Result<u32, String> {
+    let digits = s.trim().strip_suffix('d').unwrap_or(s.trim());
+    digits
+        .parse::<u32>()
+        .ok()
+        .filter(|d| (1..=3660).contains(d))
+        .ok_or_else(|| format!("whole days from 1 to 3660, e.g. 90 or 90d (not {s:?})"))
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -283,6 +323,24 @@ async fn seed(args: SeedArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The expiry policy from its two flags; a default longer than the maximum is refused.
+fn token_expiry(
+    max_days: Option<u32>,
+    default_days: Option<u32>,
+) -> Result<kunci_core::config::TokenExpiryPolicy, CliError> {
+    if let (Some(max), Some(default)) = (max_days, default_days)
+        && default > max
+    {
+        return Err(CliError(format!(
+            "--token-default-lifetime ({default} days) is longer than --token-max-lifetime ({max} days)"
+        )));
+    }
+    Ok(kunci_core::config::TokenExpiryPolicy {
+        max_days,
+        default_days,
+    })
+}
+
 async fn serve(args: ServeArgs) -> Result<(), CliError> {
     crate::telemetry::init(args.log_format);
     let config = Config {
@@ -291,7 +349,9 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         site_root: args.site_root,
         platform_domain: args.platform_domain,
         max_environments: args.max_environments,
+        token_expiry: token_expiry(args.token_max_lifetime, args.token_default_lifetime)?,
         token_templates: args.token_templates,
+        token_activity_retention_days: args.token_activity_retention,
         security: SecurityPolicy {
             session_idle: args.session_idle_timeout,
             session_lifetime: args.session_lifetime,
@@ -305,6 +365,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
                 .max(1),
             hash_queue_per_thread: args.hash_queue.max(1),
             hash_queue_wait: args.hash_queue_wait,
+            token_reuse: args.token_reuse.into(),
         },
         http: HttpPolicy {
             cookie_secure: args.cookie_secure,
@@ -412,6 +473,24 @@ fn read_password_line() -> Result<SecretString, CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_lifetimes_are_whole_days_and_the_default_within_the_maximum() {
+        assert_eq!(parse_days("90"), Ok(90));
+        assert_eq!(parse_days("90d"), Ok(90));
+        assert_eq!(parse_days("3660"), Ok(3660));
+        for bad in ["0", "3661", "90days", "1.5", "-1", "", "d"] {
+            assert!(parse_days(bad).is_err(), "{bad}");
+        }
+        assert!(token_expiry(Some(90), Some(30)).is_ok());
+        assert!(token_expiry(None, Some(30)).is_ok());
+        let e = token_expiry(Some(30), Some(90)).unwrap_err().to_string();
+        assert!(e.contains("--token-default-lifetime"), "{e}");
+        assert_eq!(
+            token_expiry(None, None).unwrap(),
+            kunci_core::config::TokenExpiryPolicy::default()
+        );
+    }
 
     #[test]
     fn login_arg_normalises_like_sign_up_and_names_what_is_wrong() {

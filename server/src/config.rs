@@ -84,8 +84,12 @@ pub struct Config {
     /// Domain under which environments get their names (`my-project.<domain>`).
     pub platform_domain: String,
     pub max_environments: u32,
+    /// `--token-max-lifetime`, `--token-default-lifetime`.
+    pub token_expiry: kunci_core::config::TokenExpiryPolicy,
     /// A token-templates file replacing the built-in one.
     pub token_templates: Option<PathBuf>,
+    /// Days a token's activity log is kept (`--token-activity-retention`).
+    pub token_activity_retention_days: u32,
     pub security: SecurityPolicy,
     pub http: HttpPolicy,
     pub limits: Limits,
@@ -100,7 +104,9 @@ impl Config {
             site_root: PathBuf::from("target/site"),
             platform_domain: "kunci.local".into(),
             max_environments: 50,
+            token_expiry: Default::default(),
             token_templates: None,
+            token_activity_retention_days: 30,
             security: SecurityPolicy::default(),
             http: HttpPolicy::default(),
             limits: Limits::default(),

@@ -13,6 +13,7 @@ use kunci_core::services::security_log::SecurityLog;
 use kunci_core::services::sessions::Sessions;
 use kunci_core::services::ssh_keys::SshKeys;
 use kunci_core::services::templates::Templates;
+use kunci_core::services::token_activity::TokenActivity;
 use kunci_core::services::tokens::Tokens;
 use kunci_core::storage::Store;
 
@@ -30,6 +31,8 @@ pub struct Kunci {
     pub authz: Authorizer,
     /// The credential flood guard shared by tokens and sessions.
     pub flood: FloodGuard,
+    /// What each token did and where from, written in batches.
+    pub activity: TokenActivity,
 }
 
 impl Kunci {
@@ -50,8 +53,11 @@ impl Kunci {
             security_log.clone(),
             Arc::new(templates),
             flood.clone(),
-        );
+        )
+        .with_reuse_policy(config.security.token_reuse)
+        .with_expiry_policy(config.token_expiry);
         Arc::new(Kunci {
+            activity: TokenActivity::new(store.clone(), config.token_activity_retention_days),
             flood,
             accounts,
             authz: Authorizer::new(sessions.clone(), tokens.clone()),

@@ -104,7 +104,10 @@ impl Server {
         let router = web::router(self.kunci.clone(), self.addr);
         let housekeeping = tokio::spawn(housekeeping(self.kunci.clone()));
         let live = tokio::spawn(self.kunci.flood.clone().follow());
+        let activity = tokio::spawn(self.kunci.activity.clone().run());
         serve(self.listener, router, &self.kunci.config.limits, shutdown).await;
+        self.kunci.activity.flush().await;
+        activity.abort();
         housekeeping.abort();
         live.abort();
         self.kunci.store.close().await;
@@ -195,8 +198,8 @@ async fn serve(
     }
 }
 
-/// Deletes expired sessions, spent attempt budgets and forgotten devices every ten
-/// minutes.
+/// Deletes expired sessions, spent attempt budgets, forgotten devices and token activity
+/// past its retention every ten minutes.
 async fn housekeeping(kunci: Arc<Kunci>) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -206,6 +209,12 @@ async fn housekeeping(kunci: Arc<Kunci>) {
         }
         if let Err(e) = kunci.accounts.purge().await {
             tracing::warn!(error = %e, "attempt budget purge failed");
+        }
+        if let Err(e) = kunci.tokens.warn_expiring(kunci_core::clock::now()).await {
+            tracing::warn!(error = %e, "token expiry warnings failed");
+        }
+        if let Err(e) = kunci.activity.prune(kunci_core::clock::now()).await {
+            tracing::warn!(error = %e, "token activity purge failed");
         }
     }
 }

@@ -23,6 +23,15 @@ pub enum ExpiryError {
     NotAhead,
     /// More than [`MAX_AHEAD_SECONDS`] after now.
     TooFarAhead,
+    /// No expiry, while `--token-max-lifetime` is set.
+    NeverRefused { max_days: u32 },
+    /// Later than `--token-max-lifetime` after the token's creation or last
+    /// regeneration (`from_now`: that is now, as on create and regenerate).
+    BeyondMaxLifetime {
+        max_days: u32,
+        latest: i64,
+        from_now: bool,
+    },
 }
 
 impl fmt::Display for ExpiryError {
@@ -35,6 +44,24 @@ impl fmt::Display for ExpiryError {
             ExpiryError::TooFarAhead => write!(
                 f,
                 "the expiry date is at most {MAX_YEARS} years ahead (leave it empty for a token that never expires)"
+            ),
+            ExpiryError::NeverRefused { max_days } => write!(
+                f,
+                "a token must expire: at most {max_days} days from its creation or last regeneration (--token-max-lifetime)"
+            ),
+            ExpiryError::BeyondMaxLifetime {
+                max_days,
+                latest,
+                from_now,
+            } => write!(
+                f,
+                "at most {max_days} days from {}, {} at the latest (--token-max-lifetime)",
+                if *from_now {
+                    "today"
+                } else {
+                    "the token's creation or last regeneration"
+                },
+                Date::of_unix(*latest)
             ),
         }
     }
@@ -73,6 +100,103 @@ pub fn latest_day(now: i64) -> Date {
         latest
     } else {
         Date::of_unix(latest.end_of_day_unix() - SECONDS_PER_DAY)
+    }
+}
+
+/// The operator's expiry policy (`--token-max-lifetime`, `--token-default-lifetime`),
+/// in days; both `None` keep the defaults: any expiry, or none, and no preset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// A token expires at most this many days after its creation or last regeneration;
+    /// "never" is refused.
+    pub max_days: Option<u32>,
+    /// The expiry a new token gets when none is chosen (the dashboard's preset; the
+    /// API's default while a maximum is set).
+    pub default_days: Option<u32>,
+}
+
+impl Policy {
+    /// The latest expiry a token issued (created or regenerated) at `issued_at` may have.
+    pub fn latest(&self, issued_at: i64) -> Option<i64> {
+        self.max_days
+            .map(|d| issued_at.saturating_add(i64::from(d) * SECONDS_PER_DAY))
+    }
+
+    /// Whether `expires_at` (`None`: never) is allowed for a token issued at
+    /// `issued_at`; `from_now` says the issue time is now (for the message).
+    pub fn check(
+        &self,
+        expires_at: Option<i64>,
+        issued_at: i64,
+        from_now: bool,
+    ) -> Result<Option<i64>, ExpiryError> {
+        let (Some(max_days), Some(latest)) = (self.max_days, self.latest(issued_at)) else {
+            return Ok(expires_at);
+        };
+        match expires_at {
+            None => Err(ExpiryError::NeverRefused { max_days }),
+            Some(at) if at > latest => Err(ExpiryError::BeyondMaxLifetime {
+                max_days,
+                latest,
+                from_now,
+            }),
+            Some(at) => Ok(Some(at)),
+        }
+    }
+
+    /// The expiry of a token issued now without one: never, unless a maximum is set;
+    /// then `--token-default-lifetime` (at most the maximum), else the maximum.
+    pub fn api_default(&self, now: i64) -> Option<i64> {
+        let latest = self.latest(now)?;
+        Some(
+            self.default_days
+                .map(|d| now.saturating_add(i64::from(d) * SECONDS_PER_DAY))
+                .map_or(latest, |d| d.min(latest)),
+        )
+    }
+
+    /// The last day the dashboard accepts for a token issued at `issued_at`, as of
+    /// `now`: the general limit ([`latest_day`]), and the day the maximum lifetime ends.
+    pub fn latest_day(&self, issued_at: i64, now: i64) -> Date {
+        let general = latest_day(now);
+        match self.latest(issued_at) {
+            None => general,
+            Some(latest) => Date::of_unix(latest).min(general),
+        }
+    }
+
+    /// The dashboard's preset Expires At for a new token as of `now`: the default
+    /// lifetime's day (within the maximum), else the maximum's last day, else empty.
+    pub fn preset_day(&self, now: i64) -> Option<Date> {
+        let latest = self.max_days.map(|_| self.latest_day(now, now));
+        match self.default_days {
+            Some(d) => {
+                let day = Date::of_unix(now.saturating_add(i64::from(d) * SECONDS_PER_DAY));
+                Some(latest.map_or(day, |l| day.min(l)))
+            }
+            None => latest,
+        }
+    }
+
+    /// The dashboard's Expires At for a token issued at `issued_at`, as of `now`:
+    /// [`parse_dd_mm_yyyy`], then this policy. The day the maximum lifetime ends is
+    /// accepted, and means that moment rather than the day's end.
+    pub fn parse_dd_mm_yyyy(
+        &self,
+        input: &str,
+        issued_at: i64,
+        now: i64,
+    ) -> Result<Option<i64>, ExpiryError> {
+        let at = parse_dd_mm_yyyy(input, now)?;
+        let at = match (at, self.latest(issued_at)) {
+            (Some(at), Some(latest))
+                if at > latest && Date::of_unix(at) == Date::of_unix(latest) =>
+            {
+                Some(latest)
+            }
+            _ => at,
+        };
+        self.check(at, issued_at, issued_at == now)
     }
 }
 
@@ -196,5 +320,78 @@ mod tests {
                 .contains("at most 10 years")
         );
         assert!(ExpiryError::NotADate.to_string().contains("dd-mm-yyyy"));
+    }
+
+    const NINETY: Policy = Policy {
+        max_days: Some(90),
+        default_days: None,
+    };
+
+    #[test]
+    fn without_flags_the_policy_allows_anything_and_presets_nothing() {
+        let p = Policy::default();
+        assert_eq!(p.check(None, NOW, true), Ok(None));
+        assert_eq!(
+            p.check(Some(NOW + 5000 * 86_400), NOW, true),
+            Ok(Some(NOW + 5000 * 86_400))
+        );
+        assert_eq!(p.api_default(NOW), None);
+        assert_eq!(p.preset_day(NOW), None);
+        assert_eq!(p.latest_day(NOW, NOW), latest_day(NOW));
+    }
+
+    #[test]
+    fn the_maximum_refuses_never_and_later_than_its_days_to_the_second() {
+        let latest = NOW + 90 * 86_400;
+        assert_eq!(NINETY.check(Some(latest), NOW, true), Ok(Some(latest)));
+        assert_eq!(
+            NINETY.check(Some(latest + 1), NOW, true),
+            Err(ExpiryError::BeyondMaxLifetime {
+                max_days: 90,
+                latest,
+                from_now: true
+            })
+        );
+        assert_eq!(
+            NINETY.check(None, NOW, true),
+            Err(ExpiryError::NeverRefused { max_days: 90 })
+        );
+        let msg = NINETY
+            .check(Some(latest + 1), NOW, true)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("at most 90 days from today"), "{msg}");
+        assert!(msg.contains("26-02-2027"), "{msg}");
+        assert!(msg.contains("--token-max-lifetime"), "{msg}");
+        // The 90th day is the last, and means the limit itself, not the day's end.
+        assert_eq!(NINETY.latest_day(NOW, NOW), day("26-02-2027"));
+        assert_eq!(
+            NINETY.parse_dd_mm_yyyy("26-02-2027", NOW, NOW),
+            Ok(Some(latest))
+        );
+        assert_eq!(
+            NINETY.parse_dd_mm_yyyy("25-02-2027", NOW, NOW),
+            Ok(Some(day("25-02-2027").end_of_day_unix()))
+        );
+        assert!(NINETY.parse_dd_mm_yyyy("27-02-2027", NOW, NOW).is_err());
+        assert!(NINETY.parse_dd_mm_yyyy("", NOW, NOW).is_err());
+    }
+
+    #[test]
+    fn defaults_follow_the_default_lifetime_within_the_maximum() {
+        assert_eq!(NINETY.api_default(NOW), Some(NOW + 90 * 86_400));
+        assert_eq!(NINETY.preset_day(NOW), Some(day("26-02-2027")));
+        let both = Policy {
+            max_days: Some(90),
+            default_days: Some(30),
+        };
+        assert_eq!(both.api_default(NOW), Some(NOW + 30 * 86_400));
+        assert_eq!(both.preset_day(NOW), Some(day("28-12-2026")));
+        let only_default = Policy {
+            max_days: None,
+            default_days: Some(30),
+        };
+        assert_eq!(only_default.api_default(NOW), None, "the API keeps never");
+        assert_eq!(only_default.preset_day(NOW), Some(day("28-12-2026")));
     }
 }

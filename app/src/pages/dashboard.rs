@@ -9,6 +9,7 @@ use leptos_router::components::Redirect;
 use crate::api::{current_user, SignOut};
 use crate::model::UserView;
 use crate::pages::envs::EnvironmentsPanel;
+use crate::pages::expiry_banner::{ExpiryBanner, TokenIntent};
 use crate::pages::settings::SettingsFrame;
 use crate::pages::ErrorNote;
 
@@ -45,6 +46,15 @@ pub fn SignedInPage(#[prop(into)] title: String, children: ChildrenFn) -> impl I
 fn Dashboard(user: UserView, children: Children) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let settings_open = RwSignal::new(false);
+    // The expiry banner's Edit / Regenerate: Settings opens on that dialog.
+    let intent = TokenIntent(RwSignal::new(None));
+    provide_context(intent);
+    let on_expiry_action = Callback::new(move |chosen| {
+        intent.0.set(Some(chosen));
+        settings_open.set(true);
+    });
+    // Asked again when Settings closes (a token may have changed there).
+    let banner_version = Signal::derive(move || u64::from(settings_open.get()));
     let close_settings = Callback::new(move |_| {
         settings_open.set(false);
         crate::browser::focus_first("topbar", "[data-testid=settings-button]");
@@ -69,6 +79,8 @@ fn Dashboard(user: UserView, children: Children) -> impl IntoView {
             </ActionForm>
         </header>
         <main class="dashboard">
+            <crate::pages::reuse_alerts::ReuseAlerts/>
+            <ExpiryBanner version=banner_version on_action=on_expiry_action/>
             {children()}
             <Show when=move || settings_open.get()>
                 <SettingsFrame on_close=close_settings/>

@@ -3,6 +3,8 @@ pub mod dashboard;
 pub mod docs;
 pub mod env_detail;
 pub mod envs;
+pub mod expiry_banner;
+pub mod reuse_alerts;
 pub mod settings;
 
 use leptos::prelude::*;

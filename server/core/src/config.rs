@@ -9,6 +9,10 @@ pub const QUEUED_PER_THREAD: usize = 16;
 /// is answered "busy" (by default).
 pub const SLOT_WAIT: Duration = Duration::from_secs(2);
 
+/// The operator's token expiry policy (`--token-max-lifetime`, `--token-default-lifetime`),
+/// a rule the dashboard applies too.
+pub use kunci_rules::expiry::Policy as TokenExpiryPolicy;
+
 /// How long sessions live and when failed sign-ins lock a login.
 #[derive(Debug, Clone)]
 pub struct SecurityPolicy {
@@ -31,6 +35,19 @@ pub struct SecurityPolicy {
     /// How long a sign-in or confirmation waits for a place in that queue before it is
     /// answered "busy" (706).
     pub hash_queue_wait: Duration,
+    /// What a reuse of a retired token value does besides the alert.
+    pub token_reuse: TokenReuse,
+}
+
+/// What happens when a value that was regenerated away or deleted is used again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TokenReuse {
+    /// The owner gets an alert (and the security log an entry).
+    #[default]
+    Alert,
+    /// As `Alert`, and the live successor of a regenerated-away value (the same token,
+    /// with its new value) is revoked at once, as GitLab revokes a token family.
+    Revoke,
 }
 
 impl Default for SecurityPolicy {
@@ -45,6 +62,7 @@ impl Default for SecurityPolicy {
             hash_concurrency: default_hash_concurrency(),
             hash_queue_per_thread: QUEUED_PER_THREAD,
             hash_queue_wait: SLOT_WAIT,
+            token_reuse: TokenReuse::Alert,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! `{"result": N, "error": "...", "source": "kunci"}`, as the platform answers.
 
 mod account;
+mod activity;
 mod auth;
 mod env;
 mod env_binder;
@@ -25,6 +26,7 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::response::Response;
 use kunci_core::Error;
+use kunci_core::clock::format_wire;
 use serde_json::{Map, Value};
 
 use crate::body::read_body;
@@ -111,17 +113,21 @@ methods! {
     "users.authentication.signout" => auth::signout,
         "Ends the session given in `session`.";
     "users.authentication.checksign" => auth::check_sign,
-        "Answers the account's fields while the session is valid (result 702 otherwise).";
+        "Answers the account's fields while the session is valid (result 702 otherwise). The one `users.authentication` method a token may call (with GetDescriptionByToken and GetUidByToken, about itself), whatever its permissions; then the answer adds `token`: `{id, description, expiresAt, methods}` (`expiresAt` absent when it never expires; `methods`: the API list names it may call).";
+    "users.authentication.getdescriptionbytoken" => auth::get_description_by_token,
+        "A token asking about itself: answers its `description`. The token is the credential (`session` or `Authorization: Bearer`); `checksum` is accepted and ignored. 3 for a sign-in session, which has no token.";
+    "users.authentication.getuidbytoken" => auth::get_uid_by_token,
+        "A token asking about itself: answers its owner's `uid`. The token is the credential (`session` or `Authorization: Bearer`); `checksum` is accepted and ignored. 3 for a sign-in session.";
     "users.authentication.getsessions" => auth::get_sessions,
         "Lists the account's live sessions (browser and API) with their address, user agent and times; `current` marks the caller's.";
     "users.authentication.signoutsessions" => auth::signout_sessions,
         "Ends the sessions whose ids are given (`1;4;6`, `1,4,6`), or all but the current one with `*`.";
     "users.authentication.createtoken" => tokens::create_token,
-        "Creates a personal access token: `description` (required), `tokenTemplate` (a template name or id) or `apiList` (methods, as a JSON array, comma/semicolon-separated text, repeated parameters or a Python-style list), optional `expiresAt` (yyyy-MM-dd HH:mm:ss UTC), and the account `password`. Answers the token with its value in `key`, shown this once.";
+        "Creates a personal access token: `description` (required), `tokenTemplate` (a template name or id) or `apiList` (methods, as a JSON array, comma/semicolon-separated text, repeated parameters or a Python-style list), optional `expiresAt` (yyyy-MM-dd HH:mm:ss UTC; with `--token-max-lifetime` set, required to be within it, and the default lifetime or the maximum when absent), and the account `password`. Answers the token with its value in `key`, shown this once.";
     "users.authentication.edittoken" => tokens::edit_token,
         "Changes only the fields given of token `id` (description, tokenTemplate, apiList, expiresAt; an empty expiresAt removes the expiry); needs the account `password`. The value stays the same.";
     "users.authentication.regeneratetoken" => tokens::regenerate_token,
-        "Gives token `id` (or `ids` naming one token) a new value, answered in `key`; the old value stops working at once; everything else is kept. Needs the account `password`.";
+        "Gives token `id` (or `ids` naming one token) a new value, answered in `key`; the old value stops working at once; everything else is kept, but the expiry when `expiresAt` gives a new one (Kunci's addition; empty: never), which an expired token needs. Needs the account `password`.";
     "users.authentication.deletetokens" => tokens::delete_tokens,
         "Deletes the tokens `ids` (`1;4;6`, `1,4,6`, or `*` for all); all or nothing. Needs the account `password`.";
     "users.authentication.gettokens" => tokens::get_tokens,
@@ -130,6 +136,8 @@ methods! {
         "Lists the methods a token can be allowed in `tokenPermissions` (`{id, method, isSafe, isCollaborationAccessible}`, catalog order), filtered by `search` and by `sortParam` (each a substring of service.class.Method, any case; with both, a method matches both); `showPrivate=true` includes the private methods no token may hold (authentication, token management, the account's own settings, single sign-on).";
     "users.authentication.gettokentemplates" => tokens::get_token_templates,
         "Lists the predefined templates (Extended Access, IDE Plugins, Marketplace, Maven Plugin) with their methods.";
+    "users.authentication.gettokenactivity" => activity::get_token_activity,
+        "**Kunci**: what token `id` (one of the caller's) did: every call made with it, newest first, in `activity` (`{id, time, method, envName, ip, resultCode}`; `envName` only when the call named a valid one, never another parameter). Optional `from` (rows older than this activity id: the `next` of the previous page; the last page has no `next`), `count` (1–500, default 50), `method` (part of a method name, any case) and `result` (`success`, `failure` or a result code). Rows are kept for `--token-activity-retention` days (default 30) and written in batches within a second of the call. Sign-in sessions only.";
     "users.authentication.signinbytoken" => auth::signin_by_token,
         "Signs in with a personal access token: `token` (required; `session` is ignored, `userHeaders` too). Answers the Signin fields (`session`, `uid`, `email`, `name`, `status`, `accessType` `RESTRICTED`, `authType`), where `session` is the token value itself: it has exactly the token's permissions and expiry, and stops working with the token. 3 without `token`; 702 for an unknown, expired, deleted, regenerated-away or malformed token; 704 when its account is disabled.";
     "users.account.getuserinfo" => account::get_user_info,
@@ -340,30 +348,51 @@ pub async fn handle(State(kunci): State<Arc<Kunci>>, req: Request) -> Response {
             user_agent: String::new(),
             https: false,
         });
-    let principal = match kunci
+    let (authorized, token_expiry) = kunci
         .authz
-        .authorize(
+        .authorize_call(
             credential(&params, &parts.headers),
             api,
             &core_client(&client),
         )
-        .await
+        .await;
+    let mut response = match authorized {
+        Ok(principal) => {
+            let call = Call {
+                kunci: &kunci,
+                params,
+                principal,
+                client,
+                http_method: parts.method,
+                api,
+                device: app::backend::cookie(&parts.headers, app::backend::DEVICE_COOKIE)
+                    .map(str::to_string),
+                set_cookie: Default::default(),
+            };
+            answer(&call).await
+        }
+        Err(e) => {
+            let credential = credential(&params, &parts.headers);
+            activity::record_refused(&kunci, credential, api, &params, &client, &e).await;
+            failure(&e, StatusCode::OK)
+        }
+    };
+    if let Some(value) = token_expiry
+        .and_then(|at| axum::http::HeaderValue::from_str(&format!("{} UTC", format_wire(at))).ok())
     {
-        Ok(p) => p,
-        Err(e) => return failure(&e, StatusCode::OK),
-    };
-    let call = Call {
-        kunci: &kunci,
-        params,
-        principal,
-        client,
-        http_method: parts.method,
-        api,
-        device: app::backend::cookie(&parts.headers, app::backend::DEVICE_COOKIE)
-            .map(str::to_string),
-        set_cookie: Default::default(),
-    };
-    let mut response = match dispatch(&api.key, &call).await {
+        response.headers_mut().insert(TOKEN_EXPIRATION, value);
+    }
+    response
+}
+
+/// On every answer to a token that expires (GitHub's `GitHub-Authentication-Token-Expiration`).
+pub const TOKEN_EXPIRATION: &str = "kunci-token-expiration";
+
+/// Runs an authorized call and writes its answer.
+async fn answer(call: &Call<'_>) -> Response {
+    let result = dispatch(&call.api.key, call).await;
+    activity::record(call, result.as_ref().err().map_or(0, Error::code));
+    let mut response = match result {
         Ok(Reply::Fields(fields)) => success(fields),
         Ok(Reply::Object(json)) => envelope::success_object(&json),
         Err(e) => return failure(&e, StatusCode::OK),

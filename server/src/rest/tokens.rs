@@ -64,7 +64,8 @@ pub async fn create_token(call: &Call<'_>) -> Result<Fields, Error> {
     let p = &call.params;
     let tokens = &call.kunci.tokens;
     let description = TokenDescription::parse(p.get("description").unwrap_or(""))?;
-    let expires_at = parse_wire_expiry(p.get("expiresAt").unwrap_or(""), now())?;
+    let expires_at =
+        tokens.new_token_expiry(parse_wire_expiry(p.get("expiresAt").unwrap_or(""), now())?);
     let permissions = tokens
         .permissions_from(p.get("tokenTemplate"), p.get("apiList"))?
         .ok_or_else(|| {
@@ -110,7 +111,8 @@ pub async fn edit_token(call: &Call<'_>) -> Result<Fields, Error> {
     Ok(single("token", token_json(&token, None)))
 }
 
-/// `id`, or `ids` naming exactly one token.
+/// `id`, or `ids` naming exactly one token; `expiresAt` gives it a new expiry in the
+/// same step (empty: never), which an expired token needs.
 pub async fn regenerate_token(call: &Call<'_>) -> Result<Fields, Error> {
     let p = &call.params;
     let id = match (p.int("id")?, p.text("ids")) {
@@ -122,7 +124,13 @@ pub async fn regenerate_token(call: &Call<'_>) -> Result<Fields, Error> {
         (None, None) => return Err(Error::invalid("id", "required")),
     };
     let tokens = &call.kunci.tokens;
-    let (token, value) = tokens.regenerate(actor(call)?, password(call), id).await?;
+    let expires_at = p
+        .get("expiresAt")
+        .map(|e| parse_wire_expiry(e, now()))
+        .transpose()?;
+    let (token, value) = tokens
+        .regenerate(actor(call)?, password(call), id, expires_at)
+        .await?;
     Ok(single("token", token_json(&token, Some(&value))))
 }
 
@@ -142,8 +150,18 @@ pub async fn get_tokens(call: &Call<'_>) -> Result<Fields, Error> {
         Some(raw) => parse_ids(raw, "ids")?,
     };
     let tokens = &call.kunci.tokens;
-    let list = tokens.list(call.caller()?.user_id, ids.as_deref()).await?;
-    let json: Vec<Value> = list.iter().map(|t| token_json(t, None)).collect();
+    let user = call.caller()?.user_id;
+    // First: it writes this instance's pending uses, `lastUsed` included.
+    let ips = call.kunci.activity.last_ips(user).await?;
+    let list = tokens.list(user, ids.as_deref()).await?;
+    let json: Vec<Value> = list
+        .iter()
+        .map(|t| {
+            let mut j = token_json(t, None);
+            j["lastUsedIps"] = super::activity::last_used_ips(ips.get(&t.id));
+            j
+        })
+        .collect();
     Ok(single("apiTokens", Value::Array(json)))
 }
 

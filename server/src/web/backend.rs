@@ -6,7 +6,7 @@ use app::AppError;
 use app::backend::{Backend, OpenedSession, RequestCtx};
 use app::model::{
     ApiMethodView, EnvDetail, EnvSummary, IssuedToken, MountView, NewNode, NodeGroupView, NodeView,
-    SecurityEventView, SessionView, TemplateView, TokenForm, TokenView, UserView,
+    SecurityEventView, SessionView, TemplateView, TokenForm, TokenPolicyView, TokenView, UserView,
 };
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
@@ -20,7 +20,7 @@ use kunci_core::domain::Account;
 use kunci_core::domain::catalog::Catalog;
 use kunci_core::domain::env::{EnvAction, EnvName, EnvSpec};
 use kunci_core::domain::model::{self, EnvModel, MountSource, NodeChoice};
-use kunci_core::domain::token::{TokenDescription, parse_ui_expiry};
+use kunci_core::domain::token::TokenDescription;
 use kunci_core::services::accounts::DeviceCookie;
 use kunci_core::services::authz::Principal;
 use kunci_core::services::sessions::SessionKind;
@@ -66,10 +66,22 @@ impl WebBackend {
         })
     }
 
-    /// The dialog's form as the token service's input.
-    fn token_input(&self, form: &TokenForm) -> Result<TokenInput, AppError> {
+    /// The dialog's form as the token service's input, its date read for a token issued
+    /// at `issued_at` (`None`: now); `Err(())` leaves the date unread (`None`).
+    fn token_input(
+        &self,
+        form: &TokenForm,
+        issued_at: Result<Option<i64>, ()>,
+    ) -> Result<TokenInput, AppError> {
         let description = TokenDescription::parse(&form.description).ui()?;
-        let expires_at = parse_ui_expiry(&form.expires, now()).ui()?;
+        let expires_at = match issued_at {
+            Ok(issued_at) => self
+                .kunci
+                .tokens
+                .parse_ui_expiry(&form.expires, issued_at)
+                .ui()?,
+            Err(()) => None,
+        };
         let permissions = self
             .kunci
             .tokens
@@ -99,6 +111,7 @@ impl WebBackend {
             expired: token.expired_at(now()),
             last_used: token.last_used_at.map(format_wire),
             created_on: format_wire(token.created_at),
+            issued_at: token.issued_at,
         }
     }
 
@@ -115,6 +128,48 @@ impl WebBackend {
 
 #[async_trait]
 impl Backend for WebBackend {
+    async fn token_detail(
+        &self,
+        ctx: &RequestCtx,
+        id: i64,
+        filter: app::model::ActivityFilter,
+    ) -> Result<app::model::TokenDetail, AppError> {
+        use kunci_core::services::token_activity::{ActivityQuery, result_filter};
+        let user = self.require_user(ctx).await?;
+        let token = self.kunci.tokens.get(user.user_id, id).await.ui()?;
+        let query = ActivityQuery {
+            before: None,
+            method: Some(filter.method),
+            result: result_filter(Some(&filter.result)).ui()?,
+            count: app::model::TokenDetail::ROWS,
+        };
+        let activity = self.kunci.activity.page(id, &query).await.ui()?;
+        let mut ips = self.kunci.activity.last_ips(user.user_id).await.ui()?;
+        Ok(app::model::TokenDetail {
+            token: Self::token_view(&token),
+            last_ips: ips
+                .remove(&id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|u| app::model::UsedFromView {
+                    ip: u.ip,
+                    last_used: format_wire(u.last_used),
+                })
+                .collect(),
+            activity: activity
+                .into_iter()
+                .map(|a| app::model::ActivityView {
+                    id: a.id,
+                    time: format_wire(a.at),
+                    method: a.method,
+                    env_name: a.env_name,
+                    ip: a.ip,
+                    result: a.result,
+                })
+                .collect(),
+        })
+    }
+
     async fn sign_up(
         &self,
         ctx: &RequestCtx,
@@ -287,6 +342,8 @@ impl Backend for WebBackend {
 
     async fn list_tokens(&self, ctx: &RequestCtx) -> Result<Vec<TokenView>, AppError> {
         let user = self.require_user(ctx).await?;
+        // This instance's pending uses first, so `lastUsed` is current.
+        self.kunci.activity.flush().await;
         let list = self.kunci.tokens.list(user.user_id, None).await.ui()?;
         Ok(list.iter().map(Self::token_view).collect())
     }
@@ -298,7 +355,7 @@ impl Backend for WebBackend {
         password: SecretString,
     ) -> Result<IssuedToken, AppError> {
         let user = self.require_user(ctx).await?;
-        let input = self.token_input(&form)?;
+        let input = self.token_input(&form, Ok(None))?;
         let actor = user.actor(&ctx.client.ip).ui()?;
         let (token, value) = self
             .kunci
@@ -320,10 +377,24 @@ impl Backend for WebBackend {
         password: SecretString,
     ) -> Result<TokenView, AppError> {
         let user = self.require_user(ctx).await?;
-        let input = self.token_input(&form)?;
+        // A date left as it was is not read at all: the stored expiry stays to the
+        // second, and an expired one need not move.
+        let keep_expiry = form.keep_expiry;
+        let issued_at = match keep_expiry {
+            true => Err(()),
+            false => Ok(Some(
+                self.kunci
+                    .tokens
+                    .get(user.user_id, id)
+                    .await
+                    .ui()?
+                    .issued_at,
+            )),
+        };
+        let input = self.token_input(&form, issued_at)?;
         let patch = TokenPatch {
             description: Some(input.description),
-            expires_at: Some(input.expires_at),
+            expires_at: (!keep_expiry).then_some(input.expires_at),
             permissions: Some(input.permissions),
         };
         let actor = user.actor(&ctx.client.ip).ui()?;
@@ -344,7 +415,7 @@ impl Backend for WebBackend {
         password: SecretString,
     ) -> Result<IssuedToken, AppError> {
         let user = self.require_user(ctx).await?;
-        let input = self.token_input(&form)?;
+        let input = self.token_input(&form, Ok(None))?;
         let actor = user.actor(&ctx.client.ip).ui()?;
         let (token, value) = self
             .kunci
@@ -362,20 +433,44 @@ impl Backend for WebBackend {
         &self,
         ctx: &RequestCtx,
         id: i64,
+        expires: Option<String>,
         password: SecretString,
     ) -> Result<IssuedToken, AppError> {
         let user = self.require_user(ctx).await?;
         let actor = user.actor(&ctx.client.ip).ui()?;
+        let expires_at = expires
+            .map(|e| self.kunci.tokens.parse_ui_expiry(&e, None))
+            .transpose()
+            .ui()?;
         let (token, value) = self
             .kunci
             .tokens
-            .regenerate(actor, Some(password), id)
+            .regenerate(actor, Some(password), id, expires_at)
             .await
             .ui()?;
         Ok(IssuedToken {
             token: Self::token_view(&token),
             value: value.expose().to_string(),
         })
+    }
+
+    async fn token_policy(&self) -> Result<TokenPolicyView, AppError> {
+        let p = self.kunci.tokens.expiry_policy();
+        Ok(TokenPolicyView {
+            max_days: p.max_days,
+            default_days: p.default_days,
+        })
+    }
+
+    async fn expiry_notices(&self, ctx: &RequestCtx) -> Result<Vec<TokenView>, AppError> {
+        let user = self.require_user(ctx).await?;
+        let list = self
+            .kunci
+            .tokens
+            .expiry_notices(user.user_id, now())
+            .await
+            .ui()?;
+        Ok(list.iter().map(Self::token_view).collect())
     }
 
     async fn delete_tokens(
@@ -478,6 +573,39 @@ impl Backend for WebBackend {
                 .ui()?,
         };
         Ok(())
+    }
+
+    async fn reuse_alerts(
+        &self,
+        ctx: &RequestCtx,
+    ) -> Result<Vec<app::model::ReuseAlertView>, AppError> {
+        let user = self.require_user(ctx).await?;
+        let alerts = self.kunci.tokens.reuse().alerts(user.user_id).await.ui()?;
+        Ok(alerts
+            .into_iter()
+            .map(|a| app::model::ReuseAlertView {
+                id: a.id,
+                token_id: a.token_id,
+                description: a.description,
+                ip: a.ip,
+                method: a.method,
+                regenerated: a.regenerated,
+                revoked: a.revoked,
+                uses: a.uses,
+                first_seen: format_wire(a.first_seen_at),
+                last_seen: format_wire(a.last_seen_at),
+            })
+            .collect())
+    }
+
+    async fn dismiss_reuse_alert(&self, ctx: &RequestCtx, id: i64) -> Result<(), AppError> {
+        let user = self.require_user(ctx).await?;
+        self.kunci
+            .tokens
+            .reuse()
+            .dismiss(user.user_id, id)
+            .await
+            .ui()
     }
 }
 

@@ -10,18 +10,23 @@ use crate::Error;
 
 use secrecy::SecretString;
 
+use crate::clock::Timestamp;
 use crate::domain::catalog::ApiMethod;
 use crate::services::accounts::Accounts;
 use crate::services::sessions::Sessions;
-use crate::services::tokens::{Actor, Tokens};
+use crate::services::tokens::{Actor, TokenAuth, Tokens};
 
 /// How the caller authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
     /// A sign-in session: the user's full rights.
     Session { session_id: i64 },
-    /// A personal access token: only the methods of its permission set.
-    Token { token_id: i64 },
+    /// A personal access token: only the methods of its permission set. `expires_at`
+    /// is its expiry (`None`: never), which every answer to it states.
+    Token {
+        token_id: i64,
+        expires_at: Option<Timestamp>,
+    },
 }
 
 /// Who is calling, once authenticated and authorized.
@@ -83,6 +88,18 @@ pub fn is_public(method: &ApiMethod) -> bool {
     )
 }
 
+/// The `users.authentication` methods a token may call, about itself only, whatever its
+/// permissions: CheckSign (which then also answers the token's own settings), and
+/// GetDescriptionByToken / GetUidByToken. Every other authentication method stays 8202.
+pub fn is_self_introspection(method: &ApiMethod) -> bool {
+    matches!(
+        method.key.as_str(),
+        "users.authentication.checksign"
+            | "users.authentication.getdescriptionbytoken"
+            | "users.authentication.getuidbytoken"
+    )
+}
+
 #[derive(Clone)]
 pub struct Authorizer {
     sessions: Sessions,
@@ -104,36 +121,70 @@ impl Authorizer {
         method: &ApiMethod,
         client: &Client,
     ) -> Result<Option<Principal>, Error> {
+        self.authorize_call(credential, method, client).await.0
+    }
+
+    /// [`Authorizer::authorize`], and the expiry of the token that authenticated (also
+    /// when it was then refused the method), for the answer's `Kunci-Token-Expiration`.
+    pub async fn authorize_call(
+        &self,
+        credential: Option<&str>,
+        method: &ApiMethod,
+        client: &Client,
+    ) -> (Result<Option<Principal>, Error>, Option<Timestamp>) {
         if is_public(method) {
-            return Ok(None);
+            return (Ok(None), None);
         }
-        let credential = credential
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .ok_or(Error::NotAuthenticated)?;
+        let Some(credential) = credential.map(str::trim).filter(|c| !c.is_empty()) else {
+            return (Err(Error::NotAuthenticated), None);
+        };
         if Tokens::looks_like_token(credential) {
-            let token = self.tokens.authenticate(credential, client).await?;
-            if method.is_private() {
-                return Err(Error::PermissionDenied(format!(
-                    "access tokens cannot call {}: authentication, token management and the account's own settings need a sign-in session",
-                    method.name
-                )));
-            }
-            if !self.tokens.allows(&token, method) {
-                return Err(Error::PermissionDenied(format!(
-                    "this token is not allowed to call {}",
-                    method.name
-                )));
-            }
-            self.tokens.note_use(&token).await;
-            return Ok(Some(Principal {
-                user_id: token.user_id,
-                login: token.login,
-                name: token.name,
-                via: Via::Token { token_id: token.id },
-            }));
+            let token = match self
+                .tokens
+                .authenticate(credential, client, &method.name)
+                .await
+            {
+                Ok(token) => token,
+                Err(e) => return (Err(e), None),
+            };
+            let expires_at = token.expires_at();
+            (self.token_principal(token, method).await, expires_at)
+        } else {
+            (self.session(credential, client).await.map(Some), None)
         }
-        self.session(credential, client).await.map(Some)
+    }
+
+    /// An authenticated token's principal, when its permissions allow `method`.
+    async fn token_principal(
+        &self,
+        token: TokenAuth,
+        method: &ApiMethod,
+    ) -> Result<Option<Principal>, Error> {
+        let introspection = is_self_introspection(method);
+        if method.is_private() && !introspection {
+            return Err(Error::PermissionDenied(format!(
+                "access tokens cannot call {}: authentication, token management and the account's own settings need a sign-in session",
+                method.name
+            )));
+        }
+        if !introspection && !self.tokens.allows(&token, method) {
+            return Err(Error::PermissionDenied(format!(
+                "this token is not allowed to call {}",
+                method.name
+            )));
+        }
+        // `lastUsed` and the last addresses: written in batches with the token's activity
+        // (`services::token_activity`), by the REST handler that records the call.
+        let expires_at = token.expires_at();
+        Ok(Some(Principal {
+            user_id: token.user_id,
+            login: token.login,
+            name: token.name,
+            via: Via::Token {
+                token_id: token.id,
+                expires_at,
+            },
+        }))
     }
 
     /// The dashboard's caller: the user of a browser session cookie. A disabled

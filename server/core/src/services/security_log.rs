@@ -17,6 +17,7 @@ pub enum EventKind {
     TokenDeleted,
     PasswordConfirmationFailed,
     DeadTokenUsed,
+    TokenExpiringSoon,
     SshKeyAdded,
     SshKeyDeleted,
 }
@@ -31,6 +32,7 @@ impl EventKind {
             EventKind::TokenDeleted => "token.deleted",
             EventKind::PasswordConfirmationFailed => "password.confirmation_failed",
             EventKind::DeadTokenUsed => "token.dead_value_used",
+            EventKind::TokenExpiringSoon => "token.expiring_soon",
             EventKind::SshKeyAdded => "ssh_key.added",
             EventKind::SshKeyDeleted => "ssh_key.deleted",
         }

@@ -16,19 +16,24 @@ use crate::Client;
 use crate::Error;
 use secrecy::SecretString;
 
-use crate::clock::{Timestamp, now};
+use crate::clock::{Timestamp, format_wire, now};
+use crate::config::TokenExpiryPolicy;
 use crate::domain::catalog::{ApiMethod, Catalog};
 use crate::domain::token::{PlainToken, TokenDescription};
 use crate::services::accounts::Accounts;
 use crate::services::flood::FloodGuard;
 use crate::services::security_log::{EventKind, SecurityLog};
 use crate::services::templates::Templates;
+use crate::services::token_reuse::ReuseWatch;
 use crate::storage::{DeleteOutcome, InsertTokenError, Store, TokenAuthRow, TokenFields, TokenRow};
 
 /// Tokens one account may hold (the limit the dashboard states, from `kunci-rules`).
 pub const MAX_TOKENS_PER_USER: i64 = kunci_rules::token::MAX_PER_ACCOUNT as i64;
 /// `last_used_at` is written at most this often per token.
 const LAST_USED_GRANULARITY_SECS: i64 = 60;
+/// The dashboard's banner names tokens expiring within this long, or expired within
+/// this long; the security log says "expiring soon" this long ahead.
+pub const EXPIRY_NOTICE_SECS: i64 = 7 * 24 * 3600;
 /// A use of a dead token is logged at most this often per value (per instance).
 const DEAD_USE_LOG_EVERY_SECS: i64 = 600;
 
@@ -96,11 +101,20 @@ pub struct TokenInfo {
     pub expires_at: Option<Timestamp>,
     pub last_used_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// Its creation or last regeneration, from which `--token-max-lifetime` counts.
+    pub issued_at: Timestamp,
 }
 
 impl TokenInfo {
     pub fn expired_at(&self, now: Timestamp) -> bool {
         self.expires_at.is_some_and(|e| e <= now)
+    }
+
+    /// Whether the dashboard's banner names this token as of `now`: it expires within
+    /// [`EXPIRY_NOTICE_SECS`] or expired at most that long ago (both edges included).
+    pub fn in_expiry_notice(&self, now: Timestamp) -> bool {
+        self.expires_at
+            .is_some_and(|e| (e - now).abs() <= EXPIRY_NOTICE_SECS)
     }
 }
 
@@ -125,6 +139,13 @@ pub struct TokenAuth {
     row: Arc<TokenAuthRow>,
 }
 
+impl TokenAuth {
+    /// When the token expires (`None`: never).
+    pub fn expires_at(&self) -> Option<Timestamp> {
+        self.row.expires_at
+    }
+}
+
 #[derive(Clone)]
 pub struct Tokens {
     store: Store,
@@ -133,6 +154,8 @@ pub struct Tokens {
     templates: Arc<Templates>,
     dead_logged: Arc<Mutex<HashMap<String, Timestamp>>>,
     flood: FloodGuard,
+    reuse: ReuseWatch,
+    expiry: TokenExpiryPolicy,
 }
 
 impl Tokens {
@@ -144,13 +167,46 @@ impl Tokens {
         flood: FloodGuard,
     ) -> Tokens {
         Tokens {
+            reuse: ReuseWatch::new(
+                store.clone(),
+                log.clone(),
+                flood.clone(),
+                crate::config::TokenReuse::default(),
+            ),
             store,
             accounts,
             log,
             templates,
             dead_logged: Default::default(),
             flood,
+            expiry: TokenExpiryPolicy::default(),
         }
+    }
+
+    /// The operator's expiry policy (`--token-max-lifetime`, `--token-default-lifetime`).
+    pub fn with_expiry_policy(mut self, policy: TokenExpiryPolicy) -> Tokens {
+        self.expiry = policy;
+        self
+    }
+
+    pub fn expiry_policy(&self) -> TokenExpiryPolicy {
+        self.expiry
+    }
+
+    /// What a reuse of a retired value does besides the alert (`--token-reuse`).
+    pub fn with_reuse_policy(mut self, policy: crate::config::TokenReuse) -> Tokens {
+        self.reuse = ReuseWatch::new(
+            self.store.clone(),
+            self.log.clone(),
+            self.flood.clone(),
+            policy,
+        );
+        self
+    }
+
+    /// Reuse detection: the owners' alerts.
+    pub fn reuse(&self) -> &ReuseWatch {
+        &self.reuse
     }
 
     pub fn templates(&self) -> &Templates {
@@ -216,6 +272,7 @@ impl Tokens {
             expires_at: r.expires_at,
             last_used_at: r.last_used_at,
             created_at: r.created_at,
+            issued_at: r.issued_at,
         }
     }
 
@@ -332,6 +389,7 @@ impl Tokens {
         password: Option<SecretString>,
         input: TokenInput,
     ) -> Result<(TokenInfo, PlainToken), Error> {
+        self.check_policy(input.expires_at, now(), true)?;
         self.confirm(&actor, password, "create a token").await?;
         let (token, value) = self.issue(actor.user_id, &input).await?;
         self.log
@@ -354,6 +412,7 @@ impl Tokens {
         input: TokenInput,
     ) -> Result<(TokenInfo, PlainToken), Error> {
         self.stored_one(actor.user_id, source_id).await?;
+        self.check_policy(input.expires_at, now(), true)?;
         self.confirm(&actor, password, "copy a token").await?;
         let (token, value) = self.issue(actor.user_id, &input).await?;
         let detail = format!("{} (copied from token #{source_id})", describe(&token));
@@ -363,7 +422,43 @@ impl Tokens {
         Ok((self.info(&token), value))
     }
 
+    /// The expiry of a token created now through the API: the one given, else never,
+    /// unless `--token-max-lifetime` is set (then the default lifetime, at most the
+    /// maximum, else the maximum).
+    pub fn new_token_expiry(&self, given: Option<Timestamp>) -> Option<Timestamp> {
+        given.or_else(|| self.expiry.api_default(now()))
+    }
+
+    /// The dashboard's Expires At (`dd-mm-yyyy`) for a token issued at `issued_at`
+    /// (`None`: now), under the operator's policy: the day the maximum lifetime ends
+    /// means that moment ([`TokenExpiryPolicy::parse_dd_mm_yyyy`]).
+    pub fn parse_ui_expiry(
+        &self,
+        raw: &str,
+        issued_at: Option<Timestamp>,
+    ) -> Result<Option<Timestamp>, Error> {
+        let now = now();
+        self.expiry
+            .parse_dd_mm_yyyy(raw, issued_at.unwrap_or(now), now)
+            .map_err(|e| Error::invalid("expires", e.to_string()))
+    }
+
+    /// `expires_at` for a token issued at `issued_at`, under the operator's policy:
+    /// result 3 naming `expiresAt` and the limit.
+    fn check_policy(
+        &self,
+        expires_at: Option<Timestamp>,
+        issued_at: Timestamp,
+        from_now: bool,
+    ) -> Result<(), Error> {
+        self.expiry
+            .check(expires_at, issued_at, from_now)
+            .map(|_| ())
+            .map_err(|e| Error::invalid("expiresAt", e.to_string()))
+    }
+
     async fn issue(&self, user_id: i64, input: &TokenInput) -> Result<(Token, PlainToken), Error> {
+        self.check_policy(input.expires_at, now(), true)?;
         let value = PlainToken::generate();
         let (template, api_list) = stored_permissions(&input.permissions);
         let fields = TokenFields {
@@ -403,6 +498,9 @@ impl Tokens {
         patch: TokenPatch,
     ) -> Result<TokenInfo, Error> {
         let current = self.stored_one(actor.user_id, id).await?;
+        if let Some(expires_at) = patch.expires_at {
+            self.check_policy(expires_at, current.row.issued_at, false)?;
+        }
         self.confirm(&actor, password, "edit a token").await?;
         let description = patch
             .description
@@ -456,20 +554,35 @@ impl Tokens {
         Ok(self.info(&token))
     }
 
-    /// A new value for the token; the old one is dead at once; everything else is kept.
+    /// A new value for the token; the old one is dead at once; everything else is kept,
+    /// but the expiry when `expires_at` gives a new one (`Some(None)`: never). An
+    /// expired token needs one, or its new value would be dead on arrival; and the
+    /// expiry it ends with must fit `--token-max-lifetime` from now.
     pub async fn regenerate(
         &self,
         actor: Actor<'_>,
         password: Option<SecretString>,
         id: i64,
+        expires_at: Option<Option<Timestamp>>,
     ) -> Result<(TokenInfo, PlainToken), Error> {
-        self.stored_one(actor.user_id, id).await?;
+        let current = self.stored_one(actor.user_id, id).await?;
+        let now = now();
+        if let (None, Some(at)) = (expires_at, current.row.expires_at.filter(|at| *at <= now)) {
+            return Err(Error::invalid(
+                "expiresAt",
+                format!(
+                    "this token expired on {} UTC: give it a new expiry in the same step, or the new value would not work either",
+                    format_wire(at)
+                ),
+            ));
+        }
+        self.check_policy(expires_at.unwrap_or(current.row.expires_at), now, true)?;
         self.confirm(&actor, password, "regenerate a token").await?;
         let retired = self.hashes_of(actor.user_id, &[id]).await?;
         let value = PlainToken::generate();
         let row = self
             .store
-            .swap_token_secret(actor.user_id, id, value.hash().as_str(), now())
+            .swap_token_secret(actor.user_id, id, value.hash().as_str(), now, expires_at)
             .await?
             .ok_or_else(|| no_such_token(id))?;
         self.flood.valid(value.hash().as_str());
@@ -547,13 +660,63 @@ impl Tokens {
             .collect())
     }
 
+    // ----- expiry seen coming -----
+
+    /// The user's tokens the dashboard's banner names as of `now` (see
+    /// [`TokenInfo::in_expiry_notice`]), soonest expiry first.
+    pub async fn expiry_notices(
+        &self,
+        user_id: i64,
+        now: Timestamp,
+    ) -> Result<Vec<TokenInfo>, Error> {
+        let mut list: Vec<TokenInfo> = self
+            .list(user_id, None)
+            .await?
+            .into_iter()
+            .filter(|t| t.in_expiry_notice(now))
+            .collect();
+        list.sort_by_key(|t| (t.expires_at, t.id));
+        Ok(list)
+    }
+
+    /// Records "expiring soon" in the owner's security log for every token (of every
+    /// account) that expires after `now` and within [`EXPIRY_NOTICE_SECS`], once per
+    /// token and expiry (once more only after the expiry changes; concurrent instances
+    /// record it once). Answers how many were recorded. Run by the housekeeping pass.
+    pub async fn warn_expiring(&self, now: Timestamp) -> Result<usize, Error> {
+        let due = self
+            .store
+            .tokens_to_warn(now, now + EXPIRY_NOTICE_SECS)
+            .await?;
+        let mut recorded = 0;
+        for (user_id, id, description, expires_at) in due {
+            if self.store.mark_expiry_warned(id, expires_at).await? {
+                let detail = format!(
+                    "token #{id} “{description}” expires on {} UTC: give it a new expiry with Edit, or regenerate it with one",
+                    format_wire(expires_at)
+                );
+                self.log
+                    .record(user_id, EventKind::TokenExpiringSoon, "server", &detail)
+                    .await;
+                recorded += 1;
+            }
+        }
+        Ok(recorded)
+    }
+
     // ----- using -----
 
     /// Authenticates a token value. A malformed value or a wrong checksum is refused
     /// before any database access. Unknown, expired, deleted and regenerated-away
     /// values all answer 702; a disabled account's tokens 704. Values that are not live
-    /// count against the client address's flood limit (`services::flood`).
-    pub async fn authenticate(&self, value: &str, client: &Client) -> Result<TokenAuth, Error> {
+    /// count against the client address's flood limit (`services::flood`). A retired
+    /// value's reuse (to call `method`) is recorded (`services::token_reuse`).
+    pub async fn authenticate(
+        &self,
+        value: &str,
+        client: &Client,
+        method: &str,
+    ) -> Result<TokenAuth, Error> {
         let token = PlainToken::parse(value);
         let hash = token.as_ref().map(PlainToken::hash);
         self.flood
@@ -566,10 +729,9 @@ impl Tokens {
         let Some(row) = self.store.token_by_hash(hash.as_str()).await? else {
             self.flood.missed(&client.ip);
             self.flood.dead(hash.as_str());
-            if let Some(retired) = self.store.retired_token(hash.as_str()).await? {
-                let detail = format!("token #{} was {}", retired.token_id, retired.reason);
-                self.dead_use(hash.as_str(), retired.user_id, client, &detail)
-                    .await;
+            // The caller's answer is 702 whatever the recording does.
+            if let Err(e) = self.reuse.check(hash.as_str(), client, method).await {
+                tracing::error!(error = %e, "could not record a token value's reuse");
             }
             return Err(Error::NotAuthenticated);
         };

@@ -17,6 +17,8 @@ pub struct TokenRow {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
+    /// Its creation or last regeneration.
+    pub issued_at: i64,
 }
 
 /// A token joined with its owner: what authenticating a request needs.
@@ -78,8 +80,8 @@ pub enum DeleteOutcome {
     Missing(Vec<i64>),
 }
 
-const TOKEN_COLUMNS: &str =
-    "id, user_id, description, template, api_list, created_at, expires_at, last_used_at";
+const TOKEN_COLUMNS: &str = "id, user_id, description, template, api_list, created_at, expires_at, last_used_at, \
+     COALESCE(issued_at, created_at) AS issued_at";
 
 impl Store {
     /// Inserts a token unless the user already has `max_per_user`.
@@ -92,8 +94,8 @@ impl Store {
         max_per_user: i64,
     ) -> Result<TokenRow, InsertTokenError> {
         let sql = format!(
-            "INSERT INTO tokens (user_id, secret_hash, description, template, api_list, created_at, updated_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING {TOKEN_COLUMNS}"
+            "INSERT INTO tokens (user_id, secret_hash, description, template, api_list, created_at, updated_at, expires_at, issued_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $6) RETURNING {TOKEN_COLUMNS}"
         );
         let row = write_tx!(self, |tx| {
             lock_account!(tx, user_id);
@@ -203,16 +205,19 @@ impl Store {
 
     /// Gives a token a new value hash and retires the old one, in one transaction. The
     /// swap is conditional on the hash read, so of concurrent regenerations each one
-    /// retires the value the previous one set, and exactly one value stays live.
+    /// retires the value the previous one set, and exactly one value stays live. The
+    /// value counts as issued `now`; `expires_at`, when given, is its new expiry.
     pub async fn swap_token_secret(
         &self,
         user_id: i64,
         id: i64,
         new_hash: &str,
         now: Timestamp,
+        expires_at: Option<Option<Timestamp>>,
     ) -> Result<Option<TokenRow>, StoreError> {
         let sql = format!(
-            "UPDATE tokens SET secret_hash = $1, updated_at = $2 \
+            "UPDATE tokens SET secret_hash = $1, updated_at = $2, issued_at = $2, \
+             expires_at = CASE WHEN $6 THEN $7 ELSE expires_at END \
              WHERE id = $3 AND user_id = $4 AND secret_hash = $5 RETURNING {TOKEN_COLUMNS}"
         );
         for _attempt in 0..8 {
@@ -231,6 +236,8 @@ impl Store {
                     .bind(id)
                     .bind(user_id)
                     .bind(&old)
+                    .bind(expires_at.is_some())
+                    .bind(expires_at.flatten())
                     .fetch_optional(&mut *tx)
                     .await?;
                 if row.is_some() {
@@ -304,6 +311,45 @@ impl Store {
             DeleteOutcome::Deleted(chosen.into_iter().map(|(id, _)| id).collect())
         });
         Ok(outcome)
+    }
+
+    /// Tokens (of every account) expiring after `now` and at most at `until` whose
+    /// expiry the security log has not yet announced: `(user, token id, description,
+    /// expiry)`.
+    pub async fn tokens_to_warn(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<(i64, i64, String, i64)>, StoreError> {
+        Ok(with_pool!(self, |pool| sqlx::query_as(
+            "SELECT user_id, id, description, expires_at FROM tokens \
+             WHERE expires_at > $1 AND expires_at <= $2 \
+             AND (expiry_warned_for IS NULL OR expiry_warned_for <> expires_at) ORDER BY id"
+        )
+        .bind(now)
+        .bind(until)
+        .fetch_all(pool)
+        .await)?)
+    }
+
+    /// Marks token `id`'s expiry `expires_at` as announced; false when another instance
+    /// did so first, or the expiry has changed meanwhile.
+    pub async fn mark_expiry_warned(
+        &self,
+        id: i64,
+        expires_at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let affected = write_pool!(self, |pool| sqlx::query(
+            "UPDATE tokens SET expiry_warned_for = expires_at \
+             WHERE id = $1 AND expires_at = $2 \
+             AND (expiry_warned_for IS NULL OR expiry_warned_for <> expires_at)"
+        )
+        .bind(id)
+        .bind(expires_at)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
+        Ok(affected == 1)
     }
 
     /// Sets `last_used_at` unless another request did within the last minute.

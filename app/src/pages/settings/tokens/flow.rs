@@ -21,7 +21,8 @@ pub enum Pending {
     Create(TokenForm),
     Edit(TokenView, TokenForm),
     Copy(TokenView, TokenForm),
-    Regenerate(i64),
+    /// The token, and its new expiry (`dd-mm-yyyy`, empty: never) when one was given.
+    Regenerate(i64, Option<String>),
     Remove(Vec<i64>),
 }
 
@@ -41,7 +42,7 @@ impl Pending {
             Pending::Create(_) => Some(FormMode::Generate),
             Pending::Edit(t, _) => Some(FormMode::Edit(t.clone())),
             Pending::Copy(t, _) => Some(FormMode::Copy(t.clone())),
-            Pending::Regenerate(_) | Pending::Remove(_) => None,
+            Pending::Regenerate(..) | Pending::Remove(_) => None,
         }
     }
 
@@ -51,7 +52,7 @@ impl Pending {
             Pending::Create(_) => "generate this token",
             Pending::Copy(..) => "create this copy",
             Pending::Edit(..) => "save these changes",
-            Pending::Regenerate(_) => "regenerate this token",
+            Pending::Regenerate(..) => "regenerate this token",
             Pending::Remove(ids) if ids.len() == 1 => "remove this token",
             Pending::Remove(_) => "remove these tokens",
         }
@@ -102,13 +103,14 @@ impl Step {
         }
     }
 
-    /// The warning of Remove or Regenerate was accepted: ask for the password.
-    pub fn confirm(self) -> Step {
+    /// The warning of Remove or Regenerate was accepted (Regenerate with the new expiry
+    /// its dialog asked for, if it did): ask for the password.
+    pub fn confirm(self, expires: Option<String>) -> Step {
         match self {
             Step::ConfirmRemove(list) => {
                 Step::Password(Pending::Remove(list.iter().map(|t| t.id).collect()))
             }
-            Step::ConfirmRegenerate(t) => Step::Password(Pending::Regenerate(t.id)),
+            Step::ConfirmRegenerate(t) => Step::Password(Pending::Regenerate(t.id, expires)),
             other => other,
         }
     }
@@ -176,6 +178,7 @@ mod tests {
             expired: false,
             last_used: None,
             created_on: "2026-01-01 00:00:00".into(),
+            issued_at: 0,
         }
     }
 
@@ -256,7 +259,7 @@ mod tests {
         let error = AppError::invalid("ids", "unknown token");
         let remove = Step::Password(Pending::Remove(vec![1]));
         assert_eq!(remove.clone().failed(&error), remove);
-        let regenerate = Step::Password(Pending::Regenerate(1));
+        let regenerate = Step::Password(Pending::Regenerate(1, None));
         assert_eq!(regenerate.clone().failed(&error), regenerate);
     }
 
@@ -270,8 +273,8 @@ mod tests {
     fn regenerate_goes_edit_warning_password_value() {
         let step = Step::Form(FormMode::Edit(token(7))).regenerate();
         assert_eq!(step, Step::ConfirmRegenerate(token(7)));
-        let step = step.confirm();
-        assert_eq!(step, Step::Password(Pending::Regenerate(7)));
+        let step = step.confirm(None);
+        assert_eq!(step, Step::Password(Pending::Regenerate(7, None)));
         assert_eq!(
             step.succeeded(&Outcome::Issued(issued(7))),
             Step::Value(issued(7))
@@ -290,7 +293,7 @@ mod tests {
     fn remove_goes_warning_password_closed() {
         let step = Step::remove(vec![token(1), token(2)]).unwrap();
         assert_eq!(step, Step::ConfirmRemove(vec![token(1), token(2)]));
-        let step = step.confirm();
+        let step = step.confirm(None);
         assert_eq!(step, Step::Password(Pending::Remove(vec![1, 2])));
         assert_eq!(step.succeeded(&Outcome::Removed), Step::Closed);
     }
@@ -304,9 +307,9 @@ mod tests {
     fn transitions_from_the_wrong_step_change_nothing() {
         let value = Step::Value(issued(1));
         assert_eq!(value.clone().submit(form("x")), value);
-        assert_eq!(value.clone().confirm(), value);
+        assert_eq!(value.clone().confirm(None), value);
         assert_eq!(Step::Closed.submit(form("x")), Step::Closed);
-        assert_eq!(Step::Closed.confirm(), Step::Closed);
+        assert_eq!(Step::Closed.confirm(None), Step::Closed);
     }
 
     #[test]
@@ -320,7 +323,10 @@ mod tests {
             Pending::Edit(token(1), form("")).purpose(),
             "save these changes"
         );
-        assert_eq!(Pending::Regenerate(1).purpose(), "regenerate this token");
+        assert_eq!(
+            Pending::Regenerate(1, None).purpose(),
+            "regenerate this token"
+        );
         assert_eq!(Pending::Remove(vec![1]).purpose(), "remove this token");
         assert_eq!(Pending::Remove(vec![1, 2]).purpose(), "remove these tokens");
     }

@@ -9,7 +9,9 @@ use super::flow::{field_of, Field, FormMode};
 use super::picker::{MethodPicker, PickerData, PickerState};
 use crate::browser::now_utc;
 use crate::error::AppError;
-use crate::model::{iso_to_ui_date, ui_to_iso_date, wire_to_ui_date, ApiMethodView, TokenForm};
+use crate::model::{
+    iso_to_ui_date, ui_to_iso_date, wire_to_ui_date, ApiMethodView, TokenForm, TokenPolicyView,
+};
 use crate::pages::settings::dialog::Dialog;
 
 /// The form's fields, kept while the password is asked (a refused field returns here).
@@ -17,6 +19,13 @@ use crate::pages::settings::dialog::Dialog;
 pub struct FormState {
     description: RwSignal<String>,
     expires: RwSignal<String>,
+    /// Edit: the date as the dialog opened; left so, the stored expiry stays.
+    initial_expires: RwSignal<Option<String>>,
+    /// Edit: when the token was issued (`--token-max-lifetime` counts from there);
+    /// otherwise the token is issued now.
+    issued_at: RwSignal<Option<i64>>,
+    /// The operator's expiry policy (presets and limits).
+    pub policy: RwSignal<TokenPolicyView>,
     picker: PickerState,
     /// A field the browser refused, and why.
     client_error: RwSignal<Option<(Field, String)>>,
@@ -29,6 +38,9 @@ impl FormState {
         FormState {
             description: RwSignal::new(String::new()),
             expires: RwSignal::new(String::new()),
+            initial_expires: RwSignal::new(None),
+            issued_at: RwSignal::new(None),
+            policy: RwSignal::new(TokenPolicyView::default()),
             picker: PickerState::new(),
             client_error: RwSignal::new(None),
             server_error: RwSignal::new(None),
@@ -41,10 +53,14 @@ impl FormState {
         self.picker.only_checked.set(false);
         self.client_error.set(None);
         self.server_error.set(None);
+        self.initial_expires.set(None);
+        self.issued_at.set(None);
         match mode {
             FormMode::Generate => {
                 self.description.set(String::new());
-                self.expires.set(String::new());
+                let preset = self.policy.get_untracked().rule().preset_day(now_utc());
+                self.expires
+                    .set(preset.map(|d| d.to_string()).unwrap_or_default());
                 self.picker.template.set(None);
                 self.picker.checked.set(HashSet::new());
             }
@@ -57,12 +73,16 @@ impl FormState {
                     _ => t.description.clone(),
                 };
                 self.description.set(description);
-                self.expires.set(
-                    t.expires_at
-                        .as_deref()
-                        .map(wire_to_ui_date)
-                        .unwrap_or_default(),
-                );
+                let expires = t
+                    .expires_at
+                    .as_deref()
+                    .map(wire_to_ui_date)
+                    .unwrap_or_default();
+                if let FormMode::Edit(_) = mode {
+                    self.initial_expires.set(Some(expires.clone()));
+                    self.issued_at.set(Some(t.issued_at));
+                }
+                self.expires.set(expires);
                 let known = t.template.as_ref().filter(|name| {
                     picker.templates.with_untracked(|ts| {
                         ts.as_ref()
@@ -92,16 +112,33 @@ impl FormState {
         TokenForm {
             description: self.description.get_untracked().trim().to_string(),
             expires: self.expires.get_untracked().trim().to_string(),
+            keep_expiry: self.keeps_expiry(),
             template,
             methods,
         }
     }
 
+    /// Edit with the date as it was: no expiry change is sent.
+    fn keeps_expiry(self) -> bool {
+        let now = self.expires.get_untracked();
+        self.initial_expires
+            .with_untracked(|i| i.as_deref().is_some_and(|i| i.trim() == now.trim()))
+    }
+
+    /// The latest day the date picker offers.
+    fn latest_day(self, now: i64) -> String {
+        let issued = self.issued_at.get().unwrap_or(now);
+        self.policy.get().rule().latest_day(issued, now).to_iso()
+    }
+
     /// The browser's checks of the fields, before anything is sent.
     fn check(self, now: i64) -> Result<(), (Field, String)> {
+        let expires = self.expires.get_untracked();
         check_fields(
             &self.description.get_untracked(),
-            &self.expires.get_untracked(),
+            (!self.keeps_expiry()).then_some(expires.as_str()),
+            self.policy.get_untracked().rule(),
+            self.issued_at.get_untracked().unwrap_or(now),
             self.picker.template.with_untracked(Option::is_some)
                 || self.picker.checked.with_untracked(|c| !c.is_empty()),
             now,
@@ -133,17 +170,23 @@ impl FormState {
 }
 
 /// The form's own checks: the server's rules for the description and the expiry date
-/// (`kunci_rules`, so both answer alike), and a template or at least one method.
+/// under the operator's `policy` (`kunci_rules`, so both answer alike; `None`: the date
+/// is kept as stored), and a template or at least one method.
 fn check_fields(
     description: &str,
-    expires: &str,
+    expires: Option<&str>,
+    policy: kunci_rules::expiry::Policy,
+    issued_at: i64,
     has_methods: bool,
     now: i64,
 ) -> Result<(), (Field, String)> {
     kunci_rules::description::check(description)
         .map_err(|e| (Field::Description, e.to_string()))?;
-    kunci_rules::expiry::parse_dd_mm_yyyy(expires, now)
-        .map_err(|e| (Field::Expires, e.to_string()))?;
+    if let Some(expires) = expires {
+        policy
+            .parse_dd_mm_yyyy(expires, issued_at, now)
+            .map_err(|e| (Field::Expires, e.to_string()))?;
+    }
     if !has_methods {
         return Err((
             Field::Methods,
@@ -215,7 +258,11 @@ pub fn TokenFormDialog(
                                 type="text"
                                 name="expires"
                                 inputmode="numeric"
-                                placeholder="dd-mm-yyyy (empty: never)"
+                                placeholder=move || if form.policy.get().max_days.is_some() {
+                                    "dd-mm-yyyy"
+                                } else {
+                                    "dd-mm-yyyy (empty: never)"
+                                }
                                 autocomplete="off"
                                 aria-invalid=move || form.error_for(Field::Expires).is_some().to_string()
                                 aria-describedby="expires-error"
@@ -226,6 +273,8 @@ pub fn TokenFormDialog(
                                 type="date"
                                 class="date-picker"
                                 aria-label="Pick the expiry date"
+                                min=move || kunci_rules::date::Date::of_unix(now_utc()).to_iso()
+                                max=move || form.latest_day(now_utc())
                                 prop:value=move || ui_to_iso_date(&form.expires.get()).unwrap_or_default()
                                 on:change=move |ev| {
                                     if let Some(d) = iso_to_ui_date(&event_target_value(&ev)) {
@@ -266,15 +315,43 @@ mod tests {
     /// 2026-11-29 12:00:00 UTC.
     const NOW: i64 = 1_795_953_600;
 
+    use kunci_rules::expiry::Policy;
+
+    fn check(d: &str, e: &str, m: bool) -> Result<(), (Field, String)> {
+        check_fields(d, Some(e), Policy::default(), NOW, m, NOW)
+    }
+
     #[test]
     fn check_fields_accepts_a_described_token_with_methods() {
-        assert_eq!(check_fields("  CI  ", "", true, NOW), Ok(()));
-        assert_eq!(check_fields("CI", "31-12-2030", true, NOW), Ok(()));
+        assert_eq!(check("  CI  ", "", true), Ok(()));
+        assert_eq!(check("CI", "31-12-2030", true), Ok(()));
+    }
+
+    #[test]
+    fn check_fields_follows_the_max_lifetime_and_skips_a_kept_date() {
+        let ninety = Policy {
+            max_days: Some(90),
+            default_days: None,
+        };
+        let field =
+            |e: Option<&str>, issued: i64| check_fields("CI", e, ninety, issued, true, NOW).err();
+        assert_eq!(field(Some("27-02-2027"), NOW), None);
+        let (f, m) = field(Some(""), NOW).unwrap();
+        assert_eq!(f, Field::Expires);
+        assert!(m.contains("--token-max-lifetime"), "{m}");
+        assert_eq!(
+            field(Some("28-02-2027"), NOW).map(|(f, _)| f),
+            Some(Field::Expires)
+        );
+        // Edit counts from the token's issue, ten days ago.
+        assert!(field(Some("26-02-2027"), NOW - 10 * 86_400).is_some());
+        // A date left as it was is not checked (even an expired one).
+        assert_eq!(field(None, NOW - 100 * 86_400), None);
     }
 
     #[test]
     fn check_fields_names_the_first_refused_field() {
-        let field = |d: &str, e: &str, m: bool| check_fields(d, e, m, NOW).err().map(|(f, _)| f);
+        let field = |d: &str, e: &str, m: bool| check(d, e, m).err().map(|(f, _)| f);
         assert_eq!(field("   ", "", true), Some(Field::Description));
         assert_eq!(field(&"x".repeat(256), "", true), Some(Field::Description));
         assert_eq!(field(&"é".repeat(255), "", true), None);

@@ -8,6 +8,7 @@
 //! `flow` and `selection` are plain Rust, tested without a browser.
 
 mod confirm;
+mod detail;
 mod flow;
 mod form;
 mod list;
@@ -24,7 +25,9 @@ use crate::api;
 use crate::browser::{focused_element, restore_focus, Focused};
 use crate::error::AppError;
 use crate::model::TokenView;
+use crate::pages::expiry_banner::{ExpiryAction, ExpiryBanner, TokenIntent};
 use confirm::{RegenerateDialog, RemoveDialog};
+use detail::TokenDetailView;
 use flow::{FormMode, Outcome, Pending, Step};
 use form::{FormState, TokenFormDialog};
 use list::TokenList;
@@ -67,6 +70,13 @@ pub fn TokensTab() -> impl IntoView {
         });
     };
     Effect::new(move |_| reload(None));
+    Effect::new(move |_| {
+        spawn_local(async move {
+            if let Ok(policy) = api::token_policy().await {
+                form.policy.set(policy);
+            }
+        })
+    });
 
     // Every change of step goes through here, so focus and the password's error follow it.
     let go = move |next: Step| {
@@ -89,6 +99,25 @@ pub fn TokensTab() -> impl IntoView {
         form.reset(&mode, picker);
         go(Step::Form(mode));
     };
+    // The expiry banner's Edit / Regenerate, here or asked on the dashboard.
+    let expiry_action = move |(action, token): (ExpiryAction, TokenView)| {
+        let token = tokens
+            .with_untracked(|l| l.iter().find(|t| t.id == token.id).cloned())
+            .unwrap_or(token);
+        match action {
+            ExpiryAction::Edit => open_form(FormMode::Edit(token)),
+            ExpiryAction::Regenerate => go(Step::ConfirmRegenerate(token)),
+        }
+    };
+    let intent = use_context::<TokenIntent>();
+    Effect::new(move |_| {
+        if loading.get() {
+            return;
+        }
+        if let Some(chosen) = intent.and_then(|i| i.0.try_update(Option::take).flatten()) {
+            expiry_action(chosen);
+        }
+    });
 
     // Runs a confirmed change; a wrong password keeps the password dialog open.
     let confirm = move |(pending, password): (Pending, String)| {
@@ -121,7 +150,9 @@ pub fn TokensTab() -> impl IntoView {
     };
 
     let close = Callback::new(move |_| go(Step::Closed));
-    let accept = Callback::new(move |_| go(step.get_untracked().confirm()));
+    let accept = Callback::new(move |_| go(step.get_untracked().confirm(None)));
+    let accept_regenerate =
+        Callback::new(move |expires: Option<String>| go(step.get_untracked().confirm(expires)));
     let on_confirm = Callback::new(confirm);
     let dialogs = move || match step.get() {
         Step::Closed => ().into_any(),
@@ -135,7 +166,9 @@ pub fn TokensTab() -> impl IntoView {
             view! { <RemoveDialog tokens=list on_confirm=accept on_close=close/> }.into_any()
         }
         Step::ConfirmRegenerate(token) => {
-            view! { <RegenerateDialog token on_confirm=accept on_close=close/> }.into_any()
+            let policy = form.policy.get_untracked();
+            view! { <RegenerateDialog token policy on_confirm=accept_regenerate on_close=close/> }
+                .into_any()
         }
         Step::Password(pending) => {
             view! { <PasswordDialog pending error=password_error busy on_confirm on_close=close/> }
@@ -144,6 +177,18 @@ pub fn TokensTab() -> impl IntoView {
         Step::Value(issued) => view! { <ValueDialog issued on_close=close/> }.into_any(),
     };
 
+    // The token whose detail view replaces the list, if any.
+    let detail: RwSignal<Option<TokenView>> = RwSignal::new(None);
+    let on_details = Callback::new(move |t: TokenView| detail.set(Some(t)));
+    let on_back = Callback::new(move |_| {
+        let id = detail.get_untracked().map(|t| t.id);
+        detail.set(None);
+        if let Some(id) = id {
+            request_animation_frame(move || {
+                crate::browser::focus_first("token-table", &format!("tr[data-token-id='{id}']"))
+            });
+        }
+    });
     let on_remove = Callback::new(move |chosen: Vec<TokenView>| {
         if let Some(next) = Step::remove(chosen) {
             go(next);
@@ -155,21 +200,32 @@ pub fn TokensTab() -> impl IntoView {
                 "Personal access tokens authenticate API calls for scripts and tools, each with only the methods you allow. "
                 <a href="/docs/api" target="_blank" rel="noopener">"API reference"</a>
             </p>
-            <Toolbar
-                tokens
-                selection
-                loading
-                on_form=Callback::new(open_form)
-                on_remove
-                on_refresh=Callback::new(move |_| reload(None))
+            <ExpiryBanner
+                version=Signal::derive(move || tokens.with(|_| 0))
+                on_action=Callback::new(expiry_action)
             />
-            <TokenList
-                tokens
-                loading
-                load_error
-                selection
-                on_edit=Callback::new(move |t| open_form(FormMode::Edit(t)))
-            />
+            {move || match detail.get() {
+                Some(token) => view! { <TokenDetailView token on_back/> }.into_any(),
+                None => view! {
+                    <Toolbar
+                        tokens
+                        selection
+                        loading
+                        on_form=Callback::new(open_form)
+                        on_remove
+                        on_refresh=Callback::new(move |_| reload(None))
+                        on_details
+                    />
+                    <TokenList
+                        tokens
+                        loading
+                        load_error
+                        selection
+                        on_edit=Callback::new(move |t| open_form(FormMode::Edit(t)))
+                    />
+                }
+                .into_any(),
+            }}
             {dialogs}
         </div>
     }

@@ -14,7 +14,7 @@ pub async fn send(pending: Pending, password: String) -> Result<Outcome, AppErro
         Pending::Copy(t, f) => api::copy_token(t.id, f, password)
             .await
             .map(Outcome::Issued),
-        Pending::Regenerate(id) => api::regenerate_token(id, password)
+        Pending::Regenerate(id, expires) => api::regenerate_token(id, expires, password)
             .await
             .map(Outcome::Issued),
         Pending::Edit(t, f) => api::edit_token(t.id, f, password)

@@ -95,6 +95,7 @@ mod tests {
                 expired: false,
                 last_used: None,
                 created_on: String::new(),
+                issued_at: 0,
             })
             .collect()
     }
