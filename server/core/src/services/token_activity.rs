@@ -268,7 +268,8 @@ impl TokenActivity {
                 q.before,
                 q.method.as_deref().map(str::trim).filter(|m| !m.is_empty()),
                 q.result,
-                q.count.clamp(1, MAX_PAGE),
+                // One more than a page: the caller's way to know older rows remain.
+                q.count.clamp(1, MAX_PAGE + 1),
             )
             .await?;
         Ok(rows.into_iter().map(entry).collect())
