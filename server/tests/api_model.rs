@@ -1840,12 +1840,21 @@ both_databases!(
             )
             .await;
         let token = r.ok()["token"]["key"].as_str().unwrap().to_string();
+        let token_id = r.ok()["token"]["id"].to_string();
+        // The token's activity, which GetTokenActivity's example reads.
+        api.get(
+            "/1.0/environment/control/rest/getenvinfo",
+            &[("session", &token), ("envName", "shop")],
+        )
+        .await
+        .ok();
         let examples = kunci_server::rest::examples::all();
         assert!(examples.len() >= 38, "one example per new method");
         for e in examples {
             let mut request = ids_now
                 .iter()
                 .fold(e.request.clone(), |r, (k, v)| r.replace(k, v))
+                .replace("{tokenid}", &token_id)
                 .replace("{token}", &token);
             if request.contains("{sshkey}") {
                 let keys = api
@@ -1854,7 +1863,13 @@ both_databases!(
                 let id = keys.ok()["keys"][0]["id"].to_string();
                 request = request.replace("{sshkey}", &id);
             }
-            let mut params: Vec<(String, String)> = vec![("session".into(), sess.clone())];
+            // An example that names its credential (a token asking about itself) sends
+            // that one only.
+            let mut params: Vec<(String, String)> = if request.starts_with("session=") {
+                Vec::new()
+            } else {
+                vec![("session".into(), sess.clone())]
+            };
             for kv in request.split('&').filter(|kv| !kv.is_empty()) {
                 let (k, v) = kv.split_once('=').unwrap();
                 params.push((k.into(), v.into()));

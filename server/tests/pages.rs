@@ -25,7 +25,7 @@ both_databases!(
         assert_eq!(status, 200);
         assert_eq!(
             html.matches("href=\"/docs/api/").count(),
-            860,
+            861,
             "one link per catalog method"
         );
         assert!(

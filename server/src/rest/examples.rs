@@ -13,6 +13,7 @@ pub const SHOWN_IDS: &[(&str, &str)] = &[
     ("{store}", "210"),
     ("{sshkey}", "3"),
     ("{token}", "$TOKEN"),
+    ("{tokenid}", "12"),
 ];
 
 #[derive(Debug, Clone, serde::Deserialize)]

@@ -61,6 +61,7 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr) -> Router {
         .route("/1.0/{*method}", any(crate::rest::handle))
         .route("/ui/envs", get(ui_envs))
         .route("/ui/envs/{name}", get(ui_env))
+        .route("/ui/tokens/{id}", get(ui_token))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -145,6 +146,21 @@ async fn ui_env(
     let ctx = app::backend::RequestCtx::from_parts(&parts);
     let backend = backend::WebBackend::new(state.kunci.clone());
     json_answer(app::backend::Backend::env_detail(&backend, &ctx, name).await)
+}
+
+/// One token's detail view (facts, last addresses, activity filtered by the query's
+/// `method` and `result`), polled every second by its open view; 3 (HTTP 400) when it is
+/// not the signed-in user's token.
+async fn ui_token(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    axum::extract::Query(filter): axum::extract::Query<app::model::ActivityFilter>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, _) = req.into_parts();
+    let ctx = app::backend::RequestCtx::from_parts(&parts);
+    let backend = backend::WebBackend::new(state.kunci.clone());
+    json_answer(app::backend::Backend::token_detail(&backend, &ctx, id, filter).await)
 }
 
 fn json_answer<T: serde::Serialize>(answer: Result<T, app::AppError>) -> axum::response::Response {

@@ -1,5 +1,6 @@
 //! The platform's method catalog: the 860 user-level methods (service, class, method,
-//! parameters) that the router knows and token permissions are chosen from. The data
+//! parameters), then Kunci's own additions (ids above [`PLATFORM_METHODS`]; today one,
+//! `users.authentication.GetTokenActivity`), that the router knows and token permissions are chosen from. The data
 //! is `server/core/data/api-catalog.tsv`, compiled into the binary.
 //!
 //! A method's canonical name is `service.class.Method` with `env` as the short form of
@@ -9,6 +10,10 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const CATALOG_TSV: &str = include_str!("../../data/api-catalog.tsv");
+
+/// The platform's methods come first in the file; Kunci's additions follow, so every
+/// platform method keeps its id.
+pub const PLATFORM_METHODS: u32 = 860;
 
 /// Name prefixes of methods that only read (the `isSafe` flag of the platform).
 const SAFE_PREFIXES: &[&str] = &[
@@ -41,6 +46,11 @@ impl ApiMethod {
                     .next()
                     .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         })
+    }
+
+    /// Whether Kunci added the method (it is not the platform's).
+    pub fn is_kunci_addition(&self) -> bool {
+        self.id > PLATFORM_METHODS
     }
 
     /// Whether it acts on one environment (usable on shared environments).
@@ -196,8 +206,12 @@ mod tests {
     #[test]
     fn the_catalog_has_all_860_methods_with_unique_names() {
         let c = Catalog::get();
-        assert_eq!(c.all().len(), 860);
-        assert_eq!(c.by_key.len(), 860, "names are unique");
+        assert_eq!(c.all().len(), 861, "860 of the platform, one of Kunci's");
+        assert_eq!(c.by_key.len(), 861, "names are unique");
+        let added: Vec<_> = c.all().iter().filter(|m| m.is_kunci_addition()).collect();
+        assert_eq!(added.len(), 1);
+        assert_eq!(added[0].name, "users.authentication.GetTokenActivity");
+        assert!(added[0].is_private(), "no token may read token activity");
         assert_eq!(c.all()[0].id, 1);
     }
 

@@ -11,4 +11,6 @@ pub mod sessions;
 pub mod ssh_keys;
 pub mod templates;
 pub mod throttle;
+pub mod token_activity;
+pub mod token_reuse;
 pub mod tokens;

@@ -10,6 +10,8 @@ pub mod cache;
 mod envs;
 mod live;
 mod ssh_keys;
+mod token_activity;
+mod token_reuse;
 mod tokens;
 
 use std::path::Path;
@@ -24,6 +26,8 @@ pub use accounts::*;
 pub use envs::*;
 pub use live::*;
 pub use ssh_keys::*;
+pub use token_activity::*;
+pub use token_reuse::*;
 pub use tokens::*;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

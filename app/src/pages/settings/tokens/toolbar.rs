@@ -1,4 +1,4 @@
-//! The toolbar over the token list: Generate, Edit and Copy (one token selected),
+//! The toolbar over the token list: Generate, Edit, Copy and Details (one token selected),
 //! Remove (any selected), Refresh (when not loading), and the selection count.
 
 use leptos::prelude::*;
@@ -15,6 +15,8 @@ pub fn Toolbar(
     on_form: Callback<FormMode>,
     on_remove: Callback<Vec<TokenView>>,
     on_refresh: Callback<()>,
+    /// Opens the selected token's detail view (facts, addresses, activity).
+    on_details: Callback<TokenView>,
 ) -> impl IntoView {
     let single = move || selection.with(|s| tokens.with(|t| s.single(t)));
     let open = move |mode: fn(TokenView) -> FormMode| {
@@ -34,6 +36,17 @@ pub fn Toolbar(
             </button>
             <button type="button" disabled=move || single().is_none() on:click=move |_| open(FormMode::Copy)>
                 "Copy"
+            </button>
+            <button
+                type="button"
+                disabled=move || single().is_none()
+                on:click=move |_| {
+                    if let Some(t) = single() {
+                        on_details.run(t);
+                    }
+                }
+            >
+                "Details"
             </button>
             <button type="button" disabled=move || selection.with(Selection::is_empty) on:click=remove>
                 "Remove"
