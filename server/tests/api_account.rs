@@ -750,8 +750,13 @@ both_databases!(
         .await
         .fails(8202);
         assert_eq!(api.status(&session, "sbt-env").await, 1, "still running");
+        // CheckSign answers about the token itself (issue 14); nothing else here.
+        let own = api
+            .get(&format!("{AUTH}/checksign"), &[("session", as_session)])
+            .await;
+        assert_eq!(own.ok()["accessType"], "RESTRICTED");
+        assert!(own.body["token"]["id"].is_i64(), "{}", own.body);
         for method in [
-            "checksign",
             "gettokens",
             "getsessions",
             "signout",

@@ -108,7 +108,7 @@ pub async fn signin_by_token(call: &Call<'_>) -> Result<Fields, Error> {
     let value = call.params.required("token")?;
     let tokens = &call.kunci.tokens;
     let token = tokens
-        .authenticate(value, &core_client(&call.client))
+        .authenticate(value, &core_client(&call.client), &call.api.name)
         .await?;
     tokens.note_use(&token).await;
     let mut fields = Fields::new();
@@ -127,8 +127,63 @@ pub async fn signout(call: &Call<'_>) -> Result<Fields, Error> {
     Ok(Fields::new())
 }
 
+/// The caller's account fields; a token asking about itself also gets `token`: its id,
+/// description, `expiresAt` (absent when it never expires) and `methods` (the API list
+/// names it may call). Restrictions (none exist yet) will appear there when they do.
 pub async fn check_sign(call: &Call<'_>) -> Result<Fields, Error> {
-    Ok(caller_fields(call.caller()?))
+    let p = call.caller()?;
+    let mut fields = caller_fields(p);
+    if let Some(token) = own_token(call).await? {
+        let mut about = serde_json::Map::new();
+        about.insert("id".into(), json!(token.id));
+        about.insert("description".into(), json!(token.description));
+        if let Some(at) = token.expires_at {
+            about.insert("expiresAt".into(), json!(format_wire(at)));
+        }
+        let methods: Vec<&str> = token.methods.iter().map(|m| m.name.as_str()).collect();
+        about.insert("methods".into(), json!(methods));
+        fields.insert("token".into(), Value::Object(about));
+    }
+    Ok(fields)
+}
+
+/// The token the call was made with (`None` for a sign-in session).
+async fn own_token(
+    call: &Call<'_>,
+) -> Result<Option<kunci_core::services::tokens::TokenInfo>, Error> {
+    let p = call.caller()?;
+    match p.via {
+        Via::Token { token_id, .. } => Ok(Some(call.kunci.tokens.get(p.user_id, token_id).await?)),
+        Via::Session { .. } => Ok(None),
+    }
+}
+
+/// The calling token's own: a session has no token to ask about.
+async fn calling_token(call: &Call<'_>) -> Result<kunci_core::services::tokens::TokenInfo, Error> {
+    own_token(call).await?.ok_or_else(|| {
+        Error::invalid(
+            "session",
+            "send the access token itself as the credential (session or Authorization: Bearer)",
+        )
+    })
+}
+
+/// The calling token's description (`checksum`, which clients may send, is ignored:
+/// the token is the credential).
+pub async fn get_description_by_token(call: &Call<'_>) -> Result<Fields, Error> {
+    let token = calling_token(call).await?;
+    let mut fields = Fields::new();
+    fields.insert("description".into(), json!(token.description));
+    Ok(fields)
+}
+
+/// The uid of the calling token's owner (`checksum` is ignored, as above).
+pub async fn get_uid_by_token(call: &Call<'_>) -> Result<Fields, Error> {
+    let p = call.caller()?;
+    calling_token(call).await?;
+    let mut fields = Fields::new();
+    fields.insert("uid".into(), json!(p.user_id));
+    Ok(fields)
 }
 
 pub async fn get_sessions(call: &Call<'_>) -> Result<Fields, Error> {
