@@ -5,10 +5,14 @@
 //! No request writes to the database. A request hands its entry to [`TokenActivity::record`],
 //! which only puts it on a bounded channel (never waits); one background task per
 //! instance ([`TokenActivity::run`]) collects the entries and writes them in one
-//! transaction every [`FLUSH_EVERY`] or every [`BATCH_ROWS`] entries, folding each
-//! token's addresses (and `last_used_at`) into one upsert per address. When the channel
-//! is full (the database is slower than the calls for [`QUEUE`] entries), an entry is
-//! dropped and counted in [`ActivityMetrics::dropped`]: the request is never held.
+//! transaction, then pauses [`FLUSH_EVERY`] before the next, folding each token's
+//! addresses (and `last_used_at`) into one upsert per address. The pause is what keeps
+//! SQLite's one write lock free for everyone else under a flood of token calls (a writer
+//! that wrote again as soon as it had a batch starved sign-ins and token changes past
+//! their 10 s busy timeout in the benchmark). When the channel is full (the database is
+//! slower than the calls for [`QUEUE`] entries) or the writer already holds
+//! [`MAX_PENDING`], an entry is dropped and counted in [`ActivityMetrics::dropped`]: the
+//! request is never held.
 //!
 //! Nothing stored is a secret: the method's catalog name, an `envName` only when it is a
 //! valid environment name, the address and the result code; never a parameter value
@@ -30,9 +34,13 @@ use crate::storage::{ActivityInsert, ActivityRow, IpUse, ResultFilter, Store};
 
 /// Entries waiting for the writer before new ones are dropped.
 pub const QUEUE: usize = 16_384;
-/// Entries written in one transaction at most.
-pub const BATCH_ROWS: usize = 2_000;
-/// How long an entry waits for its batch at most.
+/// Entries the writer holds between two writes; past it, new ones are dropped (and
+/// counted) rather than grow memory or the write.
+pub const MAX_PENDING: usize = 50_000;
+/// The pause between the end of one write and the start of the next: the writer
+/// holds SQLite's one write lock at most once per pause, so every other writer (sign-
+/// ins, token changes) always gets its turn. A reader's flush (a detail view asking
+/// for what is pending) writes at once.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(500);
 /// Rows one GetTokenActivity page holds by default, and at most.
 pub const DEFAULT_PAGE: i64 = 50;
@@ -196,16 +204,21 @@ impl TokenActivity {
                     }
                     for m in msgs.drain(..) {
                         match m {
+                            Msg::Use(_) if pending.len() >= MAX_PENDING => {
+                                self.metrics.dropped.fetch_add(1, Ordering::Relaxed);
+                            }
                             Msg::Use(e) => pending.push(e),
                             Msg::Flush(done) => waiting.push(done),
                         }
                     }
-                    pending.len() >= BATCH_ROWS || !waiting.is_empty()
+                    !waiting.is_empty()
                 }
                 _ = tick.tick() => true,
             };
             if due {
                 self.write(&mut pending).await;
+                // The next write waits a whole pause from now, however long this took.
+                tick.reset();
                 for done in waiting.drain(..) {
                     let _ = done.send(());
                 }
