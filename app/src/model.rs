@@ -306,6 +306,8 @@ pub struct ActivityView {
     pub ip: String,
     /// The platform's result code: 0 is success.
     pub result: i32,
+    /// Identical calls of that second the row stands for.
+    pub calls: i64,
 }
 
 /// Which calls the detail view lists: `method` is part of a method name (any case),

@@ -100,6 +100,7 @@ pub async fn get_token_activity(call: &Call<'_>) -> Result<Fields, Error> {
                 "envName": r.env_name,
                 "ip": r.ip,
                 "resultCode": r.result,
+                "calls": r.calls,
             })
         })
         .collect();

@@ -165,6 +165,7 @@ impl Backend for WebBackend {
                     env_name: a.env_name,
                     ip: a.ip,
                     result: a.result,
+                    calls: a.calls,
                 })
                 .collect(),
         })

@@ -5,7 +5,8 @@
 //! No request writes to the database. A request hands its entry to [`TokenActivity::record`],
 //! which only puts it on a bounded channel (never waits); one background task per
 //! instance ([`TokenActivity::run`]) collects the entries and writes them in one
-//! transaction, then pauses [`FLUSH_EVERY`] before the next, folding each token's
+//! transaction, then pauses [`FLUSH_EVERY`] before the next; under a flood, identical
+//! calls of one second are one row with their number (`calls`, see `Pending`); folding each token's
 //! addresses (and `last_used_at`) into one upsert per address. The pause is what keeps
 //! SQLite's one write lock free for everyone else under a flood of token calls (a writer
 //! that wrote again as soon as it had a batch starved sign-ins and token changes past
@@ -37,6 +38,9 @@ pub const QUEUE: usize = 16_384;
 /// Entries the writer holds between two writes; past it, new ones are dropped (and
 /// counted) rather than grow memory or the write.
 pub const MAX_PENDING: usize = 50_000;
+/// Rows in one writer cycle past which identical calls of a second are folded (see
+/// `Pending`).
+pub const FOLD_FROM: usize = 2_000;
 /// The pause between the end of one write and the start of the next: the writer
 /// holds SQLite's one write lock at most once per pause, so every other writer (sign-
 /// ins, token changes) always gets its turn. A reader's flush (a detail view asking
@@ -80,6 +84,8 @@ pub struct ActivityEntry {
     pub env_name: Option<String>,
     pub ip: String,
     pub result: i32,
+    /// Identical calls of that second the row stands for (1 for most).
+    pub calls: i64,
 }
 
 /// An address a token was used from, and when last.
@@ -103,6 +109,50 @@ pub struct ActivityQuery {
 enum Msg {
     Use(ActivityInsert),
     Flush(oneshot::Sender<()>),
+}
+
+/// What the writer holds between two writes, one row per call in the order they came.
+/// Past [`FOLD_FROM`] rows in one cycle (a flood: over 4,000 token calls a second), a
+/// call identical to an earlier one of the same second (token, method, environment,
+/// address, result) adds to that row's number (`calls`) instead of a row: the log then
+/// costs a row per second and kind of call, keeps up, and still counts every call.
+#[derive(Default)]
+struct Pending {
+    rows: Vec<ActivityInsert>,
+    index: HashMap<ActivityKey, usize>,
+}
+
+type ActivityKey = (i64, Timestamp, &'static str, Option<String>, String, i32);
+
+impl Pending {
+    /// Adds a call; false (dropped) when it is a new row past [`MAX_PENDING`].
+    fn add(&mut self, e: ActivityInsert) -> bool {
+        let key = (
+            e.token_id,
+            e.at,
+            e.method,
+            e.env_name.clone(),
+            e.ip.clone(),
+            e.result,
+        );
+        if self.rows.len() >= FOLD_FROM
+            && let Some(&i) = self.index.get(&key)
+        {
+            self.rows[i].calls += e.calls;
+            return true;
+        }
+        if self.rows.len() >= MAX_PENDING {
+            return false;
+        }
+        self.index.insert(key, self.rows.len());
+        self.rows.push(e);
+        true
+    }
+
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.index.clear();
+    }
 }
 
 #[derive(Clone)]
@@ -142,6 +192,7 @@ impl TokenActivity {
             env_name,
             ip: call.ip.chars().take(64).collect(),
             result: call.result,
+            calls: 1,
         };
         match self.tx.try_send(Msg::Use(entry)) {
             Ok(()) => self.metrics.recorded.fetch_add(1, Ordering::Relaxed),
@@ -189,7 +240,7 @@ impl TokenActivity {
         let Some(mut rx) = self.rx.lock().await.take() else {
             return;
         };
-        let mut pending: Vec<ActivityInsert> = Vec::new();
+        let mut pending = Pending::default();
         let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
         let mut tick = tokio::time::interval(FLUSH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -204,10 +255,11 @@ impl TokenActivity {
                     }
                     for m in msgs.drain(..) {
                         match m {
-                            Msg::Use(_) if pending.len() >= MAX_PENDING => {
-                                self.metrics.dropped.fetch_add(1, Ordering::Relaxed);
+                            Msg::Use(e) => {
+                                if !pending.add(e) {
+                                    self.metrics.dropped.fetch_add(1, Ordering::Relaxed);
+                                }
                             }
-                            Msg::Use(e) => pending.push(e),
                             Msg::Flush(done) => waiting.push(done),
                         }
                     }
@@ -234,20 +286,22 @@ impl TokenActivity {
         }
     }
 
-    async fn write(&self, pending: &mut Vec<ActivityInsert>) {
-        if pending.is_empty() {
+    async fn write(&self, pending: &mut Pending) {
+        if pending.rows.is_empty() {
             return;
         }
-        let ips = last_uses(pending);
-        match self.store.write_token_activity(pending, &ips).await {
+        let rows = &pending.rows;
+        let calls: i64 = rows.iter().map(|r| r.calls).sum();
+        let ips = last_uses(rows);
+        match self.store.write_token_activity(rows, &ips).await {
             Ok(()) => {
                 self.metrics.batches.fetch_add(1, Ordering::Relaxed);
                 self.metrics
                     .written
-                    .fetch_add(pending.len() as u64, Ordering::Relaxed);
+                    .fetch_add(calls as u64, Ordering::Relaxed);
             }
             Err(e) => {
-                tracing::warn!(error = %e, rows = pending.len(), "could not write token activity")
+                tracing::warn!(error = %e, rows = rows.len(), "could not write token activity")
             }
         }
         pending.clear();
@@ -303,6 +357,7 @@ fn entry(r: ActivityRow) -> ActivityEntry {
         env_name: r.env_name,
         ip: r.ip,
         result: r.result as i32,
+        calls: r.calls,
     }
 }
 
@@ -352,7 +407,32 @@ mod tests {
             env_name: None,
             ip: ip.into(),
             result: 0,
+            calls: 1,
         }
+    }
+
+    #[test]
+    fn identical_calls_of_a_second_are_one_row_with_their_number() {
+        let mut p = Pending::default();
+        // One row per call while the cycle is quiet...
+        for _ in 0..FOLD_FROM {
+            assert!(p.add(at(1, "a", 5)));
+        }
+        assert_eq!(p.rows.len(), FOLD_FROM);
+        // ...then identical calls add to the last such row; others still get rows.
+        for _ in 0..1000 {
+            assert!(p.add(at(1, "a", 5)));
+        }
+        assert!(p.add(at(1, "a", 6)));
+        assert!(p.add(at(1, "b", 6)));
+        assert!(p.add(at(1, "b", 6)));
+        assert_eq!(p.rows.len(), FOLD_FROM + 2);
+        assert_eq!(p.rows[FOLD_FROM - 1].calls, 1001);
+        assert_eq!(p.rows[FOLD_FROM + 1].calls, 2);
+        let total: i64 = p.rows.iter().map(|r| r.calls).sum();
+        assert_eq!(total, FOLD_FROM as i64 + 1003, "every call counted");
+        p.clear();
+        assert!(p.rows.is_empty() && p.index.is_empty());
     }
 
     #[test]

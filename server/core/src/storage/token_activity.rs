@@ -14,6 +14,8 @@ pub struct ActivityInsert {
     pub env_name: Option<String>,
     pub ip: String,
     pub result: i32,
+    /// Identical calls of the same second this row stands for.
+    pub calls: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -24,6 +26,7 @@ pub struct ActivityRow {
     pub env_name: Option<String>,
     pub ip: String,
     pub result: i64,
+    pub calls: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -53,7 +56,7 @@ pub struct IpUse {
 
 /// Addresses kept per token.
 pub const LAST_IPS_KEPT: i64 = 5;
-/// Rows per INSERT statement (7 parameters a row, well under SQLite's limit).
+/// Rows per INSERT statement (8 parameters a row, well under SQLite's limit).
 const ROWS_PER_INSERT: usize = 500;
 
 impl Store {
@@ -76,22 +79,23 @@ impl Store {
             for chunk in rows.chunks(ROWS_PER_INSERT) {
                 let values = (0..chunk.len())
                     .map(|i| {
-                        let b = i * 7;
+                        let b = i * 8;
                         format!(
-                            "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
                             b + 1,
                             b + 2,
                             b + 3,
                             b + 4,
                             b + 5,
                             b + 6,
-                            b + 7
+                            b + 7,
+                            b + 8
                         )
                     })
                     .collect::<Vec<_>>()
                     .join(", ");
                 let sql = format!(
-                    "INSERT INTO token_activity (token_id, user_id, at, method, env_name, ip, result) VALUES {values}"
+                    "INSERT INTO token_activity (token_id, user_id, at, method, env_name, ip, result, calls) VALUES {values}"
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for r in chunk {
@@ -102,7 +106,8 @@ impl Store {
                         .bind(r.method)
                         .bind(r.env_name.as_deref())
                         .bind(r.ip.as_str())
-                        .bind(i64::from(r.result));
+                        .bind(i64::from(r.result))
+                        .bind(r.calls);
                 }
                 q.execute(&mut *tx).await?;
             }
@@ -177,7 +182,7 @@ impl Store {
             ResultFilter::Code(c) => (" AND result = $5", c),
         };
         let sql = format!(
-            "SELECT id, at, method, env_name, ip, result FROM token_activity \
+            "SELECT id, at, method, env_name, ip, result, calls FROM token_activity \
              WHERE token_id = $1 AND id < $2 AND ($3 IS NULL OR LOWER(method) LIKE $3 ESCAPE '\\'){code_sql} \
              ORDER BY id DESC LIMIT $4"
         );

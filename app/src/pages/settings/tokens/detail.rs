@@ -212,7 +212,12 @@ fn ActivityTable(#[prop(into)] rows: Signal<Option<Vec<ActivityView>>>) -> impl 
                     <For each=move || rows.get().unwrap_or_default() key=|r| r.id let:row>
                         <tr data-activity-id=row.id.to_string() class:failed=row.result != 0>
                             <td>{row.time.clone()}</td>
-                            <td><code>{row.method.clone()}</code></td>
+                            <td>
+                                <code>{row.method.clone()}</code>
+                                {(row.calls > 1).then(|| view! {
+                                    " " <span class="calls" title="identical calls in that second">{format!("× {}", row.calls)}</span>
+                                })}
+                            </td>
                             <td>{row.env_name.clone().unwrap_or_default()}</td>
                             <td><code>{row.ip.clone()}</code></td>
                             <td>
