@@ -134,7 +134,7 @@ pub async fn delete_env(call: &Call<'_>) -> Result<Fields, Error> {
     let caller = call.caller()?;
     let name = call.params.required("envName")?;
     let envs = &call.kunci.envs;
-    envs.row(caller.user_id, name).await?;
+    envs.info(caller.user_id, name).await?;
     caller
         .confirm_change(
             &call.kunci.accounts,

@@ -146,18 +146,8 @@ impl Environments {
             .ok_or(Error::EnvNotFound(name))
     }
 
-    /// The environment's record alone (same answer as `info` when missing).
-    pub async fn row(&self, owner: i64, name: &str) -> Result<EnvInfo, Error> {
-        self.info(owner, name).await
-    }
-
     pub async fn list(&self, owner: i64) -> Result<Vec<EnvModel>, Error> {
         Ok(self.store.env_models_of(owner).await?)
-    }
-
-    /// The owner's environment records without their parts.
-    pub async fn records(&self, owner: i64) -> Result<Vec<EnvRecord>, Error> {
-        Ok(self.store.env_records_of(owner).await?)
     }
 
     /// The owner's environments in brief, for lists (two light queries: no nodes,

@@ -536,19 +536,6 @@ impl From<ChangeError> for Error {
     }
 }
 
-impl From<InsertEnvError> for ChangeError {
-    fn from(e: InsertEnvError) -> Self {
-        match e {
-            InsertEnvError::Rule(e) => ChangeError::Rule(e),
-            InsertEnvError::Store(e) => ChangeError::Store(e),
-            InsertEnvError::NameTaken => ChangeError::Rule(Error::invalid("envName", "taken")),
-            InsertEnvError::LimitReached => {
-                ChangeError::Rule(Error::LimitReached("environments".into()))
-            }
-        }
-    }
-}
-
 impl Store {
     /// Inserts a new environment from `model` (its `env.id` is ignored; nodes have
     /// negative ids), refusing it when the owner already has `max_per_owner`
@@ -653,19 +640,6 @@ impl Store {
             };
             Ok::<_, sqlx::Error>(assemble(envs, parts))
         })?)
-    }
-
-    /// The environments of `owner_id` without their parts (GetEnvs with `lazy`).
-    pub async fn env_records_of(&self, owner_id: i64) -> Result<Vec<EnvRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {ENV_COLUMNS} FROM environments WHERE owner_id = $1 ORDER BY created_at, id"
-        );
-        Ok(with_pool!(self, |pool| sqlx::query_as::<_, EnvRecord>(
-            AssertSqlSafe(sql.as_str())
-        )
-        .bind(owner_id)
-        .fetch_all(pool)
-        .await)?)
     }
 
     /// Changes environment `env_id` of `owner_id`: loads it under its row lock, runs
@@ -928,7 +902,6 @@ impl Store {
                     format!("{name} is not a group of this account"),
                 )));
             };
-            let mut final_name = row.name.clone();
             if let Some(to) = rename.filter(|to| *to != row.name) {
                 if to.starts_with(&format!("{}/", row.name)) {
                     return Err(ChangeError::Rule(Error::invalid(
@@ -987,7 +960,6 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                final_name = to.to_string();
             }
             if let Some(color) = &settings.color {
                 sqlx::query("UPDATE env_groups SET color = $1 WHERE id = $2")
@@ -1010,7 +982,6 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            let _ = final_name;
             sqlx::query_as::<_, EnvGroupRow>(
                 "SELECT id, name, color, is_isolated, visibility FROM env_groups WHERE id = $1",
             )
