@@ -29,6 +29,9 @@ pub enum AppError {
     /// Result 704: sign-in locked after repeated failures, or the account is disabled.
     #[error("{0}")]
     UserBlocked(String),
+    /// Result 703: the account waits for an administrator's approval.
+    #[error("{0}")]
+    NotActivated(String),
     /// Result 705: too many wrong password confirmations; retry after the given seconds.
     #[error("too many wrong password confirmations: try again in {0} s")]
     ConfirmationLocked(u64),
@@ -86,6 +89,7 @@ impl AppError {
             AppError::Internal(_) | AppError::Transport(_) => 99,
             AppError::AuthenticationFailed => 701,
             AppError::NotAuthenticated | AppError::TooManyUnknownCredentials(_) => 702,
+            AppError::NotActivated(_) => 703,
             AppError::UserBlocked(_) => 704,
             AppError::ConfirmationLocked(_) => 705,
             AppError::Busy(_) => 706,
@@ -108,6 +112,7 @@ impl AppError {
             AppError::EnvNotFound(_) | AppError::NotImplemented(_) => 404,
             AppError::AuthenticationFailed | AppError::NotAuthenticated => 401,
             AppError::UserBlocked(_)
+            | AppError::NotActivated(_)
             | AppError::InvalidPassword
             | AppError::LimitReached(_)
             | AppError::PermissionDenied(_) => 403,
@@ -159,6 +164,7 @@ mod tests {
             (AppError::AuthenticationFailed, 701),
             (AppError::NotAuthenticated, 702),
             (AppError::TooManyUnknownCredentials(5), 702),
+            (AppError::NotActivated("x".into()), 703),
             (AppError::UserBlocked("x".into()), 704),
             (AppError::ConfirmationLocked(3), 705),
             (AppError::Busy(2), 706),

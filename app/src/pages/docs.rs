@@ -18,6 +18,7 @@ pub const RESULT_CODES: &[(i32, &str)] = &[
     (99, "internal error (HTTP 500 when the request itself failed); the message carries a request id to quote"),
     (701, "authentication failed: wrong login or password (one answer for both)"),
     (702, "not authenticated: missing, unknown, expired or signed-out session; unknown, expired, deleted or regenerated-away token"),
+    (703, "user not activated: the account signed up under --signup approval and waits for an administrator (said only after a correct password)"),
     (704, "user blocked: sign-in (or sign-up) locked after repeated failures, or the account is disabled"),
     (705, "password confirmation locked after repeated wrong passwords from this session; retry after the time given"),
     (706, "busy: the server could not check the password within 2 s; nothing was counted, retry after the time given"),
@@ -28,7 +29,7 @@ pub const RESULT_CODES: &[(i32, &str)] = &[
     (2301, "environment name already taken"),
     (2338, "account limit reached (100 tokens, 50 SSH keys, or the environment limit)"),
     (6001, "the SSH key is already on the account (AddSSHKey; the same key material under any title)"),
-    (8202, "permission denied: a token called a method outside its permissions, or any authentication method"),
+    (8202, "permission denied: a token called a method outside its permissions, or any authentication method; a non-administrator asked for the administration inventory; a sign-up while sign-up is closed"),
 ];
 
 fn docs_header() -> impl IntoView {
@@ -251,6 +252,7 @@ mod tests {
             AppError::AuthenticationFailed,
             AppError::NotAuthenticated,
             AppError::UserBlocked("x".into()),
+            AppError::NotActivated("x".into()),
             AppError::ConfirmationLocked(1),
             AppError::Busy(2),
             AppError::LoginTaken("x".into()),

@@ -13,6 +13,30 @@ pub const SLOT_WAIT: Duration = Duration::from_secs(2);
 /// a rule the dashboard applies too.
 pub use kunci_rules::expiry::Policy as TokenExpiryPolicy;
 
+/// Who may create an account by signing up (`--signup`). Whatever the mode, the first
+/// account ever created (by sign-up or `server user create`) is an administrator.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Signup {
+    /// Anyone who reaches the server.
+    Open,
+    /// Nobody but the very first account: administrators create accounts.
+    #[default]
+    Closed,
+    /// Anyone, but the account waits for an administrator's approval before it can
+    /// sign in.
+    Approval,
+}
+
+impl Signup {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signup::Open => "open",
+            Signup::Closed => "closed",
+            Signup::Approval => "approval",
+        }
+    }
+}
+
 /// How long sessions live and when failed sign-ins lock a login.
 #[derive(Debug, Clone)]
 pub struct SecurityPolicy {

@@ -27,6 +27,10 @@ pub enum Error {
     /// is disabled.
     #[error("{0}")]
     UserBlocked(String),
+    /// Result 703: the account exists but an administrator has not approved it yet
+    /// (`--signup approval`); said only once its password is proven.
+    #[error("{0}")]
+    NotActivated(String),
     /// Result 705: too many wrong password confirmations; retry after the given seconds.
     #[error("too many wrong password confirmations: try again in {0} s")]
     ConfirmationLocked(u64),
@@ -87,6 +91,7 @@ impl Error {
             Error::Internal(_) => 99,
             Error::AuthenticationFailed => 701,
             Error::NotAuthenticated | Error::TooManyUnknownCredentials(_) => 702,
+            Error::NotActivated(_) => 703,
             Error::UserBlocked(_) => 704,
             Error::ConfirmationLocked(_) => 705,
             Error::Busy(_) => 706,

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod env;
 pub mod model;
+pub mod restrict;
 pub mod ssh;
 pub mod token;
 pub mod values;
@@ -63,6 +64,10 @@ pub struct Account {
     pub name: String,
     pub status: AccountStatus,
     pub created_at: i64,
+    /// May see every account's tokens and revoke them, create and approve accounts.
+    pub is_admin: bool,
+    /// Signed up under `--signup approval` and not yet approved: cannot sign in.
+    pub pending: bool,
 }
 
 /// Whether an account may sign in and use its sessions and tokens: the `users.status`

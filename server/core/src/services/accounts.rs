@@ -5,14 +5,21 @@ use crate::Error;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::now;
-use crate::config::SecurityPolicy;
+use crate::config::{SecurityPolicy, Signup};
 use crate::domain::Account;
 use crate::domain::{DisplayName, Login, NewPassword, check_password_length, sign_in_login};
 use crate::secrets::{SessionSecret, sha256_hex};
 use crate::services::passwords::Hasher;
 use crate::services::security_log::{EventKind, SecurityLog};
 use crate::services::throttle::{Attempt, Budget, Throttle, human_wait, sign_in_locked};
-use crate::storage::Store;
+use crate::storage::{NewUser, Store};
+
+/// The answer to a sign-up while sign-up is closed.
+fn sign_up_closed() -> Error {
+    Error::PermissionDenied(
+        "sign-up is closed on this server: ask an administrator to create your account".into(),
+    )
+}
 
 /// Devices an account remembers (the most recently used).
 pub const DEVICES_PER_ACCOUNT: i64 = 20;
@@ -59,6 +66,19 @@ pub struct Accounts {
     log: SecurityLog,
     /// How long an attempt waits for undecided ones holding its budget.
     wait: std::time::Duration,
+    /// Who may sign up (`--signup`).
+    signup: Signup,
+}
+
+/// What kind of account [`Accounts::register_as`] creates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NewAccount {
+    /// An administrator (the first account always is).
+    pub admin: bool,
+    /// Waiting for an administrator's approval (never the first account).
+    pub pending: bool,
+    /// Only if no account exists yet; later ones are refused (sign-up is closed).
+    pub only_first: bool,
 }
 
 impl Accounts {
@@ -72,17 +92,47 @@ impl Accounts {
             throttle,
             log,
             wait,
+            signup: Signup::default(),
         }
     }
 
+    /// Who may sign up (`--signup`; closed by default).
+    pub fn with_signup(mut self, signup: Signup) -> Accounts {
+        self.signup = signup;
+        self
+    }
+
+    pub fn signup(&self) -> Signup {
+        self.signup
+    }
+
+    /// Whether a sign-up could create an account now: sign-up is not closed, or no
+    /// account exists yet (the first becomes the administrator).
+    pub async fn sign_up_possible(&self) -> Result<bool, Error> {
+        Ok(self.signup != Signup::Closed || !self.store.has_users().await?)
+    }
+
     /// Creates an account (an operator's `user create`, or a sign-up once throttled).
-    /// The name defaults to the login's part before `@`.
-    #[tracing::instrument(skip_all)]
+    /// The name defaults to the login's part before `@`. The first account ever created
+    /// is an administrator.
     pub async fn register(
         &self,
         login: &str,
         name: Option<&str>,
         password: SecretString,
+    ) -> Result<Account, Error> {
+        self.register_as(login, name, password, NewAccount::default())
+            .await
+    }
+
+    /// Creates an account of the kind `new` says (see [`NewAccount`]).
+    #[tracing::instrument(skip_all)]
+    pub async fn register_as(
+        &self,
+        login: &str,
+        name: Option<&str>,
+        password: SecretString,
+        new: NewAccount,
     ) -> Result<Account, Error> {
         let login = Login::parse(login)?;
         let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
@@ -94,8 +144,17 @@ impl Accounts {
             return Err(Error::LoginTaken(login.as_str().to_string()));
         }
         let hash = self.hasher.hash(password.into_secret()).await?;
-        self.store
-            .insert_user(login.as_str(), name.as_str(), &hash, now())
+        let row = self
+            .store
+            .insert_user(NewUser {
+                login: login.as_str(),
+                name: name.as_str(),
+                password_hash: &hash,
+                now: now(),
+                admin: new.admin,
+                pending: new.pending,
+                only_first: new.only_first,
+            })
             .await
             .map_err(|e| {
                 if e.is_conflict_on("login") {
@@ -103,11 +162,13 @@ impl Accounts {
                 } else {
                     e.into()
                 }
-            })
-            .map(Account::from)
+            })?;
+        row.map(Account::from).ok_or_else(sign_up_closed)
     }
 
-    /// A sign-up from the client at `ip`: it draws on the address's sign-in budget, and
+    /// A sign-up from the client at `ip`, as `--signup` allows: refused (8202) while
+    /// sign-up is closed, unless no account exists yet; created pending under approval
+    /// (the account's `pending` says so). It draws on the address's sign-in budget, and
     /// a taken login costs an attempt, so probing which logins exist is as slow as
     /// guessing passwords (704 once the budget is spent).
     #[tracing::instrument(skip_all)]
@@ -124,6 +185,16 @@ impl Accounts {
             DisplayName::parse(n)?;
         }
         check_password_length(&password)?;
+        // Refused before it costs an attempt or a hash; the insert decides again under
+        // the accounts lock, so two first sign-ups cannot both pass.
+        if !self.sign_up_possible().await? {
+            return Err(sign_up_closed());
+        }
+        let new = NewAccount {
+            admin: false,
+            pending: self.signup == Signup::Approval,
+            only_first: self.signup == Signup::Closed,
+        };
         let attempt = match self
             .throttle
             .take(vec![Budget::address(ip)], self.wait)
@@ -137,7 +208,7 @@ impl Accounts {
                 )));
             }
         };
-        match self.register(login, name, password).await {
+        match self.register_as(login, name, password, new).await {
             Ok(user) => {
                 self.throttle.succeed(attempt).await?;
                 Ok(user)
@@ -203,6 +274,12 @@ impl Accounts {
             Some(user) if ok => {
                 self.throttle.succeed(attempt).await?;
                 user.status.admit()?;
+                if user.pending != 0 {
+                    return Err(Error::NotActivated(
+                        "your account waits for an administrator's approval: you can sign in once it is approved"
+                            .into(),
+                    ));
+                }
                 let device = known_device.unwrap_or_else(DeviceCookie::generate);
                 self.store
                     .remember_device(&device.hash(), user.id, now(), DEVICES_PER_ACCOUNT)

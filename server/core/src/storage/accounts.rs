@@ -15,7 +15,34 @@ pub struct UserRow {
     #[sqlx(try_from = "String")]
     pub status: AccountStatus,
     pub created_at: i64,
+    /// 1 for an administrator.
+    pub is_admin: i64,
+    /// 1 while a sign-up waits for an administrator's approval.
+    pub pending: i64,
 }
+
+/// The columns of a [`UserRow`], for every query that reads one.
+macro_rules! user_columns {
+    () => {
+        "id, login, name, password_hash, status, created_at, is_admin, pending"
+    };
+}
+pub(crate) use user_columns;
+
+/// Inside a write transaction, serialises the changes that ask "which accounts exist, or
+/// are administrators?" before they write: creating an account (is it the first?) and
+/// demoting one (is it the last administrator?). On SQLite the write transaction already
+/// holds the database's write lock; on PostgreSQL a transaction-scoped advisory lock.
+macro_rules! lock_accounts {
+    ($store:expr, $tx:ident) => {
+        if matches!($store.db, $crate::storage::Db::Postgres(_)) {
+            sqlx::query("SELECT pg_advisory_xact_lock(7283620151)")
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+pub(crate) use lock_accounts;
 
 impl From<UserRow> for crate::domain::Account {
     fn from(row: UserRow) -> Self {
@@ -25,6 +52,8 @@ impl From<UserRow> for crate::domain::Account {
             name: row.name,
             status: row.status,
             created_at: row.created_at,
+            is_admin: row.is_admin != 0,
+            pending: row.pending != 0,
         }
     }
 }
@@ -54,6 +83,20 @@ pub struct SessionRow {
     pub last_seen_at: i64,
 }
 
+/// An account to insert (see [`Store::insert_user`]).
+pub struct NewUser<'a> {
+    pub login: &'a str,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    pub now: Timestamp,
+    /// An administrator (the first account is one anyway).
+    pub admin: bool,
+    /// Waiting for approval (never the first account).
+    pub pending: bool,
+    /// Insert only if no account exists yet (a sign-up while sign-up is closed).
+    pub only_first: bool,
+}
+
 pub struct NewSession<'a> {
     pub user_id: i64,
     pub secret_hash: &'a str,
@@ -64,31 +107,45 @@ pub struct NewSession<'a> {
 }
 
 impl Store {
-    pub async fn insert_user(
-        &self,
-        login: &str,
-        name: &str,
-        password_hash: &str,
-        now: Timestamp,
-    ) -> Result<UserRow, StoreError> {
-        write_pool!(self, |pool| sqlx::query_as::<_, UserRow>(
-            "INSERT INTO users (login, name, password_hash, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $5) \
-             RETURNING id, login, name, password_hash, status, created_at",
-        )
-        .bind(login)
-        .bind(name)
-        .bind(password_hash)
-        .bind(AccountStatus::Enabled.as_str())
-        .bind(now)
-        .fetch_one(pool)
-        .await
-        .map_err(classify))
+    /// Inserts an account. One transaction holds the accounts lock (SQLite's write
+    /// lock; a transaction-scoped advisory lock on PostgreSQL) while it asks whether any
+    /// account exists, so of any number of concurrent first sign-ups exactly one is first:
+    /// the first account is an administrator and never pending, whatever `new` says.
+    /// With `new.only_first`, any later account is not inserted (`Ok(None)`).
+    pub async fn insert_user(&self, new: NewUser<'_>) -> Result<Option<UserRow>, StoreError> {
+        let row = write_tx!(self, |tx| {
+            lock_accounts!(self, tx);
+            let any: Option<i64> = sqlx::query_scalar("SELECT id FROM users LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+            let first = any.is_none();
+            if !first && new.only_first {
+                None
+            } else {
+                let row = sqlx::query_as::<_, UserRow>(concat!(
+                    "INSERT INTO users (login, name, password_hash, status, created_at, updated_at, \
+                     is_admin, pending) VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING ",
+                    user_columns!()
+                ))
+                    .bind(new.login)
+                    .bind(new.name)
+                    .bind(new.password_hash)
+                    .bind(AccountStatus::Enabled.as_str())
+                    .bind(new.now)
+                    .bind(i64::from(first || new.admin))
+                    .bind(i64::from(!first && new.pending))
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+                Some(row)
+            }
+        });
+        Ok(row)
     }
 
     pub async fn user_by_login(&self, login: &str) -> Result<Option<UserRow>, StoreError> {
         Ok(with_pool!(self, |pool| sqlx::query_as::<_, UserRow>(
-            "SELECT id, login, name, password_hash, status, created_at FROM users WHERE login = $1",
+            concat!("SELECT ", user_columns!(), " FROM users WHERE login = $1")
         )
         .bind(login)
         .fetch_optional(pool)
@@ -97,7 +154,7 @@ impl Store {
 
     pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>, StoreError> {
         Ok(with_pool!(self, |pool| sqlx::query_as::<_, UserRow>(
-            "SELECT id, login, name, password_hash, status, created_at FROM users WHERE id = $1",
+            concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1")
         )
         .bind(id)
         .fetch_optional(pool)
