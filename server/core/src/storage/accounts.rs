@@ -143,6 +143,16 @@ impl Store {
         Ok(row)
     }
 
+    /// Whether any account exists.
+    pub async fn has_users(&self) -> Result<bool, StoreError> {
+        let any: Option<i64> = with_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT id FROM users LIMIT 1"
+        )
+        .fetch_optional(pool)
+        .await)?;
+        Ok(any.is_some())
+    }
+
     pub async fn user_by_login(&self, login: &str) -> Result<Option<UserRow>, StoreError> {
         Ok(with_pool!(self, |pool| sqlx::query_as::<_, UserRow>(
             concat!("SELECT ", user_columns!(), " FROM users WHERE login = $1")
