@@ -14,4 +14,5 @@ pub mod date;
 pub mod description;
 pub mod env;
 pub mod expiry;
+pub mod restrict;
 pub mod token;

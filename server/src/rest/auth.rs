@@ -107,9 +107,10 @@ pub async fn signin(call: &Call<'_>) -> Result<Fields, Error> {
 pub async fn signin_by_token(call: &Call<'_>) -> Result<Fields, Error> {
     let value = call.params.required("token")?;
     let tokens = &call.kunci.tokens;
-    let token = tokens
-        .authenticate(value, &core_client(&call.client), &call.api.name)
-        .await?;
+    let client = core_client(&call.client);
+    let token = tokens.authenticate(value, &client, &call.api.name).await?;
+    // From outside its allowlist a token signs nothing in (8202, as any of its calls).
+    tokens.check_address(&token, &client).await?;
     tokens.note_use(&token).await;
     let mut fields = Fields::new();
     fields.insert("session".into(), Value::String(value.to_string()));
@@ -129,7 +130,8 @@ pub async fn signout(call: &Call<'_>) -> Result<Fields, Error> {
 
 /// The caller's account fields; a token asking about itself also gets `token`: its id,
 /// description, `expiresAt` (absent when it never expires) and `methods` (the API list
-/// names it may call). Restrictions (none exist yet) will appear there when they do.
+/// names it may call), `ipAllowlist` and `envNames` (its restrictions; empty arrays when
+/// it has none), so a job can see what its token may do before it tries.
 pub async fn check_sign(call: &Call<'_>) -> Result<Fields, Error> {
     let p = call.caller()?;
     let mut fields = caller_fields(p);
@@ -142,6 +144,9 @@ pub async fn check_sign(call: &Call<'_>) -> Result<Fields, Error> {
         }
         let methods: Vec<&str> = token.methods.iter().map(|m| m.name.as_str()).collect();
         about.insert("methods".into(), json!(methods));
+        let r = &token.restrictions;
+        about.insert("ipAllowlist".into(), json!(r.ip_allowlist.entries()));
+        about.insert("envNames".into(), json!(r.env_scope.entries()));
         fields.insert("token".into(), Value::Object(about));
     }
     Ok(fields)

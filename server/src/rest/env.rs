@@ -12,7 +12,10 @@ use kunci_core::services::envs::NodeFilter;
 pub async fn get_envs(call: &Call<'_>) -> Result<Reply, Error> {
     let lazy = call.params.bool("lazy")?.unwrap_or(false);
     let envs = &call.kunci.envs;
-    let list = envs.list(call.caller()?.user_id).await?;
+    let caller = call.caller()?;
+    // A token limited to some environments sees only those.
+    let mut list = envs.list(caller.user_id).await?;
+    list.retain(|i| caller.sees_env(&i.env.name));
     #[derive(serde::Serialize)]
     struct Infos<'a> {
         infos: Vec<EnvInfoWire<'a>>,
@@ -28,9 +31,7 @@ pub async fn get_envs(call: &Call<'_>) -> Result<Reply, Error> {
 pub async fn get_env_info(call: &Call<'_>) -> Result<Reply, Error> {
     let lazy = call.params.bool("lazy")?.unwrap_or(false);
     let envs = &call.kunci.envs;
-    let info = envs
-        .info(call.caller()?.user_id, call.params.required("envName")?)
-        .await?;
+    let info = envs.info(call.owner()?, call.env_name()?).await?;
     Reply::object(&info_wire(envs.platform_domain(), &info, lazy))
 }
 
@@ -49,6 +50,8 @@ pub async fn create_environment(call: &Call<'_>) -> Result<Reply, Error> {
         .text("envGroups")
         .map(|text| serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string())));
     let spec = EnvSpec::from_json(&env, &nodes, groups.as_ref())?;
+    // A token limited to some environments creates only names its scope covers.
+    call.caller()?.check_env(spec.name.as_str(), "create")?;
     let envs = &call.kunci.envs;
     let info = envs.create(call.caller()?.user_id, spec).await?;
     #[derive(serde::Serialize)]
@@ -70,7 +73,7 @@ pub async fn create_environment(call: &Call<'_>) -> Result<Reply, Error> {
 }
 
 async fn change(call: &Call<'_>, action: EnvAction) -> Result<Fields, Error> {
-    let name = call.params.required("envName")?;
+    let name = call.env_name()?;
     call.kunci
         .envs
         .change_status(call.caller()?.user_id, name, action)
@@ -94,7 +97,7 @@ pub async fn sleep_env(call: &Call<'_>) -> Result<Fields, Error> {
 const MAX_DELAY_MS: i64 = 3_600_000;
 
 pub async fn restart_nodes(call: &Call<'_>) -> Result<Fields, Error> {
-    let name = call.params.required("envName")?;
+    let name = call.env_name()?;
     let filter = NodeFilter {
         node_group: call.params.text("nodeGroup").map(str::to_string),
         node_id: call.params.int("nodeId")?,
@@ -132,7 +135,7 @@ pub async fn clone_env(call: &Call<'_>) -> Result<Reply, Error> {
 /// a token that holds this permission needs none.
 pub async fn delete_env(call: &Call<'_>) -> Result<Fields, Error> {
     let caller = call.caller()?;
-    let name = call.params.required("envName")?;
+    let name = call.env_name()?;
     let envs = &call.kunci.envs;
     envs.info(caller.user_id, name).await?;
     caller

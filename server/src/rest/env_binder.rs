@@ -8,14 +8,6 @@ use serde_json::{Value, json};
 use super::env_wire::mount_wire;
 use super::{Call, Fields};
 
-fn owner(call: &Call<'_>) -> Result<i64, Error> {
-    Ok(call.caller()?.user_id)
-}
-
-fn env_name<'c>(call: &'c Call<'_>) -> Result<&'c str, Error> {
-    call.params.required("envName")
-}
-
 // --- external domains ---------------------------------------------------------------------
 
 pub async fn bind_ext_domain(call: &Call<'_>) -> Result<Fields, Error> {
@@ -27,8 +19,8 @@ pub async fn bind_ext_domain(call: &Call<'_>) -> Result<Fields, Error> {
             "Kunci stores no certificates: bind the domain without one",
         ));
     }
-    let owner = owner(call)?;
-    let name = env_name(call)?;
+    let owner = call.owner()?;
+    let name = call.env_name()?;
     let d = domain.clone();
     envs.change(owner, name, move |m| m.bind_domain(&d)).await?;
     let env = envs.info(owner, name).await?;
@@ -56,7 +48,7 @@ pub async fn remove_ext_domains(call: &Call<'_>) -> Result<Fields, Error> {
         .filter(|s| !s.is_empty())
         .map(|d| model::ext_domain(d, envs.platform_domain()))
         .collect::<Result<_, _>>()?;
-    envs.change(owner(call)?, env_name(call)?, |m| {
+    envs.change(call.owner()?, call.env_name()?, |m| {
         m.remove_domains(&domains)
     })
     .await?;
@@ -65,7 +57,7 @@ pub async fn remove_ext_domains(call: &Call<'_>) -> Result<Fields, Error> {
 
 /// Kunci allocates no public addresses, so no node has any to swap.
 pub async fn swap_ext_ips(call: &Call<'_>) -> Result<Fields, Error> {
-    let owner = owner(call)?;
+    let owner = call.owner()?;
     let source = call
         .params
         .int("sourceNodeId")?
@@ -74,7 +66,7 @@ pub async fn swap_ext_ips(call: &Call<'_>) -> Result<Fields, Error> {
         .params
         .int("targetNodeId")?
         .ok_or_else(|| Error::invalid("targetNodeId", "required"))?;
-    let env = call.kunci.envs.info(owner, env_name(call)?).await?;
+    let env = call.kunci.envs.info(owner, call.env_name()?).await?;
     env.node(source)
         .map_err(|_| Error::invalid("sourceNodeId", "no node of this environment has this id"))?;
     call.kunci
@@ -100,7 +92,11 @@ pub async fn swap_ext_ips(call: &Call<'_>) -> Result<Fields, Error> {
 // --- mount points -------------------------------------------------------------------------
 
 pub async fn get_mount_points(call: &Call<'_>) -> Result<Fields, Error> {
-    let env = call.kunci.envs.info(owner(call)?, env_name(call)?).await?;
+    let env = call
+        .kunci
+        .envs
+        .info(call.owner()?, call.env_name()?)
+        .await?;
     let choice = model::NodeChoice {
         node_id: call.params.int("nodeId")?,
         node_group: call.params.text("nodeGroup").map(str::to_string),
@@ -187,6 +183,14 @@ pub async fn add_mount_point_by_group(call: &Call<'_>) -> Result<Fields, Error> 
         None => path.rsplit('/').next().unwrap_or("mount").to_string(),
     };
     let read_only = p.bool("readOnly")?.unwrap_or(false);
+    let caller = call.caller()?;
+    if let MountSource::Node(id) = source
+        && caller.is_env_scoped()
+    {
+        // The source node's environment must be in the token's scope too.
+        let (_, source_env) = call.kunci.envs.own_node(caller.user_id, id).await?;
+        caller.check_env(&source_env, "mount from")?;
+    }
     let mount = MountPoint {
         node_group: group,
         path,
@@ -199,7 +203,7 @@ pub async fn add_mount_point_by_group(call: &Call<'_>) -> Result<Fields, Error> 
     };
     call.kunci
         .envs
-        .add_mount(owner(call)?, env_name(call)?, mount)
+        .add_mount(call.owner()?, call.env_name()?, mount)
         .await?;
     Ok(Fields::new())
 }
@@ -209,7 +213,7 @@ pub async fn remove_mount_point_by_group(call: &Call<'_>) -> Result<Fields, Erro
     let path = model::container_path(call.params.required("path")?, "path")?;
     call.kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| {
+        .change(call.owner()?, call.env_name()?, |m| {
             m.remove_mount(&group, &path)
         })
         .await?;

@@ -17,14 +17,6 @@ use super::{Call, Fields, Reply};
 /// The longest delay accepted: one hour, in milliseconds.
 const MAX_DELAY_MS: i64 = 3_600_000;
 
-fn owner(call: &Call<'_>) -> Result<i64, Error> {
-    Ok(call.caller()?.user_id)
-}
-
-fn env_name<'c>(call: &'c Call<'_>) -> Result<&'c str, Error> {
-    call.params.required("envName")
-}
-
 /// `nodeId` (wins) and `nodeGroup`, both optional.
 fn choice(call: &Call<'_>) -> Result<NodeChoice, Error> {
     Ok(NodeChoice {
@@ -89,7 +81,7 @@ pub async fn add_container_env_vars(call: &Call<'_>) -> Result<Fields, Error> {
     let choice = choice(call)?;
     call.kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| {
+        .change(call.owner()?, call.env_name()?, |m| {
             m.add_vars(&choice, &vars)
         })
         .await?;
@@ -98,13 +90,21 @@ pub async fn add_container_env_vars(call: &Call<'_>) -> Result<Fields, Error> {
 
 pub async fn get_container_env_vars(call: &Call<'_>) -> Result<Fields, Error> {
     let node = required_int(call, "nodeId")?;
-    let env = call.kunci.envs.info(owner(call)?, env_name(call)?).await?;
+    let env = call
+        .kunci
+        .envs
+        .info(call.owner()?, call.env_name()?)
+        .await?;
     Ok(one("object", json!(env.node(node)?.vars)))
 }
 
 pub async fn get_container_env_vars_by_group(call: &Call<'_>) -> Result<Fields, Error> {
     let group = call.params.required("nodeGroup")?;
-    let env = call.kunci.envs.info(owner(call)?, env_name(call)?).await?;
+    let env = call
+        .kunci
+        .envs
+        .info(call.owner()?, call.env_name()?)
+        .await?;
     Ok(one("object", json!(env.master_of(group)?.vars)))
 }
 
@@ -117,7 +117,7 @@ pub async fn set_container_env_vars(call: &Call<'_>) -> Result<Fields, Error> {
     };
     call.kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| {
+        .change(call.owner()?, call.env_name()?, |m| {
             m.set_vars(&choice, &vars, "vars")
         })
         .await?;
@@ -133,7 +133,7 @@ pub async fn set_container_env_vars_by_group(call: &Call<'_>) -> Result<Fields, 
     };
     call.kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| {
+        .change(call.owner()?, call.env_name()?, |m| {
             m.set_vars(&choice, &vars, "data")
         })
         .await?;
@@ -145,7 +145,7 @@ pub async fn remove_container_env_vars(call: &Call<'_>) -> Result<Fields, Error>
     let choice = choice(call)?;
     call.kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| {
+        .change(call.owner()?, call.env_name()?, |m| {
             m.remove_vars(&choice, &names)
         })
         .await?;
@@ -173,7 +173,7 @@ pub async fn set_cloudlets_count_by_group(call: &Call<'_>) -> Result<Fields, Err
     };
     call.kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| {
+        .change(call.owner()?, call.env_name()?, |m| {
             m.set_cloudlets(&choice, cloudlets)
         })
         .await?;
@@ -189,7 +189,7 @@ pub async fn set_cloudlets_count_by_id(call: &Call<'_>) -> Result<Fields, Error>
     };
     call.kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| {
+        .change(call.owner()?, call.env_name()?, |m| {
             m.set_cloudlets(&choice, cloudlets)
         })
         .await?;
@@ -305,11 +305,11 @@ fn topology(name: &str, region: &str, env: &Value, nodes: &Value) -> Result<Topo
 }
 
 pub async fn change_topology(call: &Call<'_>) -> Result<Reply, Error> {
-    let name = env_name(call)?;
+    let name = call.env_name()?;
     let env = required_json(call, "env")?;
     let nodes = required_json(call, "nodes")?;
     let envs = &call.kunci.envs;
-    let owner = owner(call)?;
+    let owner = call.owner()?;
     let current = envs.info(owner, name).await?;
     let change = topology(&current.env.name, &current.env.region, &env, &nodes)?;
     envs.change(owner, name, |m| m.change_topology(&change))
@@ -341,7 +341,7 @@ pub async fn add_container_volumes(call: &Call<'_>) -> Result<Fields, Error> {
     let ids = call
         .kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| {
+        .change(call.owner()?, call.env_name()?, |m| {
             m.add_volumes(&choice, &paths)
         })
         .await?;
@@ -354,7 +354,7 @@ pub async fn remove_container_volumes(call: &Call<'_>) -> Result<Fields, Error> 
     let ids = call
         .kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| {
+        .change(call.owner()?, call.env_name()?, |m| {
             m.remove_volumes(&choice, &paths)
         })
         .await?;
@@ -363,7 +363,11 @@ pub async fn remove_container_volumes(call: &Call<'_>) -> Result<Fields, Error> 
 
 pub async fn get_container_volumes_by_group(call: &Call<'_>) -> Result<Fields, Error> {
     let group = call.params.required("nodeGroup")?;
-    let env = call.kunci.envs.info(owner(call)?, env_name(call)?).await?;
+    let env = call
+        .kunci
+        .envs
+        .info(call.owner()?, call.env_name()?)
+        .await?;
     Ok(one("object", json!(env.group_volumes(group)?)))
 }
 
@@ -373,7 +377,7 @@ pub async fn set_env_display_name(call: &Call<'_>) -> Result<Fields, Error> {
     let display = call.params.get("displayName").map(str::to_string);
     call.kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| {
+        .change(call.owner()?, call.env_name()?, |m| {
             m.set_display_name(display.as_deref())
         })
         .await?;
@@ -401,7 +405,7 @@ pub async fn set_env_group(call: &Call<'_>) -> Result<Fields, Error> {
     };
     call.kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| m.set_groups(names))
+        .change(call.owner()?, call.env_name()?, |m| m.set_groups(names))
         .await?;
     Ok(Fields::new())
 }
@@ -424,7 +428,11 @@ pub async fn get_sum_stat(call: &Call<'_>) -> Result<Fields, Error> {
     {
         return Err(Error::invalid("endtime", "yyyy-MM-dd HH:mm:ss (UTC)"));
     }
-    let env = call.kunci.envs.info(owner(call)?, env_name(call)?).await?;
+    let env = call
+        .kunci
+        .envs
+        .info(call.owner()?, call.env_name()?)
+        .await?;
     let mut f = Fields::new();
     f.insert("appid".into(), env.env.appid.clone().into());
     f.insert("status".into(), env.env.status.into());
@@ -443,7 +451,11 @@ pub async fn get_current_actions(call: &Call<'_>) -> Result<Fields, Error> {
 // --- node groups and image tags -----------------------------------------------------------
 
 pub async fn get_node_groups(call: &Call<'_>) -> Result<Fields, Error> {
-    let env = call.kunci.envs.info(owner(call)?, env_name(call)?).await?;
+    let env = call
+        .kunci
+        .envs
+        .info(call.owner()?, call.env_name()?)
+        .await?;
     let list: Vec<Value> = env
         .node_groups
         .iter()
@@ -476,7 +488,7 @@ pub async fn apply_data(call: &Call<'_>) -> Result<Fields, Error> {
         .clone();
     call.kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| {
+        .change(call.owner()?, call.env_name()?, |m| {
             m.apply_group_data(&group, &data)
         })
         .await?;
@@ -491,7 +503,7 @@ pub async fn set_slb_access_enabled(call: &Call<'_>) -> Result<Fields, Error> {
         .ok_or_else(|| Error::invalid("enabled", "required"))?;
     call.kunci
         .envs
-        .change(owner(call)?, env_name(call)?, |m| {
+        .change(call.owner()?, call.env_name()?, |m| {
             m.set_slb_access(&group, enabled)
         })
         .await?;
@@ -500,7 +512,11 @@ pub async fn set_slb_access_enabled(call: &Call<'_>) -> Result<Fields, Error> {
 
 pub async fn get_container_node_tags(call: &Call<'_>) -> Result<Fields, Error> {
     let node = required_int(call, "nodeId")?;
-    let env = call.kunci.envs.info(owner(call)?, env_name(call)?).await?;
+    let env = call
+        .kunci
+        .envs
+        .info(call.owner()?, call.env_name()?)
+        .await?;
     Ok(one("object", json!(env.node_tags(node)?)))
 }
 
@@ -519,8 +535,8 @@ pub async fn redeploy_containers_by_group(call: &Call<'_>) -> Result<Fields, Err
         }
     }
     let envs = &call.kunci.envs;
-    let owner = owner(call)?;
-    let name = env_name(call)?;
+    let owner = call.owner()?;
+    let name = call.env_name()?;
     let ids = envs
         .change(owner, name, |m| m.redeploy_group(&group, &tag))
         .await?;

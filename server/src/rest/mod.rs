@@ -82,6 +82,54 @@ impl Call<'_> {
     pub fn caller(&self) -> Result<&Principal, Error> {
         self.principal.as_ref().ok_or(Error::NotAuthenticated)
     }
+
+    /// The account whose environments the call works on: the caller's.
+    pub fn owner(&self) -> Result<i64, Error> {
+        Ok(self.caller()?.user_id)
+    }
+
+    /// The required `envName`, once the caller may use it (8202 for a token whose
+    /// environment scope does not cover it; [`check_env_scope`] asked already).
+    pub fn env_name(&self) -> Result<&str, Error> {
+        let name = self.params.required("envName")?;
+        self.caller()?.check_env(name, "use")?;
+        Ok(name)
+    }
+}
+
+/// The parameters that name an environment, and what a call does to the one named.
+const ENV_PARAMS: &[(&str, &str)] = &[
+    ("envName", "use"),
+    ("srcEnvName", "use"),
+    ("dstEnvName", "create"),
+    ("ditEnvName", "create"),
+];
+
+/// A token limited to some environments ([`Principal::check_env`]) is refused (8202),
+/// before its method runs, when any parameter names an environment outside its scope,
+/// and on the group changes that reach every environment of the account (EditGroup
+/// renames memberships, RemoveGroup removes them). CreateEnvironment checks the new
+/// name itself; GetEnvs lists only the environments in scope; a mount's source node is
+/// checked in AddMountPointByGroup.
+fn check_env_scope(call: &Call<'_>) -> Result<(), Error> {
+    let Some(principal) = call.principal.as_ref().filter(|p| p.is_env_scoped()) else {
+        return Ok(());
+    };
+    for (param, doing) in ENV_PARAMS {
+        if let Some(name) = call.params.text(param) {
+            principal.check_env(name, doing)?;
+        }
+    }
+    if matches!(
+        call.api.key.as_str(),
+        "env.group.editgroup" | "env.group.removegroup"
+    ) {
+        return Err(Error::PermissionDenied(format!(
+            "{} changes the groups of every environment of the account: a token limited to some environments cannot call it",
+            call.api.name
+        )));
+    }
+    Ok(())
 }
 
 /// Declares the implemented methods: catalog key, handler and description, in one place.
@@ -113,7 +161,7 @@ methods! {
     "users.authentication.signout" => auth::signout,
         "Ends the session given in `session`.";
     "users.authentication.checksign" => auth::check_sign,
-        "Answers the account's fields while the session is valid (result 702 otherwise). The one `users.authentication` method a token may call (with GetDescriptionByToken and GetUidByToken, about itself), whatever its permissions; then the answer adds `token`: `{id, description, expiresAt, methods}` (`expiresAt` absent when it never expires; `methods`: the API list names it may call).";
+        "Answers the account's fields while the session is valid (result 702 otherwise). The one `users.authentication` method a token may call (with GetDescriptionByToken and GetUidByToken, about itself), whatever its permissions; then the answer adds `token`: `{id, description, expiresAt, methods, ipAllowlist, envNames}` (`expiresAt` absent when it never expires; `methods`: the API list names it may call; the two restrictions empty when it has none).";
     "users.authentication.getdescriptionbytoken" => auth::get_description_by_token,
         "A token asking about itself: answers its `description`. The token is the credential (`session` or `Authorization: Bearer`); `checksum` is accepted and ignored. 3 for a sign-in session, which has no token.";
     "users.authentication.getuidbytoken" => auth::get_uid_by_token,
@@ -123,15 +171,15 @@ methods! {
     "users.authentication.signoutsessions" => auth::signout_sessions,
         "Ends the sessions whose ids are given (`1;4;6`, `1,4,6`), or all but the current one with `*`.";
     "users.authentication.createtoken" => tokens::create_token,
-        "Creates a personal access token: `description` (required), `tokenTemplate` (a template name or id) or `apiList` (methods, as a JSON array, comma/semicolon-separated text, repeated parameters or a Python-style list), optional `expiresAt` (yyyy-MM-dd HH:mm:ss UTC; with `--token-max-lifetime` set, required to be within it, and the default lifetime or the maximum when absent), and the account `password`. Answers the token with its value in `key`, shown this once.";
+        "Creates a personal access token: `description` (required), `tokenTemplate` (a template name or id) or `apiList` (methods, as a JSON array, comma/semicolon-separated text, repeated parameters or a Python-style list), optional `expiresAt` (yyyy-MM-dd HH:mm:ss UTC; with `--token-max-lifetime` set, required to be within it, and the default lifetime or the maximum when absent), optional restrictions (Kunci's additions): `ipAllowlist`, the IPv4/IPv6 addresses and CIDR ranges it may be used from (comma, semicolon, space or line separated; empty: anywhere; at most 100), and `envNames`, the environments it may touch, by name or prefix ending in `*` (`shop, pr-*`; empty: all; a limited token lists only those in GetEnvs, gets 8202 on any other, and creates or clones into only names they cover), and the account `password`. Answers the token with its value in `key`, shown this once.";
     "users.authentication.edittoken" => tokens::edit_token,
-        "Changes only the fields given of token `id` (description, tokenTemplate, apiList, expiresAt; an empty expiresAt removes the expiry); needs the account `password`. The value stays the same.";
+        "Changes only the fields given of token `id` (description, tokenTemplate, apiList, expiresAt, ipAllowlist, envNames; an empty expiresAt removes the expiry, an empty ipAllowlist or envNames lifts that restriction); needs the account `password`. The value stays the same.";
     "users.authentication.regeneratetoken" => tokens::regenerate_token,
         "Gives token `id` (or `ids` naming one token) a new value, answered in `key`; the old value stops working at once; everything else is kept, but the expiry when `expiresAt` gives a new one (Kunci's addition; empty: never), which an expired token needs. Needs the account `password`.";
     "users.authentication.deletetokens" => tokens::delete_tokens,
         "Deletes the tokens `ids` (`1;4;6`, `1,4,6`, or `*` for all); all or nothing. Needs the account `password`.";
     "users.authentication.gettokens" => tokens::get_tokens,
-        "Lists the account's tokens (or those in `ids`) in `apiTokens`, never with their values.";
+        "Lists the account's tokens (or those in `ids`) in `apiTokens`, never with their values; each with `ipAllowlist` and `envNames` (empty arrays: not restricted).";
     "users.authentication.gettokenapilist" => tokens::get_token_api_list,
         "Lists the methods a token can be allowed in `tokenPermissions` (`{id, method, isSafe, isCollaborationAccessible}`, catalog order), filtered by `search` and by `sortParam` (each a substring of service.class.Method, any case; with both, a method matches both); `showPrivate=true` includes the private methods no token may hold (authentication, token management, the account's own settings, single sign-on).";
     "users.authentication.gettokentemplates" => tokens::get_token_templates,
@@ -139,7 +187,7 @@ methods! {
     "users.authentication.gettokenactivity" => activity::get_token_activity,
         "**Kunci**: what token `id` (one of the caller's) did: every call made with it, newest first, in `activity` (`{id, time, method, envName, ip, resultCode}`; `envName` only when the call named a valid one, never another parameter). Optional `from` (rows older than this activity id: the `next` of the previous page; the last page has no `next`), `count` (1–500, default 50), `method` (part of a method name, any case) and `result` (`success`, `failure` or a result code). Rows are kept for `--token-activity-retention` days (default 30) and written in batches within a second of the call. Sign-in sessions only.";
     "users.authentication.signinbytoken" => auth::signin_by_token,
-        "Signs in with a personal access token: `token` (required; `session` is ignored, `userHeaders` too). Answers the Signin fields (`session`, `uid`, `email`, `name`, `status`, `accessType` `RESTRICTED`, `authType`), where `session` is the token value itself: it has exactly the token's permissions and expiry, and stops working with the token. 3 without `token`; 702 for an unknown, expired, deleted, regenerated-away or malformed token; 704 when its account is disabled.";
+        "Signs in with a personal access token: `token` (required; `session` is ignored, `userHeaders` too). Answers the Signin fields (`session`, `uid`, `email`, `name`, `status`, `accessType` `RESTRICTED`, `authType`), where `session` is the token value itself: it has exactly the token's permissions and expiry, and stops working with the token. 3 without `token`; 702 for an unknown, expired, deleted, regenerated-away or malformed token; 704 when its account is disabled; 8202 from an address the token's `ipAllowlist` does not name.";
     "users.account.getuserinfo" => account::get_user_info,
         "Answers the caller's account: `uid`, `email`, `name`, `status`, `accessType` (`FULL_ACCESS` for a sign-in session, `RESTRICTED` for a token) and `authType`.";
     "users.account.addsshkey" => account::add_ssh_key,
@@ -390,7 +438,10 @@ pub const TOKEN_EXPIRATION: &str = "kunci-token-expiration";
 
 /// Runs an authorized call and writes its answer.
 async fn answer(call: &Call<'_>) -> Response {
-    let result = dispatch(&call.api.key, call).await;
+    let result = match check_env_scope(call) {
+        Ok(()) => dispatch(&call.api.key, call).await,
+        Err(e) => Err(e),
+    };
     activity::record(call, result.as_ref().err().map_or(0, Error::code));
     let mut response = match result {
         Ok(Reply::Fields(fields)) => success(fields),

@@ -10,8 +10,11 @@ use super::params::parse_ids;
 use super::{Call, Fields};
 use kunci_core::clock::{format_wire, now};
 use kunci_core::domain::catalog::ApiMethod;
+use kunci_core::domain::restrict::{EnvScope, IpAllowlist};
 use kunci_core::domain::token::{PlainToken, TokenDescription, parse_wire_expiry};
-use kunci_core::services::tokens::{Actor, TokenApi, TokenInfo, TokenInput, TokenPatch};
+use kunci_core::services::tokens::{
+    Actor, Restrictions, TokenApi, TokenInfo, TokenInput, TokenPatch,
+};
 
 /// The `password` parameter, exactly as sent (passwords are never trimmed).
 pub fn password(call: &Call<'_>) -> Option<SecretString> {
@@ -51,7 +54,24 @@ pub fn token_json(token: &TokenInfo, key: Option<&PlainToken>) -> Value {
         "tokenTemplate": template,
         "apiListItems": items(),
         "isSystem": false,
+        "ipAllowlist": token.restrictions.ip_allowlist.entries(),
+        "envNames": token.restrictions.env_scope.entries(),
     })
+}
+
+/// `ipAllowlist` and `envNames` as given (`None` when absent; an empty text is an empty
+/// list, which lifts the restriction).
+fn restriction_params(call: &Call<'_>) -> Result<(Option<IpAllowlist>, Option<EnvScope>), Error> {
+    let p = &call.params;
+    let ips = p
+        .get("ipAllowlist")
+        .map(|raw| IpAllowlist::parse(raw, "ipAllowlist"))
+        .transpose()?;
+    let envs = p
+        .get("envNames")
+        .map(|raw| EnvScope::parse(raw, "envNames"))
+        .transpose()?;
+    Ok((ips, envs))
 }
 
 fn single(name: &str, value: Value) -> Fields {
@@ -74,10 +94,15 @@ pub async fn create_token(call: &Call<'_>) -> Result<Fields, Error> {
                 "choose a tokenTemplate, or list the methods the token may call in apiList",
             )
         })?;
+    let (ip_allowlist, env_scope) = restriction_params(call)?;
     let input = TokenInput {
         description,
         expires_at,
         permissions,
+        restrictions: Restrictions {
+            ip_allowlist: ip_allowlist.unwrap_or_default(),
+            env_scope: env_scope.unwrap_or_default(),
+        },
     };
     let (token, value) = tokens.create(actor(call)?, password(call), input).await?;
     Ok(single("token", token_json(&token, Some(&value))))
@@ -90,6 +115,7 @@ pub async fn edit_token(call: &Call<'_>) -> Result<Fields, Error> {
     let id = p
         .int("id")?
         .ok_or_else(|| Error::invalid("id", "required"))?;
+    let (ip_allowlist, env_scope) = restriction_params(call)?;
     let patch = TokenPatch {
         description: p
             .get("description")
@@ -100,11 +126,13 @@ pub async fn edit_token(call: &Call<'_>) -> Result<Fields, Error> {
             .map(|e| parse_wire_expiry(e, now()))
             .transpose()?,
         permissions: tokens.permissions_from(p.get("tokenTemplate"), p.get("apiList"))?,
+        ip_allowlist,
+        env_scope,
     };
     if patch.is_empty() {
         return Err(Error::invalid(
             "description",
-            "nothing to change: give description, expiresAt, tokenTemplate or apiList",
+            "nothing to change: give description, expiresAt, tokenTemplate, apiList, ipAllowlist or envNames",
         ));
     }
     let token = tokens.edit(actor(call)?, password(call), id, patch).await?;

@@ -12,6 +12,7 @@ use secrecy::SecretString;
 
 use crate::clock::Timestamp;
 use crate::domain::catalog::ApiMethod;
+use crate::domain::restrict::EnvScope;
 use crate::services::accounts::Accounts;
 use crate::services::sessions::Sessions;
 use crate::services::tokens::{Actor, TokenAuth, Tokens};
@@ -21,11 +22,13 @@ use crate::services::tokens::{Actor, TokenAuth, Tokens};
 pub enum Via {
     /// A sign-in session: the user's full rights.
     Session { session_id: i64 },
-    /// A personal access token: only the methods of its permission set. `expires_at`
-    /// is its expiry (`None`: never), which every answer to it states.
+    /// A personal access token: only the methods of its permission set, on the
+    /// environments of its scope. `expires_at` is its expiry (`None`: never), which
+    /// every answer to it states.
     Token {
         token_id: i64,
         expires_at: Option<Timestamp>,
+        env_scope: EnvScope,
     },
 }
 
@@ -44,6 +47,29 @@ impl Principal {
             Via::Session { session_id } => Some(session_id),
             Via::Token { .. } => None,
         }
+    }
+
+    /// 8202 unless the caller may touch the environment `name` (`doing`: "use",
+    /// "create", "clone into" ...): a sign-in session may touch all of its account's, a
+    /// token those of its scope ([`EnvScope`]). Whether the environment exists is not
+    /// asked, so a refusal tells a scoped token nothing about the names outside it.
+    pub fn check_env(&self, name: &str, doing: &str) -> Result<(), Error> {
+        match &self.via {
+            Via::Token { env_scope, .. } => env_scope.check(name, doing),
+            Via::Session { .. } => Ok(()),
+        }
+    }
+
+    /// Whether the caller may see and touch the environment `name` (GetEnvs lists only
+    /// those).
+    pub fn sees_env(&self, name: &str) -> bool {
+        self.check_env(name, "use").is_ok()
+    }
+
+    /// Whether the caller is limited to some environments (a scoped token): such a
+    /// caller may not change what spans environments, such as the account's groups.
+    pub fn is_env_scoped(&self) -> bool {
+        matches!(&self.via, Via::Token { env_scope, .. } if !env_scope.is_empty())
     }
 
     /// The principal as the author of a token change, from `ip`: only a sign-in
@@ -148,6 +174,9 @@ impl Authorizer {
                 Err(e) => return (Err(e), None),
             };
             let expires_at = token.expires_at();
+            if let Err(e) = self.tokens.check_address(&token, client).await {
+                return (Err(e), expires_at);
+            }
             (self.token_principal(token, method).await, expires_at)
         } else {
             (self.session(credential, client).await.map(Some), None)
@@ -176,6 +205,7 @@ impl Authorizer {
         // `lastUsed` and the last addresses: written in batches with the token's activity
         // (`services::token_activity`), by the REST handler that records the call.
         let expires_at = token.expires_at();
+        let env_scope = token.env_scope().clone();
         Ok(Some(Principal {
             user_id: token.user_id,
             login: token.login,
@@ -183,6 +213,7 @@ impl Authorizer {
             via: Via::Token {
                 token_id: token.id,
                 expires_at,
+                env_scope,
             },
         }))
     }

@@ -19,6 +19,7 @@ use secrecy::SecretString;
 use crate::clock::{Timestamp, format_wire, now};
 use crate::config::TokenExpiryPolicy;
 use crate::domain::catalog::{ApiMethod, Catalog};
+use crate::domain::restrict::{EnvScope, IpAllowlist};
 use crate::domain::token::{PlainToken, TokenDescription};
 use crate::services::accounts::Accounts;
 use crate::services::flood::FloodGuard;
@@ -52,6 +53,17 @@ pub struct TokenInput {
     pub description: TokenDescription,
     pub expires_at: Option<Timestamp>,
     pub permissions: Permissions,
+    pub restrictions: Restrictions,
+}
+
+/// What narrows a token past its methods (`domain::restrict`); the default narrows
+/// nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Restrictions {
+    /// The client addresses it may be used from (empty: anywhere).
+    pub ip_allowlist: IpAllowlist,
+    /// The environments it may touch (empty: every one of the account's).
+    pub env_scope: EnvScope,
 }
 
 /// The fields an edit changes; `None` leaves a field as it is.
@@ -61,11 +73,18 @@ pub struct TokenPatch {
     /// `Some(None)` removes the expiry.
     pub expires_at: Option<Option<Timestamp>>,
     pub permissions: Option<Permissions>,
+    /// An empty list removes the restriction.
+    pub ip_allowlist: Option<IpAllowlist>,
+    pub env_scope: Option<EnvScope>,
 }
 
 impl TokenPatch {
     pub fn is_empty(&self) -> bool {
-        self.description.is_none() && self.expires_at.is_none() && self.permissions.is_none()
+        self.description.is_none()
+            && self.expires_at.is_none()
+            && self.permissions.is_none()
+            && self.ip_allowlist.is_none()
+            && self.env_scope.is_none()
     }
 }
 
@@ -103,6 +122,7 @@ pub struct TokenInfo {
     pub created_at: Timestamp,
     /// Its creation or last regeneration, from which `--token-max-lifetime` counts.
     pub issued_at: Timestamp,
+    pub restrictions: Restrictions,
 }
 
 impl TokenInfo {
@@ -144,6 +164,11 @@ impl TokenAuth {
     pub fn expires_at(&self) -> Option<Timestamp> {
         self.row.expires_at
     }
+
+    /// The environments it may touch (empty: all of the account's).
+    pub fn env_scope(&self) -> &EnvScope {
+        &self.row.env_names
+    }
 }
 
 #[derive(Clone)]
@@ -152,7 +177,7 @@ pub struct Tokens {
     accounts: Accounts,
     log: SecurityLog,
     templates: Arc<Templates>,
-    dead_logged: Arc<Mutex<HashMap<String, Timestamp>>>,
+    logged_recently: Arc<Mutex<HashMap<String, Timestamp>>>,
     flood: FloodGuard,
     reuse: ReuseWatch,
     expiry: TokenExpiryPolicy,
@@ -177,7 +202,7 @@ impl Tokens {
             accounts,
             log,
             templates,
-            dead_logged: Default::default(),
+            logged_recently: Default::default(),
             flood,
             expiry: TokenExpiryPolicy::default(),
         }
@@ -273,6 +298,10 @@ impl Tokens {
             last_used_at: r.last_used_at,
             created_at: r.created_at,
             issued_at: r.issued_at,
+            restrictions: Restrictions {
+                ip_allowlist: r.ip_allowlist.clone(),
+                env_scope: r.env_names.clone(),
+            },
         }
     }
 
@@ -461,11 +490,15 @@ impl Tokens {
         self.check_policy(input.expires_at, now(), true)?;
         let value = PlainToken::generate();
         let (template, api_list) = stored_permissions(&input.permissions);
+        let ip_allowlist = input.restrictions.ip_allowlist.stored();
+        let env_names = input.restrictions.env_scope.stored();
         let fields = TokenFields {
             description: input.description.as_str(),
             template,
             api_list: &api_list,
             expires_at: input.expires_at,
+            ip_allowlist: &ip_allowlist,
+            env_names: &env_names,
         };
         match self
             .store
@@ -515,11 +548,23 @@ impl Tokens {
             }
             None => (current.row.template.clone(), current.row.api_list.clone()),
         };
+        let ip_allowlist = patch
+            .ip_allowlist
+            .as_ref()
+            .unwrap_or(&current.row.ip_allowlist)
+            .stored();
+        let env_names = patch
+            .env_scope
+            .as_ref()
+            .unwrap_or(&current.row.env_names)
+            .stored();
         let fields = TokenFields {
             description,
             template: template.as_deref(),
             api_list: &api_list,
             expires_at,
+            ip_allowlist: &ip_allowlist,
+            env_names: &env_names,
         };
         let row = self
             .store
@@ -534,6 +579,11 @@ impl Tokens {
                 row.template != current.row.template || row.api_list != current.row.api_list,
                 "permissions",
             ),
+            (
+                row.ip_allowlist != current.row.ip_allowlist,
+                "allowed addresses",
+            ),
+            (row.env_names != current.row.env_names, "environments"),
         ]
         .into_iter()
         .filter_map(|(differs, name)| differs.then_some(name))
@@ -757,6 +807,39 @@ impl Tokens {
         })
     }
 
+    /// 8202 when the token's allowlist does not name the client's address (as the
+    /// `--trust-proxy` rules decided it), naming that address; the refusal is written to
+    /// the owner's security log, at most once per token and address every ten minutes.
+    pub async fn check_address(&self, token: &TokenAuth, client: &Client) -> Result<(), Error> {
+        if token.row.ip_allowlist.allows(&client.ip) {
+            return Ok(());
+        }
+        let shown: String = client
+            .ip
+            .chars()
+            .take(64)
+            .flat_map(char::escape_default)
+            .collect();
+        let key = format!("address {} {}", token.id, client.ip);
+        if self.first_in_a_while(&key) {
+            self.log
+                .record(
+                    token.user_id,
+                    EventKind::TokenAddressRefused,
+                    &client.ip,
+                    &format!(
+                        "refused: token #{} may not be used from {shown} (it allows {})",
+                        token.id,
+                        token.row.ip_allowlist.entries().join(", ")
+                    ),
+                )
+                .await;
+        }
+        Err(Error::PermissionDenied(format!(
+            "this token may not be used from the address {shown}: its allowlist does not include it"
+        )))
+    }
+
     /// Whether the token's permissions include `method`.
     pub fn allows(&self, token: &TokenAuth, method: &ApiMethod) -> bool {
         permits(
@@ -782,21 +865,31 @@ impl Tokens {
         }
     }
 
+    /// Whether `key` was not logged in the last ten minutes (on this instance); marks it
+    /// logged now.
+    fn first_in_a_while(&self, key: &str) -> bool {
+        let now = now();
+        let mut seen = self
+            .logged_recently
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if seen
+            .get(key)
+            .is_some_and(|t| now - t < DEAD_USE_LOG_EVERY_SECS)
+        {
+            return false;
+        }
+        if seen.len() > 10_000 {
+            seen.retain(|_, t| now - *t < DEAD_USE_LOG_EVERY_SECS);
+        }
+        seen.insert(key.to_string(), now);
+        true
+    }
+
     /// Logs a use of a dead value, at most once per value every ten minutes.
     async fn dead_use(&self, hash: &str, user_id: i64, client: &Client, detail: &str) {
-        let now = now();
-        {
-            let mut seen = self.dead_logged.lock().unwrap_or_else(|e| e.into_inner());
-            if seen
-                .get(hash)
-                .is_some_and(|t| now - t < DEAD_USE_LOG_EVERY_SECS)
-            {
-                return;
-            }
-            if seen.len() > 10_000 {
-                seen.retain(|_, t| now - *t < DEAD_USE_LOG_EVERY_SECS);
-            }
-            seen.insert(hash.to_string(), now);
+        if !self.first_in_a_while(hash) {
+            return;
         }
         self.log
             .record(

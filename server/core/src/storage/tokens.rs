@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use super::{Store, StoreError, lock_account, with_pool, write_pool, write_tx};
 use crate::clock::Timestamp;
 use crate::domain::AccountStatus;
+use crate::domain::restrict::{EnvScope, IpAllowlist};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenRow {
@@ -19,6 +20,12 @@ pub struct TokenRow {
     pub last_used_at: Option<i64>,
     /// Its creation or last regeneration.
     pub issued_at: i64,
+    /// Stored as canonical entries joined with `,` (empty: anywhere).
+    #[sqlx(try_from = "String")]
+    pub ip_allowlist: IpAllowlist,
+    /// Stored as canonical entries joined with `,` (empty: all).
+    #[sqlx(try_from = "String")]
+    pub env_names: EnvScope,
 }
 
 /// A token joined with its owner: what authenticating a request needs.
@@ -34,6 +41,11 @@ pub struct TokenAuthRow {
     pub name: String,
     #[sqlx(try_from = "String")]
     pub status: AccountStatus,
+    /// Parsed once per row read (and kept with the row in the SQLite cache).
+    #[sqlx(try_from = "String")]
+    pub ip_allowlist: IpAllowlist,
+    #[sqlx(try_from = "String")]
+    pub env_names: EnvScope,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -58,6 +70,8 @@ pub struct TokenFields<'a> {
     pub template: Option<&'a str>,
     pub api_list: &'a str,
     pub expires_at: Option<Timestamp>,
+    pub ip_allowlist: &'a str,
+    pub env_names: &'a str,
 }
 
 #[derive(Debug)]
@@ -81,7 +95,7 @@ pub enum DeleteOutcome {
 }
 
 const TOKEN_COLUMNS: &str = "id, user_id, description, template, api_list, created_at, expires_at, last_used_at, \
-     COALESCE(issued_at, created_at) AS issued_at";
+     COALESCE(issued_at, created_at) AS issued_at, ip_allowlist, env_names";
 
 impl Store {
     /// Inserts a token unless the user already has `max_per_user`.
@@ -94,8 +108,8 @@ impl Store {
         max_per_user: i64,
     ) -> Result<TokenRow, InsertTokenError> {
         let sql = format!(
-            "INSERT INTO tokens (user_id, secret_hash, description, template, api_list, created_at, updated_at, expires_at, issued_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $6) RETURNING {TOKEN_COLUMNS}"
+            "INSERT INTO tokens (user_id, secret_hash, description, template, api_list, created_at, updated_at, expires_at, issued_at, ip_allowlist, env_names) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $6, $8, $9) RETURNING {TOKEN_COLUMNS}"
         );
         let row = write_tx!(self, |tx| {
             lock_account!(tx, user_id);
@@ -114,6 +128,8 @@ impl Store {
                 .bind(fields.api_list)
                 .bind(now)
                 .bind(fields.expires_at)
+                .bind(fields.ip_allowlist)
+                .bind(fields.env_names)
                 .fetch_one(&mut *tx)
                 .await?
         });
@@ -154,7 +170,7 @@ impl Store {
         }
         self.metrics.token_lookups.fetch_add(1, Ordering::Relaxed);
         let row = with_pool!(self, |pool| sqlx::query_as::<_, TokenAuthRow>(
-            "SELECT t.id, t.user_id, t.template, t.api_list, t.expires_at, t.last_used_at, u.login, u.name, u.status \
+            "SELECT t.id, t.user_id, t.template, t.api_list, t.expires_at, t.last_used_at, u.login, u.name, u.status, t.ip_allowlist, t.env_names \
              FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.secret_hash = $1"
         )
         .bind(secret_hash)
@@ -186,8 +202,8 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<TokenRow>, StoreError> {
         let sql = format!(
-            "UPDATE tokens SET description = $1, template = $2, api_list = $3, expires_at = $4, updated_at = $5 \
-             WHERE id = $6 AND user_id = $7 RETURNING {TOKEN_COLUMNS}"
+            "UPDATE tokens SET description = $1, template = $2, api_list = $3, expires_at = $4, updated_at = $5, \
+             ip_allowlist = $8, env_names = $9 WHERE id = $6 AND user_id = $7 RETURNING {TOKEN_COLUMNS}"
         );
         Ok(write_pool!(self, |pool| sqlx::query_as::<_, TokenRow>(
             sqlx::AssertSqlSafe(sql.as_str())
@@ -199,6 +215,8 @@ impl Store {
         .bind(now)
         .bind(id)
         .bind(user_id)
+        .bind(fields.ip_allowlist)
+        .bind(fields.env_names)
         .fetch_optional(pool)
         .await)?)
     }

@@ -148,6 +148,8 @@ pub enum Field {
     Description,
     Expires,
     Methods,
+    Addresses,
+    Environments,
 }
 
 /// The form field that shows a server's refusal, by the parameter it names: the form's
@@ -158,6 +160,8 @@ pub fn field_of(error: &AppError) -> Option<Field> {
             "description" => Some(Field::Description),
             "expires" | "expiresAt" => Some(Field::Expires),
             "methods" | "apiList" | "tokenTemplate" => Some(Field::Methods),
+            "ip_allowlist" | "ipAllowlist" => Some(Field::Addresses),
+            "env_names" | "envNames" => Some(Field::Environments),
             _ => None,
         },
         _ => None,
@@ -179,6 +183,8 @@ mod tests {
             last_used: None,
             created_on: "2026-01-01 00:00:00".into(),
             issued_at: 0,
+            ip_allowlist: Vec::new(),
+            env_names: Vec::new(),
         }
     }
 
@@ -340,6 +346,8 @@ mod tests {
             ("methods", Some(Field::Methods)),
             ("apiList", Some(Field::Methods)),
             ("tokenTemplate", Some(Field::Methods)),
+            ("ipAllowlist", Some(Field::Addresses)),
+            ("envNames", Some(Field::Environments)),
             ("request", None),
             ("password", None),
         ];

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use leptos::prelude::*;
 
 use super::flow::{field_of, Field, FormMode};
+use super::limits::{LimitsFields, LimitsState};
 use super::picker::{MethodPicker, PickerData, PickerState};
 use crate::browser::now_utc;
 use crate::error::AppError;
@@ -27,6 +28,8 @@ pub struct FormState {
     /// The operator's expiry policy (presets and limits).
     pub policy: RwSignal<TokenPolicyView>,
     picker: PickerState,
+    /// Allowed addresses and environments.
+    pub limits: LimitsState,
     /// A field the browser refused, and why.
     client_error: RwSignal<Option<(Field, String)>>,
     /// What the server refused.
@@ -42,6 +45,7 @@ impl FormState {
             issued_at: RwSignal::new(None),
             policy: RwSignal::new(TokenPolicyView::default()),
             picker: PickerState::new(),
+            limits: LimitsState::new(),
             client_error: RwSignal::new(None),
             server_error: RwSignal::new(None),
         }
@@ -63,6 +67,7 @@ impl FormState {
                     .set(preset.map(|d| d.to_string()).unwrap_or_default());
                 self.picker.template.set(None);
                 self.picker.checked.set(HashSet::new());
+                self.limits.reset(&[], &[]);
             }
             FormMode::Edit(t) | FormMode::Copy(t) => {
                 let description = match mode {
@@ -91,6 +96,7 @@ impl FormState {
                 });
                 self.picker.template.set(known.cloned());
                 self.picker.checked.set(t.methods.iter().cloned().collect());
+                self.limits.reset(&t.ip_allowlist, &t.env_names);
             }
         }
     }
@@ -115,6 +121,8 @@ impl FormState {
             keep_expiry: self.keeps_expiry(),
             template,
             methods,
+            ip_allowlist: self.limits.ip_allowlist.get_untracked().trim().to_string(),
+            env_names: self.limits.env_names.get_untracked().trim().to_string(),
         }
     }
 
@@ -134,6 +142,20 @@ impl FormState {
     /// The browser's checks of the fields, before anything is sent.
     fn check(self, now: i64) -> Result<(), (Field, String)> {
         let expires = self.expires.get_untracked();
+        if let Some(m) = self
+            .limits
+            .ip_allowlist
+            .with_untracked(|r| super::limits::address_problem(r))
+        {
+            return Err((Field::Addresses, m));
+        }
+        if let Some(m) = self
+            .limits
+            .env_names
+            .with_untracked(|r| super::limits::env_problem(r))
+        {
+            return Err((Field::Environments, m));
+        }
         check_fields(
             &self.description.get_untracked(),
             (!self.keeps_expiry()).then_some(expires.as_str()),
@@ -286,6 +308,11 @@ pub fn TokenFormDialog(
                         <FieldError id="expires-error" message=Signal::derive(move || form.error_for(Field::Expires))/>
                     </div>
                 </div>
+                <LimitsFields
+                    state=form.limits
+                    server_address_error=Signal::derive(move || form.error_for(Field::Addresses))
+                    server_env_error=Signal::derive(move || form.error_for(Field::Environments))
+                />
                 <MethodPicker state=form.picker picker/>
                 <FieldError id="methods-error" message=Signal::derive(move || form.error_for(Field::Methods))/>
                 {move || form.general_error().map(|m| view! { <p class="error" role="alert">{m}</p> })}

@@ -20,6 +20,26 @@ fn api_label(t: &TokenView) -> String {
     }
 }
 
+/// The token's restrictions in a line (`None` when it has none): up to three entries of
+/// each list, then how many more.
+fn limits_label(t: &TokenView) -> Option<String> {
+    let few = |l: &[String]| {
+        let shown: Vec<&str> = l.iter().take(3).map(String::as_str).collect();
+        match l.len() {
+            0..=3 => shown.join(", "),
+            n => format!("{} and {} more", shown.join(", "), n - 3),
+        }
+    };
+    let mut parts = Vec::new();
+    if !t.ip_allowlist.is_empty() {
+        parts.push(format!("from {}", few(&t.ip_allowlist)));
+    }
+    if !t.env_names.is_empty() {
+        parts.push(format!("on {}", few(&t.env_names)));
+    }
+    (!parts.is_empty()).then(|| format!("Only {}", parts.join("; ")))
+}
+
 /// The list, or what stands in its place: the load error, "Loading…", or the empty state.
 #[component]
 pub fn TokenList(
@@ -142,7 +162,10 @@ fn TokenRow(
             }
             on:keydown=on_key
         >
-            <td class="description">{token.description.clone()}</td>
+            <td class="description">
+                {token.description.clone()}
+                {limits_label(&token).map(|l| view! { <span class="limits-note muted small">{l}</span> })}
+            </td>
             <td>{api_label(&token)}</td>
             <td>{expires}</td>
             <td>{token.last_used.as_deref().map(wire_to_ui_datetime).unwrap_or_else(|| "never".into())}</td>
@@ -166,6 +189,8 @@ mod tests {
             last_used: None,
             created_on: String::new(),
             issued_at: 0,
+            ip_allowlist: Vec::new(),
+            env_names: Vec::new(),
         }
     }
 
@@ -174,5 +199,20 @@ mod tests {
         assert_eq!(api_label(&token(Some("Maven Plugin"), &[])), "Maven Plugin");
         assert_eq!(api_label(&token(None, &["a"])), "Custom (1 method)");
         assert_eq!(api_label(&token(None, &["a", "b"])), "Custom (2 methods)");
+    }
+
+    #[test]
+    fn limits_label_shows_a_few_entries_of_each_list() {
+        let mut t = token(None, &["a"]);
+        assert_eq!(limits_label(&t), None);
+        t.ip_allowlist = vec!["10.0.0.0/8".into()];
+        assert_eq!(limits_label(&t).unwrap(), "Only from 10.0.0.0/8");
+        t.env_names = ["a1a", "b2b", "c3c", "d4d", "e5e"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            limits_label(&t).unwrap(),
+            "Only from 10.0.0.0/8; on a1a, b2b, c3c and 2 more"
+        );
     }
 }

@@ -11,6 +11,7 @@ mod confirm;
 mod detail;
 mod flow;
 mod form;
+mod limits;
 mod list;
 mod password;
 mod picker;
@@ -96,6 +97,7 @@ pub fn TokensTab() -> impl IntoView {
     };
     let open_form = move |mode: FormMode| {
         picker.load();
+        form.limits.load();
         form.reset(&mode, picker);
         go(Step::Form(mode));
     };

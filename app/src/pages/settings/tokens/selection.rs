@@ -96,6 +96,8 @@ mod tests {
                 last_used: None,
                 created_on: String::new(),
                 issued_at: 0,
+                ip_allowlist: Vec::new(),
+                env_names: Vec::new(),
             })
             .collect()
     }
