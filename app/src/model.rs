@@ -136,6 +136,12 @@ pub struct TokenView {
 }
 
 /// The operator's token expiry policy, for the dialog's presets and date limits (the
+    /// The addresses and CIDR ranges it may be used from (empty: anywhere).
+    #[serde(default)]
+    pub ip_allowlist: Vec<String>,
+    /// The environment names and prefixes (`pr-*`) it may touch (empty: all).
+    #[serde(default)]
+    pub env_names: Vec<String>,
 /// rule itself is `kunci_rules::expiry::Policy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct TokenPolicyView {
@@ -171,6 +177,13 @@ pub struct TokenForm {
 }
 
 /// A freshly issued token value, shown once.
+    /// Allowed addresses as typed (`,` `;` spaces or lines between entries; empty:
+    /// anywhere).
+    #[serde(default)]
+    pub ip_allowlist: String,
+    /// Environment names and prefixes as typed (empty: all).
+    #[serde(default)]
+    pub env_names: String,
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedToken {
     pub token: TokenView,

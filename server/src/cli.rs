@@ -511,3 +511,5 @@ mod tests {
         );
     }
 }
+        ip_allowlist: "",
+        env_names: "",

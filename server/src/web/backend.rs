@@ -20,11 +20,12 @@ use kunci_core::domain::Account;
 use kunci_core::domain::catalog::Catalog;
 use kunci_core::domain::env::{EnvAction, EnvName, EnvSpec};
 use kunci_core::domain::model::{self, EnvModel, MountSource, NodeChoice};
+use kunci_core::domain::restrict::{EnvScope, IpAllowlist};
 use kunci_core::domain::token::TokenDescription;
 use kunci_core::services::accounts::DeviceCookie;
 use kunci_core::services::authz::Principal;
 use kunci_core::services::sessions::SessionKind;
-use kunci_core::services::tokens::{TokenApi, TokenInfo, TokenInput, TokenPatch};
+use kunci_core::services::tokens::{Restrictions, TokenApi, TokenInfo, TokenInput, TokenPatch};
 
 pub struct WebBackend {
     kunci: Arc<Kunci>,
@@ -88,10 +89,15 @@ impl WebBackend {
             .chosen_permissions(form.template.as_deref(), &form.methods)
             .ui()?;
         Ok(TokenInput {
+        let restrictions = Restrictions {
+            ip_allowlist: IpAllowlist::parse(&form.ip_allowlist, "ipAllowlist").ui()?,
+            env_scope: EnvScope::parse(&form.env_names, "envNames").ui()?,
+        };
             description,
             expires_at,
             permissions,
         })
+            restrictions,
     }
 
     fn token_view(token: &TokenInfo) -> TokenView {
@@ -113,6 +119,8 @@ impl WebBackend {
             created_on: format_wire(token.created_at),
             issued_at: token.issued_at,
         }
+            ip_allowlist: token.restrictions.ip_allowlist.entries(),
+            env_names: token.restrictions.env_scope.entries(),
     }
 
     /// The signed-in user of this request: 702 without a valid web session.
@@ -415,6 +423,8 @@ impl Backend for WebBackend {
         form: TokenForm,
         password: SecretString,
     ) -> Result<IssuedToken, AppError> {
+            ip_allowlist: Some(input.restrictions.ip_allowlist),
+            env_scope: Some(input.restrictions.env_scope),
         let user = self.require_user(ctx).await?;
         let input = self.token_input(&form, Ok(None))?;
         let actor = user.actor(&ctx.client.ip).ui()?;

@@ -20,6 +20,15 @@ pub enum EventKind {
     TokenExpiringSoon,
     SshKeyAdded,
     SshKeyDeleted,
+    /// A token used from an address its allowlist does not name (refused, 8202).
+    TokenAddressRefused,
+    /// A token revoked because its value was reported leaked (`services::leaks`).
+    TokenLeaked,
+    /// In the owner's log: an administrator (or the operator at the console) revoked
+    /// one of the account's tokens.
+    TokenRevokedByAdmin,
+    /// In the administrator's log: they revoked another account's token.
+    AdminRevokedToken,
 }
 
 impl EventKind {
@@ -35,6 +44,10 @@ impl EventKind {
             EventKind::TokenExpiringSoon => "token.expiring_soon",
             EventKind::SshKeyAdded => "ssh_key.added",
             EventKind::SshKeyDeleted => "ssh_key.deleted",
+            EventKind::TokenAddressRefused => "token.address_refused",
+            EventKind::TokenLeaked => "token.leaked",
+            EventKind::TokenRevokedByAdmin => "token.revoked_by_admin",
+            EventKind::AdminRevokedToken => "admin.token_revoked",
         }
     }
 }
