@@ -292,6 +292,22 @@ pub async fn dismiss_reuse_alert(id: i64) -> Result<(), AppError> {
         .await
 }
 
+// ----- leak alerts -----
+
+#[server(endpoint = "account/leak_alerts")]
+pub async fn leak_alerts() -> Result<Vec<LeakAlertView>, AppError> {
+    use ssr::*;
+    backend()?.leak_alerts(&RequestCtx::current()?).await
+}
+
+#[server(endpoint = "account/dismiss_leak_alert")]
+pub async fn dismiss_leak_alert(id: i64) -> Result<(), AppError> {
+    use ssr::*;
+    backend()?
+        .dismiss_leak_alert(&RequestCtx::current()?, id)
+        .await
+}
+
 /// Signs out the given sessions, or all others when `ids` is `None`.
 #[server(endpoint = "account/sign_out_sessions", input = leptos::server_fn::codec::Json)]
 pub async fn sign_out_sessions(ids: Option<Vec<i64>>) -> Result<(), AppError> {

@@ -217,6 +217,11 @@ pub trait Backend: Send + Sync + 'static {
     /// Dismisses one of them.
     async fn dismiss_reuse_alert(&self, ctx: &RequestCtx, id: i64) -> Result<(), AppError>;
 
+    /// The account's open leak alerts (tokens revoked by a leak report), newest first.
+    async fn leak_alerts(&self, ctx: &RequestCtx) -> Result<Vec<LeakAlertView>, AppError>;
+    /// Dismisses one of them.
+    async fn dismiss_leak_alert(&self, ctx: &RequestCtx, id: i64) -> Result<(), AppError>;
+
     /// One of the user's tokens in detail, with its activity as `filter` asks.
     async fn token_detail(
         &self,

@@ -258,6 +258,22 @@ pub struct ReuseAlertView {
     pub last_seen: String,
 }
 
+/// An open alert: a token revoked because its value was reported leaked. What the
+/// report said (type, URL, source) arrives escaped by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeakAlertView {
+    pub id: i64,
+    pub token_id: i64,
+    pub description: String,
+    pub token_type: String,
+    /// Where the value was found (empty when the report named no place).
+    pub url: String,
+    /// Who reported it: the scanning service's `source`, or `operator`.
+    pub source: String,
+    /// Wire time (`yyyy-MM-dd HH:mm:ss`, UTC).
+    pub reported: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionView {
     pub id: i64,

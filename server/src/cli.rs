@@ -1,4 +1,5 @@
-//! The `server` command line: `serve` (the default), `user create|disable|enable`, `migrate`.
+//! The `server` command line: `serve` (the default), `user create|disable|enable`, `migrate`,
+//! `token revoke-value`.
 //!
 //! Every failure ends in one line on stderr saying what is wrong and how to fix it, and
 //! a non-zero exit code.
@@ -49,6 +50,27 @@ enum Command {
     /// Fill a database with synthetic data for load tests: a new account (password on
     /// stdin) with one usable token (printed), filler tokens and environments.
     Seed(SeedArgs),
+    /// Manage access tokens of any account (never showing a value). Other token
+    /// subcommands join `TokenCommand` below.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Revoke a token whose value was found where it should not be: reads one value per
+    /// line on stdin, deletes each live token among them at once (its owner gets a
+    /// dashboard alert and a security-log entry, source "operator"), and prints for
+    /// each line which token was revoked, or that the value was already retired, or is
+    /// no Kunci token. Never prints a value. Exit code 0 when every value was revoked
+    /// now or already retired; 1 when a value is unknown (the others are still
+    /// revoked) or on an error.
+    RevokeValue {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -184,6 +206,11 @@ struct ServeArgs {
     /// gets a dashboard alert) or revoke (also revokes the token it was regenerated into).
     #[arg(long, env = "KUNCI_TOKEN_REUSE", value_enum, default_value = "alert")]
     token_reuse: TokenReuseArg,
+    /// Public keys of secret-scanning services (GitHub's key document, or PEM): turns on
+    /// POST /leak-reports, where signed reports of leaked token values revoke them.
+    /// Without it that endpoint answers 404.
+    #[arg(long, env = "KUNCI_LEAK_REPORT_KEYS")]
+    leak_report_keys: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -267,7 +294,74 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Some(Command::User { command }) => user(command).await,
         Some(Command::Seed(args)) => seed(args).await,
+        Some(Command::Token { command }) => token(command).await,
     }
+}
+
+async fn token(command: TokenCommand) -> Result<(), CliError> {
+    match command {
+        TokenCommand::RevokeValue { db } => revoke_values(&db).await,
+    }
+}
+
+/// `server token revoke-value`: the values on stdin, revoked as a leak report would.
+async fn revoke_values(db: &DbArgs) -> Result<(), CliError> {
+    use kunci_core::services::leaks::{Finding, Leaks, OPERATOR_SOURCE, Verdict};
+    let mut lines = Vec::new();
+    for line in std::io::stdin().lock().lines() {
+        let line = line.map_err(|e| CliError(format!("cannot read the values from stdin: {e}")))?;
+        let value = line.trim();
+        if !value.is_empty() {
+            lines.push(value.to_string());
+        }
+    }
+    if lines.is_empty() {
+        return Err(CliError(
+            "no value on stdin: pipe it in, one per line, e.g. `printf '%s\\n' \"$VALUE\" | server token revoke-value`".into(),
+        ));
+    }
+    let store = Store::connect(&db.database_url).await?;
+    store.migrate().await?;
+    let leaks = Leaks::new(
+        store.clone(),
+        kunci_core::services::flood::FloodGuard::new(store.clone()),
+    );
+    let findings: Vec<Finding> = lines
+        .iter()
+        .map(|v| Finding::new(v, "", "", OPERATOR_SOURCE))
+        .collect();
+    drop(lines);
+    let outcomes = leaks
+        .revoke(&findings, "cli")
+        .await
+        .map_err(|e| CliError(format!("cannot revoke: {e}")))?;
+    let mut unknown = 0;
+    for (i, o) in outcomes.iter().enumerate() {
+        let what = match o.verdict {
+            Verdict::Revoked { token_id, user_id } => {
+                let owner = match store.user_by_id(user_id).await? {
+                    Some(u) => u.login,
+                    None => format!("account #{user_id}"),
+                };
+                format!("revoked token #{token_id} of {owner}; its owner was alerted")
+            }
+            Verdict::Retired { token_id } => {
+                format!("already retired (token #{token_id}): nothing to revoke")
+            }
+            Verdict::Unknown => {
+                unknown += 1;
+                "unknown: no Kunci token has this value".to_string()
+            }
+        };
+        println!("value {} (sha256 {}…): {what}", i + 1, &o.token_hash[..12]);
+    }
+    if unknown > 0 {
+        return Err(CliError(format!(
+            "{unknown} of {} values are no Kunci token (the others were handled)",
+            outcomes.len()
+        )));
+    }
+    Ok(())
 }
 
 async fn seed(args: SeedArgs) -> Result<(), CliError> {
@@ -352,6 +446,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         token_expiry: token_expiry(args.token_max_lifetime, args.token_default_lifetime)?,
         token_templates: args.token_templates,
         token_activity_retention_days: args.token_activity_retention,
+        leak_report_keys: args.leak_report_keys,
         security: SecurityPolicy {
             session_idle: args.session_idle_timeout,
             session_lifetime: args.session_lifetime,

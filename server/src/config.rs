@@ -90,6 +90,9 @@ pub struct Config {
     pub token_templates: Option<PathBuf>,
     /// Days a token's activity log is kept (`--token-activity-retention`).
     pub token_activity_retention_days: u32,
+    /// The public keys leak reports are signed with (`--leak-report-keys`); without
+    /// them `POST /leak-reports` answers 404.
+    pub leak_report_keys: Option<PathBuf>,
     pub security: SecurityPolicy,
     pub http: HttpPolicy,
     pub limits: Limits,
@@ -107,6 +110,7 @@ impl Config {
             token_expiry: Default::default(),
             token_templates: None,
             token_activity_retention_days: 30,
+            leak_report_keys: None,
             security: SecurityPolicy::default(),
             http: HttpPolicy::default(),
             limits: Limits::default(),

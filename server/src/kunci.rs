@@ -8,6 +8,7 @@ use kunci_core::services::accounts::Accounts;
 use kunci_core::services::authz::Authorizer;
 use kunci_core::services::envs::Environments;
 use kunci_core::services::flood::FloodGuard;
+use kunci_core::services::leaks::Leaks;
 use kunci_core::services::passwords::Hasher;
 use kunci_core::services::security_log::SecurityLog;
 use kunci_core::services::sessions::Sessions;
@@ -33,6 +34,8 @@ pub struct Kunci {
     pub flood: FloodGuard,
     /// What each token did and where from, written in batches.
     pub activity: TokenActivity,
+    /// Leak reports and the owners' leak alerts (keys set by `Server::start`).
+    pub leaks: Leaks,
 }
 
 impl Kunci {
@@ -57,6 +60,7 @@ impl Kunci {
         .with_reuse_policy(config.security.token_reuse)
         .with_expiry_policy(config.token_expiry);
         Arc::new(Kunci {
+            leaks: Leaks::new(store.clone(), flood.clone()),
             activity: TokenActivity::new(store.clone(), config.token_activity_retention_days),
             flood,
             accounts,

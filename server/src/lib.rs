@@ -49,6 +49,9 @@ pub enum StartError {
     LiveCredentials(StoreError),
     #[error("cannot prepare password hashing: {0}")]
     Hashing(Error),
+    /// The `--leak-report-keys` file is unreadable or invalid.
+    #[error("{0}")]
+    LeakKeys(String),
 }
 
 /// A bound, migrated server, ready to run.
@@ -66,6 +69,12 @@ impl Server {
             Some(path) => Templates::load(path).map_err(StartError::Templates)?,
             None => Templates::built_in(),
         };
+        let leak_keys = match &config.leak_report_keys {
+            Some(path) => Some(
+                kunci_core::services::leaks::LeakKeys::load(path).map_err(StartError::LeakKeys)?,
+            ),
+            None => None,
+        };
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
         let cannot_listen = |source: std::io::Error| StartError::Listen {
@@ -78,6 +87,10 @@ impl Server {
             .map_err(cannot_listen)?;
         let addr = listener.local_addr().map_err(cannot_listen)?;
         let kunci = Kunci::new(config, store, templates);
+        if let Some(keys) = &leak_keys {
+            tracing::info!(keys = ?keys.ids(), "leak reports accepted at POST /leak-reports");
+        }
+        kunci.leaks.set_keys(leak_keys);
         kunci
             .flood
             .start()

@@ -79,6 +79,7 @@ fn Dashboard(user: UserView, children: Children) -> impl IntoView {
             </ActionForm>
         </header>
         <main class="dashboard">
+            <crate::pages::leak_alerts::LeakAlerts/>
             <crate::pages::reuse_alerts::ReuseAlerts/>
             <ExpiryBanner version=banner_version on_action=on_expiry_action/>
             {children()}

@@ -4,6 +4,7 @@ pub mod docs;
 pub mod env_detail;
 pub mod envs;
 pub mod expiry_banner;
+pub mod leak_alerts;
 pub mod reuse_alerts;
 pub mod settings;
 

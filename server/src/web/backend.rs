@@ -618,6 +618,31 @@ impl Backend for WebBackend {
             .await
             .ui()
     }
+
+    async fn leak_alerts(
+        &self,
+        ctx: &RequestCtx,
+    ) -> Result<Vec<app::model::LeakAlertView>, AppError> {
+        let user = self.require_user(ctx).await?;
+        let alerts = self.kunci.leaks.alerts(user.user_id).await.ui()?;
+        Ok(alerts
+            .into_iter()
+            .map(|a| app::model::LeakAlertView {
+                id: a.id,
+                token_id: a.token_id,
+                description: a.description,
+                token_type: a.token_type,
+                url: a.url,
+                source: a.source,
+                reported: format_wire(a.reported_at),
+            })
+            .collect())
+    }
+
+    async fn dismiss_leak_alert(&self, ctx: &RequestCtx, id: i64) -> Result<(), AppError> {
+        let user = self.require_user(ctx).await?;
+        self.kunci.leaks.dismiss(user.user_id, id).await.ui()
+    }
 }
 
 /// The catalog as the pages show it, built once.

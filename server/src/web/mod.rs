@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod errors;
+mod leaks;
 mod middleware;
 
 use std::net::SocketAddr;
@@ -14,7 +15,7 @@ use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 
@@ -59,6 +60,7 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/1.0/{*method}", any(crate::rest::handle))
+        .route("/leak-reports", post(leaks::report))
         .route("/ui/envs", get(ui_envs))
         .route("/ui/envs/{name}", get(ui_env))
         .route("/ui/tokens/{id}", get(ui_token))

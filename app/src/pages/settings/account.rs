@@ -18,6 +18,7 @@ fn event_label(kind: &str) -> &'static str {
         "token.dead_value_used" => "Dead token value refused",
         "ssh_key.added" => "SSH key added",
         "ssh_key.deleted" => "SSH key removed",
+        "token.leaked" => "Token revoked: its value leaked",
         _ => "Event",
     }
 }
@@ -55,7 +56,7 @@ pub fn SecurityLogTab() -> impl IntoView {
                             {list
                                 .into_iter()
                                 .map(|e| {
-                                    let alert = e.kind == "password.confirmation_failed" || e.kind == "token.dead_value_used";
+                                    let alert = e.kind == "password.confirmation_failed" || e.kind == "token.dead_value_used" || e.kind == "token.leaked";
                                     view! {
                                         <tr class:alert-row=alert data-kind=e.kind.clone()>
                                             <td>{wire_to_ui_datetime(&e.at)}</td>

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod authz;
 pub mod envs;
 pub mod flood;
+pub mod leaks;
 pub mod passwords;
 pub mod security_log;
 pub mod sessions;

@@ -8,6 +8,7 @@
 mod accounts;
 pub mod cache;
 mod envs;
+mod leaks;
 mod live;
 mod ssh_keys;
 mod token_activity;
@@ -24,6 +25,7 @@ use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 pub use accounts::*;
 pub use envs::*;
+pub use leaks::*;
 pub use live::*;
 pub use ssh_keys::*;
 pub use token_activity::*;
