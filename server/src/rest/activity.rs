@@ -4,7 +4,7 @@
 
 use kunci_core::Error;
 use kunci_core::clock::format_wire;
-use kunci_core::services::authz::Via;
+use kunci_core::services::authz::{TokenSeen, Via};
 use kunci_core::services::token_activity::{
     ActivityQuery, DEFAULT_PAGE, MAX_PAGE, TokenUse, result_filter,
 };
@@ -32,27 +32,29 @@ pub fn record(call: &Call<'_>, result: i32) {
     });
 }
 
-/// Records a token's call that the authorization point refused with 8202.
-pub async fn record_refused(
+/// Records a call the authorization point refused with 8202 to the live token that made
+/// it (the token it already found: no second lookup). Calls refused before a token is
+/// known live (702) are not recorded: a made-up value must cost nothing more (see
+/// `services::flood`); dead values are in the security log.
+pub fn record_refused(
     kunci: &Kunci,
-    credential: Option<&str>,
+    token: &TokenSeen,
     api: &'static ApiMethod,
     params: &Params,
     client: &ClientMeta,
     error: &Error,
 ) {
-    let (Some(credential), Error::PermissionDenied(_)) = (credential, error) else {
+    if !matches!(error, Error::PermissionDenied(_)) {
         return;
-    };
-    let call = TokenUse {
-        token_id: 0,
-        user_id: 0,
+    }
+    kunci.activity.record(TokenUse {
+        token_id: token.id,
+        user_id: token.user_id,
         method: api,
         env_name: params.text("envName"),
         ip: &client.ip,
         result: error.code(),
-    };
-    kunci.activity.record_refused(credential, call).await;
+    });
 }
 
 /// `users.authentication.GetTokenActivity`: `id` (one of the caller's tokens, 3 naming

@@ -396,7 +396,7 @@ pub async fn handle(State(kunci): State<Arc<Kunci>>, req: Request) -> Response {
             user_agent: String::new(),
             https: false,
         });
-    let (authorized, token_expiry) = kunci
+    let decision = kunci
         .authz
         .authorize_call(
             credential(&params, &parts.headers),
@@ -404,7 +404,8 @@ pub async fn handle(State(kunci): State<Arc<Kunci>>, req: Request) -> Response {
             &core_client(&client),
         )
         .await;
-    let mut response = match authorized {
+    let token = decision.token;
+    let mut response = match decision.outcome {
         Ok(principal) => {
             let call = Call {
                 kunci: &kunci,
@@ -420,12 +421,14 @@ pub async fn handle(State(kunci): State<Arc<Kunci>>, req: Request) -> Response {
             answer(&call).await
         }
         Err(e) => {
-            let credential = credential(&params, &parts.headers);
-            activity::record_refused(&kunci, credential, api, &params, &client, &e).await;
+            if let Some(token) = &token {
+                activity::record_refused(&kunci, token, api, &params, &client, &e);
+            }
             failure(&e, StatusCode::OK)
         }
     };
-    if let Some(value) = token_expiry
+    if let Some(value) = token
+        .and_then(|t| t.expires_at)
         .and_then(|at| axum::http::HeaderValue::from_str(&format!("{} UTC", format_wire(at))).ok())
     {
         response.headers_mut().insert(TOKEN_EXPIRATION, value);

@@ -126,6 +126,24 @@ pub fn is_self_introspection(method: &ApiMethod) -> bool {
     )
 }
 
+/// What the authorization point decided about a call.
+#[derive(Debug)]
+pub struct Decision {
+    /// The caller (`None` for a public method), or why the call may not run.
+    pub outcome: Result<Option<Principal>, Error>,
+    /// The live token that authenticated the call, whether or not it was then allowed.
+    pub token: Option<TokenSeen>,
+}
+
+/// A live token that authenticated a call.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenSeen {
+    pub id: i64,
+    pub user_id: i64,
+    /// When it expires (`None`: never).
+    pub expires_at: Option<Timestamp>,
+}
+
 #[derive(Clone)]
 pub struct Authorizer {
     sessions: Sessions,
@@ -147,39 +165,52 @@ impl Authorizer {
         method: &ApiMethod,
         client: &Client,
     ) -> Result<Option<Principal>, Error> {
-        self.authorize_call(credential, method, client).await.0
+        self.authorize_call(credential, method, client)
+            .await
+            .outcome
     }
 
-    /// [`Authorizer::authorize`], and the expiry of the token that authenticated (also
-    /// when it was then refused the method), for the answer's `Kunci-Token-Expiration`.
+    /// [`Authorizer::authorize`], and the token that authenticated (also when it was
+    /// then refused), for the answer's `Kunci-Token-Expiration` and the token's activity.
     pub async fn authorize_call(
         &self,
         credential: Option<&str>,
         method: &ApiMethod,
         client: &Client,
-    ) -> (Result<Option<Principal>, Error>, Option<Timestamp>) {
+    ) -> Decision {
+        let decided = |outcome| Decision {
+            outcome,
+            token: None,
+        };
         if is_public(method) {
-            return (Ok(None), None);
+            return decided(Ok(None));
         }
         let Some(credential) = credential.map(str::trim).filter(|c| !c.is_empty()) else {
-            return (Err(Error::NotAuthenticated), None);
+            return decided(Err(Error::NotAuthenticated));
         };
-        if Tokens::looks_like_token(credential) {
-            let token = match self
-                .tokens
-                .authenticate(credential, client, &method.name)
-                .await
-            {
-                Ok(token) => token,
-                Err(e) => return (Err(e), None),
-            };
-            let expires_at = token.expires_at();
-            if let Err(e) = self.tokens.check_address(&token, client).await {
-                return (Err(e), expires_at);
-            }
-            (self.token_principal(token, method).await, expires_at)
-        } else {
-            (self.session(credential, client).await.map(Some), None)
+        if !Tokens::looks_like_token(credential) {
+            return decided(self.session(credential, client).await.map(Some));
+        }
+        let token = match self
+            .tokens
+            .authenticate(credential, client, &method.name)
+            .await
+        {
+            Ok(token) => token,
+            Err(e) => return decided(Err(e)),
+        };
+        let seen = TokenSeen {
+            id: token.id,
+            user_id: token.user_id,
+            expires_at: token.expires_at(),
+        };
+        let outcome = match self.tokens.check_address(&token, client).await {
+            Ok(()) => self.token_principal(token, method).await,
+            Err(e) => Err(e),
+        };
+        Decision {
+            outcome,
+            token: Some(seen),
         }
     }
 

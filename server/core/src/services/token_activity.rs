@@ -30,7 +30,6 @@ use crate::Error;
 use crate::clock::{Timestamp, now};
 use crate::domain::catalog::ApiMethod;
 use crate::domain::env::EnvName;
-use crate::domain::token::PlainToken;
 use crate::storage::{ActivityInsert, ActivityRow, IpUse, ResultFilter, Store};
 
 /// Entries waiting for the writer before new ones are dropped.
@@ -198,26 +197,6 @@ impl TokenActivity {
             Ok(()) => self.metrics.recorded.fetch_add(1, Ordering::Relaxed),
             Err(_) => self.metrics.dropped.fetch_add(1, Ordering::Relaxed),
         };
-    }
-
-    /// Records a call refused with 8202 (the token was live and checked, but lacks the
-    /// method): the token is found again by its value (a cached read on SQLite). Calls
-    /// refused before a token is known live (702) are not recorded here: a made-up
-    /// value must cost no lookup (see `services::flood`); dead values are in the
-    /// security log.
-    pub async fn record_refused(&self, credential: &str, call: TokenUse<'_>) {
-        let Some(value) = PlainToken::parse(credential.trim()) else {
-            return;
-        };
-        match self.store.token_by_hash(value.hash().as_str()).await {
-            Ok(Some(row)) => self.record(TokenUse {
-                token_id: row.id,
-                user_id: row.user_id,
-                ..call
-            }),
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "could not find a refused token"),
-        }
     }
 
     /// Writes what this instance holds now, and waits for it (at most 5 s). Readers
