@@ -779,3 +779,33 @@ both_databases!(
         assert_eq!(stderr.trim_end().lines().count(), 1);
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_file_that_cannot_be_used_stops_the_start_with_one_line() {
+    let db = TestDb::new(common::Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, says) in [
+        ("missing.json", None, "cannot read the leak report keys"),
+        ("empty.json", Some("{\"public_keys\": []}"), "no public key"),
+        (
+            "not-p256.pem",
+            Some("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"),
+            "not an ECDSA P-256 public key",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        if let Some(text) = text {
+            std::fs::write(&path, text).unwrap();
+        }
+        let mut config = kunci_server::config::Config::for_database(&db.url);
+        config.leak_report_keys = Some(path);
+        let e = kunci_server::Server::start(config)
+            .await
+            .err()
+            .expect("the start is refused")
+            .to_string();
+        assert!(e.contains(says), "{e}");
+        assert!(e.contains("--leak-report-keys"), "{e}");
+        assert!(!e.contains('\n'), "one line: {e:?}");
+    }
+}
