@@ -24,14 +24,15 @@ mod ssr {
     }
 }
 
-/// Creates an account, signs it in and goes to the dashboard.
+/// Creates an account, signs it in and goes to the dashboard; under `--signup
+/// approval` answers what happens next instead (no session until it is approved).
 #[server(endpoint = "auth/sign_up")]
 pub async fn sign_up(
     login: String,
     name: String,
     password: String,
     password_again: String,
-) -> Result<(), AppError> {
+) -> Result<Option<String>, AppError> {
     use ssr::*;
     if password != password_again {
         return Err(AppError::invalid(
@@ -40,15 +41,28 @@ pub async fn sign_up(
         ));
     }
     let ctx = RequestCtx::current()?;
-    let opened = backend()?
+    let Some(opened) = backend()?
         .sign_up(&ctx, login, name, SecretString::from(password))
-        .await?;
+        .await?
+    else {
+        return Ok(Some(
+            "Your account was created. An administrator must approve it before you can sign in."
+                .into(),
+        ));
+    };
     set_cookie(opened.set_cookie.expose_secret())?;
     if let Some(device) = &opened.device_cookie {
         set_cookie(device.expose_secret())?;
     }
     leptos_axum::redirect("/");
-    Ok(())
+    Ok(None)
+}
+
+/// Who may sign up here (`--signup`), for the sign-in and sign-up pages.
+#[server(endpoint = "auth/signup_mode")]
+pub async fn signup_mode() -> Result<SignupView, AppError> {
+    use ssr::*;
+    backend()?.signup_mode().await
 }
 
 /// Signs in with login and password and goes to the dashboard.
@@ -314,5 +328,70 @@ pub async fn sign_out_sessions(ids: Option<Vec<i64>>) -> Result<(), AppError> {
     use ssr::*;
     backend()?
         .sign_out_sessions(&RequestCtx::current()?, ids)
+        .await
+}
+
+// ----- administration (8202 unless the signed-in user is an administrator) -----
+
+/// Every account's tokens that pass the filters (never a value).
+#[server(endpoint = "admin/tokens", input = leptos::server_fn::codec::Json)]
+pub async fn admin_tokens(query: InventoryQuery) -> Result<Vec<InventoryRow>, AppError> {
+    use ssr::*;
+    backend()?
+        .admin_tokens(&RequestCtx::current()?, query)
+        .await
+}
+
+/// Revokes the selected tokens, confirmed with the administrator's password.
+#[server(endpoint = "admin/revoke", input = leptos::server_fn::codec::Json)]
+pub async fn admin_revoke(ids: Vec<i64>, password: String) -> Result<Vec<i64>, AppError> {
+    use ssr::*;
+    backend()?
+        .admin_revoke(&RequestCtx::current()?, ids, SecretString::from(password))
+        .await
+}
+
+/// Revokes every token of one account, confirmed with the administrator's password.
+#[server(endpoint = "admin/revoke_all")]
+pub async fn admin_revoke_all(login: String, password: String) -> Result<Vec<i64>, AppError> {
+    use ssr::*;
+    backend()?
+        .admin_revoke_all(&RequestCtx::current()?, login, SecretString::from(password))
+        .await
+}
+
+/// Accounts waiting for approval.
+#[server(endpoint = "admin/pending")]
+pub async fn admin_pending() -> Result<Vec<PendingAccountView>, AppError> {
+    use ssr::*;
+    backend()?.admin_pending(&RequestCtx::current()?).await
+}
+
+/// Approves a pending account, or rejects (deletes) it.
+#[server(endpoint = "admin/decide")]
+pub async fn admin_decide(id: i64, approve: bool) -> Result<(), AppError> {
+    use ssr::*;
+    backend()?
+        .admin_decide(&RequestCtx::current()?, id, approve)
+        .await
+}
+
+/// Creates an account with an initial password.
+#[server(endpoint = "admin/create_account")]
+pub async fn admin_create_account(
+    login: String,
+    name: String,
+    password: String,
+    admin: bool,
+) -> Result<UserView, AppError> {
+    use ssr::*;
+    backend()?
+        .admin_create_account(
+            &RequestCtx::current()?,
+            login,
+            name,
+            SecretString::from(password),
+            admin,
+        )
         .await
 }

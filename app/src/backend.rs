@@ -87,15 +87,18 @@ pub struct OpenedSession {
 }
 
 #[async_trait::async_trait]
-pub trait Backend: Send + Sync + 'static {
-    /// Creates an account and signs it in.
+pub trait Backend: AdminBackend + Send + Sync + 'static {
+    /// Creates an account and signs it in (`None`: it waits for an administrator's
+    /// approval, so no session is opened).
     async fn sign_up(
         &self,
         ctx: &RequestCtx,
         login: String,
         name: String,
         password: SecretString,
-    ) -> Result<OpenedSession, AppError>;
+    ) -> Result<Option<OpenedSession>, AppError>;
+    /// Who may sign up (public).
+    async fn signup_mode(&self) -> Result<SignupView, AppError>;
     async fn sign_in(
         &self,
         ctx: &RequestCtx,
@@ -229,6 +232,45 @@ pub trait Backend: Send + Sync + 'static {
         id: i64,
         filter: ActivityFilter,
     ) -> Result<TokenDetail, AppError>;
+}
+
+/// The Administration page: every call answers 8202 unless the signed-in user is an
+/// administrator. No call shows or issues a token value.
+#[async_trait::async_trait]
+pub trait AdminBackend: Send + Sync + 'static {
+    /// Every account's tokens that pass the filters.
+    async fn admin_tokens(
+        &self,
+        ctx: &RequestCtx,
+        query: InventoryQuery,
+    ) -> Result<Vec<InventoryRow>, AppError>;
+    /// Revokes tokens `ids` of any account; returns the ids revoked.
+    async fn admin_revoke(
+        &self,
+        ctx: &RequestCtx,
+        ids: Vec<i64>,
+        password: SecretString,
+    ) -> Result<Vec<i64>, AppError>;
+    /// Revokes every token of the account `login`; returns the ids revoked.
+    async fn admin_revoke_all(
+        &self,
+        ctx: &RequestCtx,
+        login: String,
+        password: SecretString,
+    ) -> Result<Vec<i64>, AppError>;
+    /// Accounts waiting for approval.
+    async fn admin_pending(&self, ctx: &RequestCtx) -> Result<Vec<PendingAccountView>, AppError>;
+    /// Approves (`approve`) or rejects (deletes) a pending account.
+    async fn admin_decide(&self, ctx: &RequestCtx, id: i64, approve: bool) -> Result<(), AppError>;
+    /// Creates an account with an initial password.
+    async fn admin_create_account(
+        &self,
+        ctx: &RequestCtx,
+        login: String,
+        name: String,
+        password: SecretString,
+        admin: bool,
+    ) -> Result<UserView, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                 // 302 to the sign-in page rather than a streamed page that redirects later.
                 <Route path=path!("/") view=pages::dashboard::DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/envs/:name") view=pages::env_detail::EnvDetailPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SsrMode::Async/>
                 <Route path=path!("/signin") view=pages::auth::SignInPage/>
                 <Route path=path!("/signup") view=pages::auth::SignUpPage/>
                 <Route path=path!("/docs/api") view=pages::docs::ApiIndexPage/>

@@ -12,6 +12,9 @@ pub struct UserView {
     pub id: i64,
     pub login: String,
     pub name: String,
+    /// An administrator: the top bar links to the Administration page.
+    #[serde(default)]
+    pub is_admin: bool,
 }
 
 /// One row of the dashboard's environment list.
@@ -133,15 +136,15 @@ pub struct TokenView {
     /// `--token-max-lifetime` counts (the Edit dialog's latest date).
     #[serde(default)]
     pub issued_at: i64,
-}
-
-/// The operator's token expiry policy, for the dialog's presets and date limits (the
     /// The addresses and CIDR ranges it may be used from (empty: anywhere).
     #[serde(default)]
     pub ip_allowlist: Vec<String>,
     /// The environment names and prefixes (`pr-*`) it may touch (empty: all).
     #[serde(default)]
     pub env_names: Vec<String>,
+}
+
+/// The operator's token expiry policy, for the dialog's presets and date limits (the
 /// rule itself is `kunci_rules::expiry::Policy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct TokenPolicyView {
@@ -174,9 +177,6 @@ pub struct TokenForm {
     pub template: Option<String>,
     /// The Custom list (ignored when a template is chosen).
     pub methods: Vec<String>,
-}
-
-/// A freshly issued token value, shown once.
     /// Allowed addresses as typed (`,` `;` spaces or lines between entries; empty:
     /// anywhere).
     #[serde(default)]
@@ -184,6 +184,9 @@ pub struct TokenForm {
     /// Environment names and prefixes as typed (empty: all).
     #[serde(default)]
     pub env_names: String,
+}
+
+/// A freshly issued token value, shown once.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedToken {
     pub token: TokenView,
@@ -381,6 +384,54 @@ pub fn iso_to_ui_date(iso: &str) -> Option<String> {
 /// `dd-mm-yyyy` → `yyyy-mm-dd`, for a date input; `None` unless that day exists.
 pub fn ui_to_iso_date(ui: &str) -> Option<String> {
     kunci_rules::date::Date::parse_dd_mm_yyyy(ui).map(|d| d.to_iso())
+}
+
+// ----- administration -----
+
+/// Who may sign up here, for the sign-in and sign-up pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignupView {
+    /// `open`, `closed` or `approval` (`--signup`).
+    pub mode: String,
+    /// Whether a sign-up could create an account now (not closed, or no account yet:
+    /// the first one becomes the administrator).
+    pub possible: bool,
+}
+
+/// The inventory's filters, as the Administration page sends them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryQuery {
+    /// An account's login; empty: every account.
+    pub login: String,
+    pub expired: bool,
+    pub never_used: bool,
+    pub unused_for_days: Option<u32>,
+}
+
+/// One token of the inventory: never its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryRow {
+    pub id: i64,
+    /// The owner's login.
+    pub login: String,
+    pub description: String,
+    /// How many methods it may call.
+    pub methods: usize,
+    pub created_on: String,
+    /// `None`: never expires.
+    pub expires_at: Option<String>,
+    pub expired: bool,
+    /// `None`: never used.
+    pub last_used: Option<String>,
+}
+
+/// An account waiting for approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingAccountView {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub created_on: String,
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! The `server` command line: `serve` (the default), `user create|disable|enable`, `migrate`,
-//! `token revoke-value`.
+//! The `server` command line: `serve` (the default), `user
+//! create|disable|enable|promote|demote|approve`, `migrate`, `token list|revoke|revoke-value`.
 //!
 //! Every failure ends in one line on stderr saying what is wrong and how to fix it, and
 //! a non-zero exit code.
@@ -71,6 +71,46 @@ enum TokenCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// List every account's tokens (never a value): owner, id, description, method
+    /// count, created, expiry, last use. Filters combine.
+    List {
+        /// Only this account's tokens.
+        #[arg(long)]
+        login: Option<String>,
+        /// Only tokens not used for this many days (never used ones count from their
+        /// creation).
+        #[arg(long, value_name = "DAYS")]
+        unused_for: Option<u32>,
+        /// Only expired tokens.
+        #[arg(long)]
+        expired: bool,
+        /// Only tokens never used.
+        #[arg(long)]
+        never_used: bool,
+        /// One JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// The server's token-templates file, if it has one: a template token's methods
+        /// are counted from it.
+        #[arg(long, env = "KUNCI_TOKEN_TEMPLATES")]
+        token_templates: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revoke tokens of any account: `--id N` (repeatable) or `--login EMAIL --all`.
+    /// Their owners' security logs say the operator did it; the values are retired as
+    /// if deleted, so a later use still raises the owner's reuse alert.
+    Revoke {
+        #[arg(long, value_name = "N", conflicts_with_all = ["login", "all"], required_unless_present = "login")]
+        id: Vec<i64>,
+        #[arg(long, requires = "all")]
+        login: Option<String>,
+        /// Every token of `--login`.
+        #[arg(long, requires = "login")]
+        all: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +140,30 @@ enum UserCommand {
         /// Display name (defaults to the part of the login before '@').
         #[arg(long)]
         name: Option<String>,
+        /// Make it an administrator (the first account always is one).
+        #[arg(long)]
+        admin: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Make an account an administrator.
+    Promote {
+        #[arg(long)]
+        login: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Make an administrator an ordinary account again (never the last administrator).
+    Demote {
+        #[arg(long)]
+        login: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Approve an account that signed up under `--signup approval`: it may sign in.
+    Approve {
+        #[arg(long)]
+        login: String,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -202,6 +266,12 @@ struct ServeArgs {
     /// How long a sign-in or confirmation waits for a place in the hashing queue.
     #[arg(long, env = "KUNCI_HASH_QUEUE_WAIT", default_value = "2s", value_parser = parse_duration)]
     hash_queue_wait: Duration,
+    /// Who may create an account on the sign-up page: open (anyone), closed (only the
+    /// very first account; administrators create the others) or approval (anyone, but
+    /// an administrator must approve the account before it can sign in). The first
+    /// account ever created is an administrator in every mode.
+    #[arg(long, env = "KUNCI_SIGNUP", value_enum, default_value = "closed")]
+    signup: SignupArg,
     /// A token value that was regenerated away or deleted, used again: alert (the owner
     /// gets a dashboard alert) or revoke (also revokes the token it was regenerated into).
     #[arg(long, env = "KUNCI_TOKEN_REUSE", value_enum, default_value = "alert")]
@@ -211,6 +281,23 @@ struct ServeArgs {
     /// Without it that endpoint answers 404.
     #[arg(long, env = "KUNCI_LEAK_REPORT_KEYS")]
     leak_report_keys: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SignupArg {
+    Open,
+    Closed,
+    Approval,
+}
+
+impl From<SignupArg> for kunci_core::config::Signup {
+    fn from(a: SignupArg) -> Self {
+        match a {
+            SignupArg::Open => kunci_core::config::Signup::Open,
+            SignupArg::Closed => kunci_core::config::Signup::Closed,
+            SignupArg::Approval => kunci_core::config::Signup::Approval,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -301,7 +388,139 @@ async fn run(cli: Cli) -> Result<(), CliError> {
 async fn token(command: TokenCommand) -> Result<(), CliError> {
     match command {
         TokenCommand::RevokeValue { db } => revoke_values(&db).await,
+        TokenCommand::List {
+            login,
+            unused_for,
+            expired,
+            never_used,
+            json,
+            token_templates,
+            db,
+        } => {
+            let filter = kunci_core::services::admin::InventoryFilter {
+                login,
+                expired,
+                never_used,
+                unused_for_days: unused_for,
+            };
+            list_tokens(&db, token_templates.as_deref(), &filter, json).await
+        }
+        TokenCommand::Revoke { id, login, db, .. } => {
+            use kunci_core::services::admin::Revocation;
+            let what = match login {
+                Some(login) => Revocation::AllOf(login_arg(&login)?.as_str().to_string()),
+                None => Revocation::Tokens(id),
+            };
+            revoke_tokens(&db, what).await
+        }
     }
+}
+
+/// The operator's view of the core: the admin service on `db`, called from the console.
+async fn console_admin(
+    db: &DbArgs,
+    templates: Option<&std::path::Path>,
+) -> Result<kunci_core::services::admin::Admin, CliError> {
+    use kunci_core::services::{accounts::Accounts, flood::FloodGuard, passwords::Hasher};
+    use kunci_core::services::{security_log::SecurityLog, templates::Templates, tokens::Tokens};
+    let store = Store::connect(&db.database_url).await?;
+    store.migrate().await?;
+    let accounts = Accounts::new(
+        store.clone(),
+        SecurityPolicy::default(),
+        Hasher::new(default_hash_concurrency()),
+    );
+    let flood = FloodGuard::new(store.clone());
+    let log = SecurityLog::new(store.clone());
+    // Templates only name a template token's methods (its count here).
+    let templates = match templates {
+        Some(path) => Templates::load(path).map_err(CliError)?,
+        None => Templates::built_in(),
+    };
+    let tokens = Tokens::new(
+        store.clone(),
+        accounts.clone(),
+        log.clone(),
+        std::sync::Arc::new(templates),
+        flood.clone(),
+    );
+    Ok(kunci_core::services::admin::Admin::new(
+        store, accounts, tokens, log, flood,
+    ))
+}
+
+/// `server token list`: the inventory as a table or JSON.
+async fn list_tokens(
+    db: &DbArgs,
+    templates: Option<&std::path::Path>,
+    filter: &kunci_core::services::admin::InventoryFilter,
+    json: bool,
+) -> Result<(), CliError> {
+    use kunci_core::clock::format_wire;
+    use kunci_core::services::admin::Caller;
+    let admin = console_admin(db, templates).await?;
+    let list = admin
+        .inventory(Caller::Console, filter)
+        .await
+        .map_err(|e| CliError(e.to_string()))?;
+    if json {
+        let rows: Vec<serde_json::Value> = list
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "id": t.token.id,
+                    "login": t.owner_login,
+                    "description": t.token.description,
+                    "methods": t.method_count(),
+                    "created": format_wire(t.token.created_at),
+                    "expires": t.token.expires_at.map(format_wire),
+                    "expired": t.token.expired_at(kunci_core::clock::now()),
+                    "lastUsed": t.token.last_used_at.map(format_wire),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    println!("ID\tACCOUNT\tDESCRIPTION\tMETHODS\tCREATED\tEXPIRES\tLAST USED");
+    for t in &list {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            t.token.id,
+            t.owner_login,
+            t.token.description,
+            t.method_count(),
+            format_wire(t.token.created_at),
+            t.token
+                .expires_at
+                .map(format_wire)
+                .unwrap_or_else(|| "never".into()),
+            t.token
+                .last_used_at
+                .map(format_wire)
+                .unwrap_or_else(|| "never".into()),
+        );
+    }
+    Ok(())
+}
+
+/// `server token revoke`: revoked by the operator, no password asked.
+async fn revoke_tokens(
+    db: &DbArgs,
+    what: kunci_core::services::admin::Revocation,
+) -> Result<(), CliError> {
+    use kunci_core::services::admin::Revoker;
+    let admin = console_admin(db, None).await?;
+    let revoked = admin
+        .revoke(Revoker::Console, what)
+        .await
+        .map_err(|e| CliError(e.to_string()))?;
+    let ids: Vec<String> = revoked.iter().map(|id| format!("#{id}")).collect();
+    match ids.len() {
+        0 => println!("no token to revoke"),
+        n => println!("revoked {n} token(s): {}", ids.join(", ")),
+    }
+    Ok(())
 }
 
 /// `server token revoke-value`: the values on stdin, revoked as a leak report would.
@@ -387,6 +606,8 @@ async fn seed(args: SeedArgs) -> Result<(), CliError> {
         template: None,
         api_list: "env.control.GetEnvInfo",
         expires_at: None,
+        ip_allowlist: "",
+        env_names: "",
     };
     let token = store
         .insert_token(user.id, value.hash().as_str(), &fields, now, i64::MAX)
@@ -446,6 +667,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         token_expiry: token_expiry(args.token_max_lifetime, args.token_default_lifetime)?,
         token_templates: args.token_templates,
         token_activity_retention_days: args.token_activity_retention,
+        signup: args.signup.into(),
         leak_report_keys: args.leak_report_keys,
         security: SecurityPolicy {
             session_idle: args.session_idle_timeout,
@@ -495,29 +717,69 @@ fn resolve_listen(listen: &str) -> Result<SocketAddr, CliError> {
 
 async fn user(command: UserCommand) -> Result<(), CliError> {
     match command {
-        UserCommand::Create { login, name, db } => {
+        UserCommand::Create {
+            login,
+            name,
+            admin,
+            db,
+        } => {
+            use kunci_core::services::admin::Caller;
             let login = login_arg(&login)?;
             let password = read_password_line()?;
-            let store = Store::connect(&db.database_url).await?;
-            store.migrate().await?;
-            let accounts = kunci_core::services::accounts::Accounts::new(
-                store,
-                SecurityPolicy::default(),
-                kunci_core::services::passwords::Hasher::new(default_hash_concurrency()),
-            );
-            let user = accounts
-                .register(login.as_str(), name.as_deref(), password)
+            let user = console_admin(&db, None)
+                .await?
+                .create_account(
+                    Caller::Console,
+                    login.as_str(),
+                    name.as_deref(),
+                    password,
+                    admin,
+                )
                 .await
                 .map_err(|e| CliError(e.to_string()))?;
+            let role = if user.is_admin { ", administrator" } else { "" };
             println!(
-                "created user {} <{}> (id {})",
+                "created user {} <{}> (id {}{role})",
                 user.name, user.login, user.id
             );
+            Ok(())
+        }
+        UserCommand::Promote { login, db } => set_admin(&login, &db, true).await,
+        UserCommand::Demote { login, db } => set_admin(&login, &db, false).await,
+        UserCommand::Approve { login, db } => {
+            use kunci_core::services::admin::Caller;
+            let login = login_arg(&login)?;
+            let user = console_admin(&db, None)
+                .await?
+                .approve_login(Caller::Console, login.as_str())
+                .await
+                .map_err(|e| CliError(e.to_string()))?;
+            println!("approved {}: it may sign in now", user.login);
             Ok(())
         }
         UserCommand::Disable { login, db } => set_status(&login, &db, false).await,
         UserCommand::Enable { login, db } => set_status(&login, &db, true).await,
     }
+}
+
+async fn set_admin(login: &str, db: &DbArgs, admin: bool) -> Result<(), CliError> {
+    use kunci_core::services::admin::Caller;
+    let login = login_arg(login)?;
+    console_admin(db, None)
+        .await?
+        .set_admin(Caller::Console, login.as_str(), admin)
+        .await
+        .map_err(|e| match e {
+            kunci_core::Error::InvalidParameter { reason, .. } => CliError(reason),
+            other => CliError(other.to_string()),
+        })?;
+    let done = if admin {
+        "is an administrator now"
+    } else {
+        "is no longer an administrator"
+    };
+    println!("{} {done}", login.as_str());
+    Ok(())
 }
 
 async fn set_status(login: &str, db: &DbArgs, enabled: bool) -> Result<(), CliError> {
@@ -606,5 +868,3 @@ mod tests {
         );
     }
 }
-        ip_allowlist: "",
-        env_names: "",

@@ -90,6 +90,8 @@ pub struct Config {
     pub token_templates: Option<PathBuf>,
     /// Days a token's activity log is kept (`--token-activity-retention`).
     pub token_activity_retention_days: u32,
+    /// Who may sign up (`--signup`; closed by default: the first account only).
+    pub signup: kunci_core::config::Signup,
     /// The public keys leak reports are signed with (`--leak-report-keys`); without
     /// them `POST /leak-reports` answers 404.
     pub leak_report_keys: Option<PathBuf>,
@@ -110,6 +112,7 @@ impl Config {
             token_expiry: Default::default(),
             token_templates: None,
             token_activity_retention_days: 30,
+            signup: kunci_core::config::Signup::default(),
             leak_report_keys: None,
             security: SecurityPolicy::default(),
             http: HttpPolicy::default(),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use kunci_core::services::accounts::Accounts;
+use kunci_core::services::admin::Admin;
 use kunci_core::services::authz::Authorizer;
 use kunci_core::services::envs::Environments;
 use kunci_core::services::flood::FloodGuard;
@@ -34,6 +35,8 @@ pub struct Kunci {
     pub flood: FloodGuard,
     /// What each token did and where from, written in batches.
     pub activity: TokenActivity,
+    /// Administrators: the inventory of every account's tokens, accounts and approvals.
+    pub admin: Admin,
     /// Leak reports and the owners' leak alerts (keys set by `Server::start`).
     pub leaks: Leaks,
 }
@@ -48,7 +51,8 @@ impl Kunci {
         );
         let flood = FloodGuard::new(store.clone());
         let sessions = Sessions::new(store.clone(), policy.clone(), flood.clone());
-        let accounts = Accounts::new(store.clone(), policy, hasher.clone());
+        let accounts =
+            Accounts::new(store.clone(), policy, hasher.clone()).with_signup(config.signup);
         let security_log = SecurityLog::new(store.clone());
         let tokens = Tokens::new(
             store.clone(),
@@ -59,7 +63,15 @@ impl Kunci {
         )
         .with_reuse_policy(config.security.token_reuse)
         .with_expiry_policy(config.token_expiry);
+        let admin = Admin::new(
+            store.clone(),
+            accounts.clone(),
+            tokens.clone(),
+            security_log.clone(),
+            flood.clone(),
+        );
         Arc::new(Kunci {
+            admin,
             leaks: Leaks::new(store.clone(), flood.clone()),
             activity: TokenActivity::new(store.clone(), config.token_activity_retention_days),
             flood,

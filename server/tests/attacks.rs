@@ -352,7 +352,12 @@ both_databases!(
 );
 
 both_databases!(sign_up_is_throttled_like_sign_in, |db: TestDb| async move {
-    let s = proxied(&db, |c| c.security.lockout_ip_threshold = 4).await;
+    let s = proxied(&db, |c| {
+        c.security.lockout_ip_threshold = 4;
+        // Open: the test signs up many accounts (the default lets only the first in).
+        c.signup = kunci_core::config::Signup::Open;
+    })
+    .await;
     let sign_up = |login: String, ip: &'static str| {
         let base = s.url("");
         async move {

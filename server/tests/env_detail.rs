@@ -53,7 +53,8 @@ async fn node_vars(api: &Api, session: &str, env: &str, node: i64) -> Value {
 both_databases!(
     detail_endpoint_answers_the_model_to_its_owner_only,
     |db: TestDb| async move {
-        let s = TestServer::start(&db).await;
+        // Open: a second account signs up to be refused the owner's model.
+        let s = TestServer::start_with(&db, |c| c.signup = kunci_core::config::Signup::Open).await;
         let base = s.url("");
         let owner = web::signed_up(&base, "owner@example.com", PW).await;
         let api = Api::new(&base);
@@ -149,7 +150,8 @@ both_databases!(
 both_databases!(
     variable_changes_apply_the_api_rules_to_every_node_of_the_group,
     |db: TestDb| async move {
-        let s = TestServer::start(&db).await;
+        // Open: more than the first account signs up.
+        let s = TestServer::start_with(&db, |c| c.signup = kunci_core::config::Signup::Open).await;
         let base = s.url("");
         let owner = web::signed_up(&base, "vars@example.com", PW).await;
         let api = Api::new(&base);

@@ -142,8 +142,9 @@ const SESSION_SPELLINGS: &[&str] = &[
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secret_parameters_are_redacted_however_they_are_spelled() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let human = ServerProcess::start(&db.url, &[]).await;
-    let json = ServerProcess::start(&db.url, &["--log-format", "json"]).await;
+    // Open: each of the two processes signs its own account up.
+    let human = ServerProcess::start(&db.url, &["--signup", "open"]).await;
+    let json = ServerProcess::start(&db.url, &["--log-format", "json", "--signup", "open"]).await;
     for p in [&human, &json] {
         let base = p.url("");
         let api = Api::new(&base);
@@ -205,8 +206,9 @@ async fn secret_parameters_are_redacted_however_they_are_spelled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn control_characters_cannot_forge_log_lines() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let human = ServerProcess::start(&db.url, &[]).await;
-    let json = ServerProcess::start(&db.url, &["--log-format", "json"]).await;
+    // Open: each of the two processes signs its own account up.
+    let human = ServerProcess::start(&db.url, &["--signup", "open"]).await;
+    let json = ServerProcess::start(&db.url, &["--log-format", "json", "--signup", "open"]).await;
     let forged = "%0A%7B%22level%22%3A%22ERROR%22%7D%1B%5B2J%0D%00%C2%85";
     for p in [&human, &json] {
         let c = common::client();

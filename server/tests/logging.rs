@@ -8,8 +8,9 @@ use common::{Backend, ServerProcess, TestDb, web};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_log_never_contains_secrets() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let human = ServerProcess::start(&db.url, &[]).await;
-    let json = ServerProcess::start(&db.url, &["--log-format", "json"]).await;
+    // Open: each of the two processes signs its own account up.
+    let human = ServerProcess::start(&db.url, &["--signup", "open"]).await;
+    let json = ServerProcess::start(&db.url, &["--log-format", "json", "--signup", "open"]).await;
     let password = "Pa55word-in-a-body-77";
     let query_secret = "QuerySecretValue12345";
     let header_secret = "HeaderSecretValue67890";

@@ -22,6 +22,8 @@ async fn start(db: &TestDb, reuse: TokenReuse) -> TestServer {
     TestServer::start_with(db, |c| {
         c.http.trust_proxy = true;
         c.security.token_reuse = reuse;
+        // Open: some tests sign a second account up through the dashboard.
+        c.signup = kunci_core::config::Signup::Open;
     })
     .await
 }

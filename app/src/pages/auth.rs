@@ -6,7 +6,66 @@ use leptos_meta::Title;
 
 use kunci_rules::account::{DISPLAY_NAME_MAX_CHARS, LOGIN_MAX_CHARS, PASSWORD_MIN_CHARS};
 
-use crate::api::{SignIn, SignUp};
+use crate::api::{signup_mode, SignIn, SignUp};
+use crate::model::SignupView;
+
+/// How to get an account here, under the sign-in form: the sign-up link when a sign-up
+/// can create one, else "ask an administrator".
+#[component]
+fn HowToGetAnAccount() -> impl IntoView {
+    let mode = Resource::new(|| (), |_| signup_mode());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match mode.await {
+                    Ok(SignupView { possible: true, mode }) => {
+                        let note = if mode == "approval" {
+                            " (an administrator approves new accounts)"
+                        } else {
+                            ""
+                        };
+                        view! {
+                            <p class="muted" data-testid="signup-note">
+                                "No account yet? " <a href="/signup">"Sign up"</a> {note}
+                            </p>
+                        }
+                        .into_any()
+                    }
+                    _ => view! {
+                        <p class="muted" data-testid="signup-note">
+                            "No account yet? Sign-up is closed on this server: ask an administrator to create one for you."
+                        </p>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// What the sign-up page says about the server's rule: the first account becomes the
+/// administrator; under approval an administrator approves; closed refuses.
+#[component]
+fn SignupRule() -> impl IntoView {
+    let mode = Resource::new(|| (), |_| signup_mode());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let text = match mode.await {
+                    Ok(SignupView { possible: false, .. }) => {
+                        "Sign-up is closed on this server: ask an administrator to create your account."
+                    }
+                    Ok(SignupView { mode, .. }) if mode == "approval" => {
+                        "An administrator approves new accounts before they can sign in."
+                    }
+                    _ => "",
+                };
+                (!text.is_empty())
+                    .then(|| view! { <p class="muted" data-testid="signup-rule">{text}</p> })
+            })}
+        </Suspense>
+    }
+}
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -39,7 +98,7 @@ pub fn SignInPage() -> impl IntoView {
                         {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </ActionForm>
-                <p class="muted">"No account yet? " <a href="/signup">"Sign up"</a></p>
+                <HowToGetAnAccount/>
             </div>
         </main>
     }
@@ -49,12 +108,16 @@ pub fn SignInPage() -> impl IntoView {
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    // Under approval: the account was created and waits (no session).
+    let waiting = move || action.value().get().and_then(|r| r.ok()).flatten();
     view! {
         <Title text="Sign up"/>
         <main class="centered">
             <div class="card auth-card">
                 <h1 class="brand">"Kunci"</h1>
                 <h2>"Create your account"</h2>
+                <SignupRule/>
+                {move || waiting().map(|m| view! { <p class="muted" role="status" data-testid="signup-waiting">{m}</p> })}
                 <ActionForm action=action>
                     <label>
                         "Email"

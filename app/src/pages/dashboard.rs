@@ -63,6 +63,7 @@ fn Dashboard(user: UserView, children: Children) -> impl IntoView {
         <header class="topbar" id="topbar">
             <a class="brand" href="/">"Kunci"</a>
             <span class="spacer"></span>
+            {user.is_admin.then(|| view! { <a href="/admin" data-testid="admin-link">"Administration"</a> })}
             <span class="account" title=user.login.clone()>{user.name.clone()}</span>
             <button
                 type="button"

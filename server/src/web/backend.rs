@@ -63,6 +63,7 @@ impl WebBackend {
                 id: user.id,
                 login: user.login,
                 name: user.name,
+                is_admin: user.is_admin,
             },
         })
     }
@@ -88,16 +89,16 @@ impl WebBackend {
             .tokens
             .chosen_permissions(form.template.as_deref(), &form.methods)
             .ui()?;
-        Ok(TokenInput {
         let restrictions = Restrictions {
             ip_allowlist: IpAllowlist::parse(&form.ip_allowlist, "ipAllowlist").ui()?,
             env_scope: EnvScope::parse(&form.env_names, "envNames").ui()?,
         };
+        Ok(TokenInput {
             description,
             expires_at,
             permissions,
-        })
             restrictions,
+        })
     }
 
     fn token_view(token: &TokenInfo) -> TokenView {
@@ -118,9 +119,9 @@ impl WebBackend {
             last_used: token.last_used_at.map(format_wire),
             created_on: format_wire(token.created_at),
             issued_at: token.issued_at,
-        }
             ip_allowlist: token.restrictions.ip_allowlist.entries(),
             env_names: token.restrictions.env_scope.entries(),
+        }
     }
 
     /// The signed-in user of this request: 702 without a valid web session.
@@ -185,15 +186,31 @@ impl Backend for WebBackend {
         login: String,
         name: String,
         password: SecretString,
-    ) -> Result<OpenedSession, AppError> {
+    ) -> Result<Option<OpenedSession>, AppError> {
         let user = self
             .kunci
             .accounts
             .sign_up(&login, Some(&name), password, &ctx.client.ip)
             .await
             .ui()?;
-        tracing::info!(user_id = user.id, "account created");
-        self.open(ctx, user, None).await
+        tracing::info!(
+            user_id = user.id,
+            admin = user.is_admin,
+            pending = user.pending,
+            "account created"
+        );
+        if user.pending {
+            return Ok(None);
+        }
+        self.open(ctx, user, None).await.map(Some)
+    }
+
+    async fn signup_mode(&self) -> Result<app::model::SignupView, AppError> {
+        let accounts = &self.kunci.accounts;
+        Ok(app::model::SignupView {
+            mode: accounts.signup().as_str().to_string(),
+            possible: accounts.sign_up_possible().await.ui()?,
+        })
     }
 
     async fn sign_in(
@@ -226,6 +243,7 @@ impl Backend for WebBackend {
         match self.require_user(ctx).await {
             Ok(u) => Ok(Some(UserView {
                 id: u.user_id,
+                is_admin: self.kunci.admin.is_admin(u.user_id).await.ui()?,
                 login: u.login,
                 name: u.name,
             })),
@@ -405,6 +423,8 @@ impl Backend for WebBackend {
             description: Some(input.description),
             expires_at: (!keep_expiry).then_some(input.expires_at),
             permissions: Some(input.permissions),
+            ip_allowlist: Some(input.restrictions.ip_allowlist),
+            env_scope: Some(input.restrictions.env_scope),
         };
         let actor = user.actor(&ctx.client.ip).ui()?;
         let token = self
@@ -423,8 +443,6 @@ impl Backend for WebBackend {
         form: TokenForm,
         password: SecretString,
     ) -> Result<IssuedToken, AppError> {
-            ip_allowlist: Some(input.restrictions.ip_allowlist),
-            env_scope: Some(input.restrictions.env_scope),
         let user = self.require_user(ctx).await?;
         let input = self.token_input(&form, Ok(None))?;
         let actor = user.actor(&ctx.client.ip).ui()?;
@@ -742,4 +760,151 @@ fn detail_view(m: &EnvModel) -> EnvDetail {
 /// The session of a dashboard user (every dashboard user has one).
 fn session_of(user: &Principal) -> Result<i64, AppError> {
     user.session_id().ok_or(AppError::NotAuthenticated)
+}
+
+#[async_trait]
+impl app::backend::AdminBackend for WebBackend {
+    async fn admin_tokens(
+        &self,
+        ctx: &RequestCtx,
+        query: app::model::InventoryQuery,
+    ) -> Result<Vec<app::model::InventoryRow>, AppError> {
+        use kunci_core::services::admin::{Caller, InventoryFilter};
+        let user = self.require_user(ctx).await?;
+        let filter = InventoryFilter {
+            login: Some(query.login).filter(|l| !l.trim().is_empty()),
+            expired: query.expired,
+            never_used: query.never_used,
+            unused_for_days: query.unused_for_days,
+        };
+        let list = self
+            .kunci
+            .admin
+            .inventory(Caller::Account(user.user_id), &filter)
+            .await
+            .ui()?;
+        let now = now();
+        Ok(list
+            .into_iter()
+            .map(|t| app::model::InventoryRow {
+                id: t.token.id,
+                methods: t.method_count(),
+                login: t.owner_login,
+                description: t.token.description.clone(),
+                created_on: format_wire(t.token.created_at),
+                expires_at: t.token.expires_at.map(format_wire),
+                expired: t.token.expired_at(now),
+                last_used: t.token.last_used_at.map(format_wire),
+            })
+            .collect())
+    }
+
+    async fn admin_revoke(
+        &self,
+        ctx: &RequestCtx,
+        ids: Vec<i64>,
+        password: SecretString,
+    ) -> Result<Vec<i64>, AppError> {
+        use kunci_core::services::admin::{Revocation, Revoker};
+        let user = self.require_user(ctx).await?;
+        let actor = user.actor(&ctx.client.ip).ui()?;
+        let revoker = Revoker::Account {
+            actor,
+            password: Some(password),
+        };
+        self.kunci
+            .admin
+            .revoke(revoker, Revocation::Tokens(ids))
+            .await
+            .ui()
+    }
+
+    async fn admin_revoke_all(
+        &self,
+        ctx: &RequestCtx,
+        login: String,
+        password: SecretString,
+    ) -> Result<Vec<i64>, AppError> {
+        use kunci_core::services::admin::{Revocation, Revoker};
+        let user = self.require_user(ctx).await?;
+        let actor = user.actor(&ctx.client.ip).ui()?;
+        let revoker = Revoker::Account {
+            actor,
+            password: Some(password),
+        };
+        self.kunci
+            .admin
+            .revoke(revoker, Revocation::AllOf(login))
+            .await
+            .ui()
+    }
+
+    async fn admin_pending(
+        &self,
+        ctx: &RequestCtx,
+    ) -> Result<Vec<app::model::PendingAccountView>, AppError> {
+        use kunci_core::services::admin::Caller;
+        let user = self.require_user(ctx).await?;
+        let list = self
+            .kunci
+            .admin
+            .pending(Caller::Account(user.user_id))
+            .await
+            .ui()?;
+        Ok(list
+            .into_iter()
+            .map(|a| app::model::PendingAccountView {
+                id: a.id,
+                login: a.login,
+                name: a.name,
+                created_on: format_wire(a.created_at),
+            })
+            .collect())
+    }
+
+    async fn admin_decide(&self, ctx: &RequestCtx, id: i64, approve: bool) -> Result<(), AppError> {
+        use kunci_core::services::admin::Caller;
+        let user = self.require_user(ctx).await?;
+        let caller = Caller::Account(user.user_id);
+        if approve {
+            self.kunci.admin.approve(caller, id).await.ui()
+        } else {
+            self.kunci.admin.reject(caller, id).await.ui()
+        }
+    }
+
+    async fn admin_create_account(
+        &self,
+        ctx: &RequestCtx,
+        login: String,
+        name: String,
+        password: SecretString,
+        admin: bool,
+    ) -> Result<UserView, AppError> {
+        use kunci_core::services::admin::Caller;
+        let user = self.require_user(ctx).await?;
+        let created = self
+            .kunci
+            .admin
+            .create_account(
+                Caller::Account(user.user_id),
+                &login,
+                Some(&name),
+                password,
+                admin,
+            )
+            .await
+            .ui()?;
+        tracing::info!(
+            user_id = created.id,
+            by = user.user_id,
+            "account created by an administrator"
+        );
+        Ok(UserView {
+            id: created.id,
+            login: created.login,
+            name: created.name,
+            is_admin: created.is_admin,
+        })
+    }
 }

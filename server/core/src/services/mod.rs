@@ -2,6 +2,7 @@
 //! in plain Rust. The REST API and the server functions are thin adapters over it.
 
 pub mod accounts;
+pub mod admin;
 pub mod authz;
 pub mod envs;
 pub mod flood;

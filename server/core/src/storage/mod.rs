@@ -6,6 +6,7 @@
 //! two. The integration suite runs against both databases.
 
 mod accounts;
+mod admin;
 pub mod cache;
 mod envs;
 mod leaks;
@@ -24,6 +25,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 pub use accounts::*;
+pub use admin::*;
 pub use envs::*;
 pub use leaks::*;
 pub use live::*;
