@@ -63,7 +63,7 @@ impl Pending {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// A new value (Generate, Copy, Regenerate): shown once.
-    Issued(IssuedToken),
+    Issued(Box<IssuedToken>),
     /// Edit saved this token.
     Saved(i64),
     /// Remove removed these tokens.
@@ -119,7 +119,7 @@ impl Step {
     /// once, and only here.
     pub fn succeeded(self, outcome: &Outcome) -> Step {
         match outcome {
-            Outcome::Issued(issued) => Step::Value(issued.clone()),
+            Outcome::Issued(issued) => Step::Value((**issued).clone()),
             Outcome::Saved(_) | Outcome::Removed => Step::Closed,
         }
     }
@@ -206,7 +206,7 @@ mod tests {
     fn generate_goes_form_password_value_closed() {
         let step = Step::Form(FormMode::Generate).submit(form("ci"));
         assert_eq!(step, Step::Password(Pending::Create(form("ci"))));
-        let step = step.succeeded(&Outcome::Issued(issued(1)));
+        let step = step.succeeded(&Outcome::Issued(Box::new(issued(1))));
         assert_eq!(step, Step::Value(issued(1)));
     }
 
@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn issued_value_shows_even_if_dialogs_were_closed_meanwhile() {
-        let step = Step::Closed.succeeded(&Outcome::Issued(issued(9)));
+        let step = Step::Closed.succeeded(&Outcome::Issued(Box::new(issued(9))));
         assert_eq!(step, Step::Value(issued(9)));
     }
 
@@ -282,7 +282,7 @@ mod tests {
         let step = step.confirm(None);
         assert_eq!(step, Step::Password(Pending::Regenerate(7, None)));
         assert_eq!(
-            step.succeeded(&Outcome::Issued(issued(7))),
+            step.succeeded(&Outcome::Issued(Box::new(issued(7)))),
             Step::Value(issued(7))
         );
     }

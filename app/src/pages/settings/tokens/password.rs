@@ -10,13 +10,15 @@ use crate::pages::settings::dialog::Dialog;
 /// Makes the confirmed change on the server.
 pub async fn send(pending: Pending, password: String) -> Result<Outcome, AppError> {
     match pending {
-        Pending::Create(f) => api::create_token(f, password).await.map(Outcome::Issued),
+        Pending::Create(f) => api::create_token(f, password)
+            .await
+            .map(|i| Outcome::Issued(Box::new(i))),
         Pending::Copy(t, f) => api::copy_token(t.id, f, password)
             .await
-            .map(Outcome::Issued),
+            .map(|i| Outcome::Issued(Box::new(i))),
         Pending::Regenerate(id, expires) => api::regenerate_token(id, expires, password)
             .await
-            .map(Outcome::Issued),
+            .map(|i| Outcome::Issued(Box::new(i))),
         Pending::Edit(t, f) => api::edit_token(t.id, f, password)
             .await
             .map(|t| Outcome::Saved(t.id)),
