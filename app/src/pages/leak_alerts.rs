@@ -41,7 +41,7 @@ pub fn LeakAlerts() -> impl IntoView {
         })
     });
     view! {
-        <section id="leak-alerts" class="reuse-alerts" aria-label="Leaked token alerts" data-testid="leak-alerts">
+        <section id="leak-alerts" class="reuse-alerts" aria-label="Leaked tokens" data-testid="leak-alerts">
             <p class="visually-hidden" role="status" aria-live="polite">{move || status.get()}</p>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
             <ul class="alert-list" aria-live="polite">

@@ -135,9 +135,10 @@ pub fn LimitsFields(
     view! {
         <fieldset class="limits">
             <legend>"Restrictions"</legend>
-            <label>
-                "Allowed addresses"
+            <div class="limit-field">
+                <label for="ip-allowlist-input">"Allowed addresses"</label>
                 <input
+                    id="ip-allowlist-input"
                     type="text"
                     name="ip_allowlist"
                     autocomplete="off"
@@ -151,10 +152,11 @@ pub fn LimitsFields(
                 <span id="addresses-error" class="field-error" role="alert" class:hidden=move || address_error().is_none()>
                     {address_error}
                 </span>
-            </label>
-            <label>
-                "Environments"
+            </div>
+            <div class="limit-field">
+                <label for="env-names-input">"Environments"</label>
                 <input
+                    id="env-names-input"
                     type="text"
                     name="env_names"
                     autocomplete="off"
@@ -168,7 +170,7 @@ pub fn LimitsFields(
                 <span id="envs-error" class="field-error" role="alert" class:hidden=move || env_error().is_none()>
                     {env_error}
                 </span>
-            </label>
+            </div>
             <div class="env-choices" aria-label="Your environments">{env_boxes}</div>
             <p class="muted small">
                 "A limited token sees only these environments, and creates only environments whose names they cover."
