@@ -77,6 +77,22 @@ pub async fn sign_in(login: String, password: String) -> Result<(), AppError> {
     if let Some(device) = &opened.device_cookie {
         set_cookie(device.expose_secret())?;
     }
+    leptos_axum::redirect(if opened.needs_code {
+        "/signin/code"
+    } else {
+        "/"
+    });
+    Ok(())
+}
+
+/// The second step of a two-factor sign-in: a current authenticator code or an unused
+/// recovery code makes the pending session a full one, then goes to the dashboard.
+#[server(endpoint = "auth/verify_code")]
+pub async fn verify_sign_in_code(code: String) -> Result<(), AppError> {
+    use ssr::*;
+    backend()?
+        .verify_sign_in_code(&RequestCtx::current()?, code)
+        .await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -393,5 +409,57 @@ pub async fn admin_create_account(
             SecretString::from(password),
             admin,
         )
+        .await
+}
+
+// ----- two-factor sign-in -----
+
+/// Whether two-factor sign-in is on, and how many recovery codes are left.
+#[server(endpoint = "settings/two_factor")]
+pub async fn two_factor_status() -> Result<TwoFactorView, AppError> {
+    use ssr::*;
+    backend()?.two_factor_status(&RequestCtx::current()?).await
+}
+
+/// A new authenticator secret and its QR code, confirmed with the password; nothing
+/// is on until `two_factor_enable`.
+#[server(endpoint = "settings/two_factor_begin")]
+pub async fn two_factor_begin(password: String) -> Result<TwoFactorSetup, AppError> {
+    use ssr::*;
+    backend()?
+        .two_factor_begin(&RequestCtx::current()?, SecretString::from(password))
+        .await
+}
+
+/// Turns two-factor sign-in on; answers the ten recovery codes, this once.
+#[server(endpoint = "settings/two_factor_enable")]
+pub async fn two_factor_enable(
+    password: String,
+    code: String,
+) -> Result<RecoveryCodesView, AppError> {
+    use ssr::*;
+    backend()?
+        .two_factor_enable(&RequestCtx::current()?, SecretString::from(password), code)
+        .await
+}
+
+/// Ten new recovery codes; the old ones stop working.
+#[server(endpoint = "settings/two_factor_regenerate")]
+pub async fn two_factor_regenerate(
+    password: String,
+    code: String,
+) -> Result<RecoveryCodesView, AppError> {
+    use ssr::*;
+    backend()?
+        .two_factor_regenerate(&RequestCtx::current()?, SecretString::from(password), code)
+        .await
+}
+
+/// Turns two-factor sign-in off (a current code or an unused recovery code).
+#[server(endpoint = "settings/two_factor_disable")]
+pub async fn two_factor_disable(password: String, code: String) -> Result<(), AppError> {
+    use ssr::*;
+    backend()?
+        .two_factor_disable(&RequestCtx::current()?, SecretString::from(password), code)
         .await
 }

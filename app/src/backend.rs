@@ -84,6 +84,9 @@ pub struct OpenedSession {
     pub set_cookie: SecretString,
     pub device_cookie: Option<SecretString>,
     pub user: UserView,
+    /// The account has two-factor sign-in: this is a *pending* session, good only for
+    /// the second step (`verify_sign_in_code`) or signing out.
+    pub needs_code: bool,
 }
 
 #[async_trait::async_trait]
@@ -105,6 +108,10 @@ pub trait Backend: AdminBackend + Send + Sync + 'static {
         login: String,
         password: SecretString,
     ) -> Result<OpenedSession, AppError>;
+    /// The second step of a sign-in on an account with two-factor sign-in: a current
+    /// authenticator code or an unused recovery code turns the pending session into a
+    /// full one. Wrong codes draw on the sign-in attempt budgets (704 once spent).
+    async fn verify_sign_in_code(&self, ctx: &RequestCtx, code: String) -> Result<(), AppError>;
     /// Ends the current session; returns the `Set-Cookie` value that clears the cookie.
     async fn sign_out(&self, ctx: &RequestCtx) -> Result<String, AppError>;
     /// The signed-in user, `None` without a valid session.
@@ -224,6 +231,36 @@ pub trait Backend: AdminBackend + Send + Sync + 'static {
     async fn leak_alerts(&self, ctx: &RequestCtx) -> Result<Vec<LeakAlertView>, AppError>;
     /// Dismisses one of them.
     async fn dismiss_leak_alert(&self, ctx: &RequestCtx, id: i64) -> Result<(), AppError>;
+
+    // Two-factor sign-in (TOTP): every change is confirmed with the account password.
+    async fn two_factor_status(&self, ctx: &RequestCtx) -> Result<TwoFactorView, AppError>;
+    /// A new pending authenticator secret (nothing is on until it is confirmed).
+    async fn two_factor_begin(
+        &self,
+        ctx: &RequestCtx,
+        password: SecretString,
+    ) -> Result<TwoFactorSetup, AppError>;
+    /// Turns two-factor sign-in on with a current code of the pending secret.
+    async fn two_factor_enable(
+        &self,
+        ctx: &RequestCtx,
+        password: SecretString,
+        code: String,
+    ) -> Result<RecoveryCodesView, AppError>;
+    /// Ten new recovery codes (the old ones stop working), with a current code.
+    async fn two_factor_regenerate(
+        &self,
+        ctx: &RequestCtx,
+        password: SecretString,
+        code: String,
+    ) -> Result<RecoveryCodesView, AppError>;
+    /// Turns two-factor sign-in off, with a current code or an unused recovery code.
+    async fn two_factor_disable(
+        &self,
+        ctx: &RequestCtx,
+        password: SecretString,
+        code: String,
+    ) -> Result<(), AppError>;
 
     /// One of the user's tokens in detail, with its activity as `filter` asks.
     async fn token_detail(

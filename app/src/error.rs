@@ -45,6 +45,11 @@ pub enum AppError {
     /// Result 801: the `password` confirmation of a protected call is wrong.
     #[error("invalid password")]
     InvalidPassword,
+    /// Result 707: a two-factor code that is wrong, already used, or not a code at all.
+    #[error(
+        "The code is not valid. Enter the current 6-digit code from your app, or an unused recovery code."
+    )]
+    InvalidCode,
     /// Result 1702: a path that names no method this server implements.
     #[error("method [{0}] is not implemented")]
     NotImplemented(String),
@@ -93,6 +98,7 @@ impl AppError {
             AppError::UserBlocked(_) => 704,
             AppError::ConfirmationLocked(_) => 705,
             AppError::Busy(_) => 706,
+            AppError::InvalidCode => 707,
             AppError::LoginTaken(_) => 710,
             AppError::InvalidPassword => 801,
             AppError::NotImplemented(_) => 1702,
@@ -114,6 +120,7 @@ impl AppError {
             AppError::UserBlocked(_)
             | AppError::NotActivated(_)
             | AppError::InvalidPassword
+            | AppError::InvalidCode
             | AppError::LimitReached(_)
             | AppError::PermissionDenied(_) => 403,
             AppError::ConfirmationLocked(_) | AppError::TooManyUnknownCredentials(_) => 429,
@@ -131,6 +138,7 @@ impl AppError {
         match self {
             AppError::InvalidParameter { name, .. } => Some(name),
             AppError::InvalidPassword | AppError::ConfirmationLocked(_) => Some("password"),
+            AppError::InvalidCode => Some("code"),
             _ => None,
         }
     }
@@ -168,6 +176,7 @@ mod tests {
             (AppError::UserBlocked("x".into()), 704),
             (AppError::ConfirmationLocked(3), 705),
             (AppError::Busy(2), 706),
+            (AppError::InvalidCode, 707),
             (AppError::LoginTaken("a".into()), 710),
             (AppError::InvalidPassword, 801),
             (AppError::NotImplemented("m".into()), 1702),

@@ -445,3 +445,29 @@ mod date_tests {
         assert_eq!(ui_to_iso_date("31-02-2027"), None);
     }
 }
+
+/// The account's two-factor sign-in, as the settings page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorView {
+    pub enabled: bool,
+    /// Unused recovery codes (0 while two-factor sign-in is off).
+    pub recovery_codes_left: u32,
+}
+
+/// A new authenticator secret waiting to be confirmed with a code (nothing is on yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorSetup {
+    /// Base32, no padding: what an app asks for when the QR code cannot be scanned.
+    pub secret: String,
+    /// The `otpauth://totp/...` URL the QR code holds.
+    pub otpauth_url: String,
+    /// A complete `<svg ...>...</svg>` of the QR code, rendered by the server.
+    pub qr_svg: String,
+}
+
+/// Recovery codes, shown this once (the server keeps only their HMACs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCodesView {
+    /// Ten codes like `abcd-efgh-ij`; each works once.
+    pub codes: Vec<String>,
+}

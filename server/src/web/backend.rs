@@ -65,6 +65,7 @@ impl WebBackend {
                 name: user.name,
                 is_admin: user.is_admin,
             },
+            needs_code: false,
         })
     }
 
@@ -137,6 +138,52 @@ impl WebBackend {
 
 #[async_trait]
 impl Backend for WebBackend {
+    async fn verify_sign_in_code(&self, _ctx: &RequestCtx, _code: String) -> Result<(), AppError> {
+        Err(AppError::NotImplemented("verify_sign_in_code".into()))
+    }
+
+    async fn two_factor_status(
+        &self,
+        _ctx: &RequestCtx,
+    ) -> Result<app::model::TwoFactorView, AppError> {
+        Err(AppError::NotImplemented("two_factor_status".into()))
+    }
+
+    async fn two_factor_begin(
+        &self,
+        _ctx: &RequestCtx,
+        _password: SecretString,
+    ) -> Result<app::model::TwoFactorSetup, AppError> {
+        Err(AppError::NotImplemented("two_factor_begin".into()))
+    }
+
+    async fn two_factor_enable(
+        &self,
+        _ctx: &RequestCtx,
+        _password: SecretString,
+        _code: String,
+    ) -> Result<app::model::RecoveryCodesView, AppError> {
+        Err(AppError::NotImplemented("two_factor_enable".into()))
+    }
+
+    async fn two_factor_regenerate(
+        &self,
+        _ctx: &RequestCtx,
+        _password: SecretString,
+        _code: String,
+    ) -> Result<app::model::RecoveryCodesView, AppError> {
+        Err(AppError::NotImplemented("two_factor_regenerate".into()))
+    }
+
+    async fn two_factor_disable(
+        &self,
+        _ctx: &RequestCtx,
+        _password: SecretString,
+        _code: String,
+    ) -> Result<(), AppError> {
+        Err(AppError::NotImplemented("two_factor_disable".into()))
+    }
+
     async fn token_detail(
         &self,
         ctx: &RequestCtx,
