@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/envs/:name") view=pages::env_detail::EnvDetailPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SsrMode::Async/>
                 <Route path=path!("/signin") view=pages::auth::SignInPage/>
+                <Route path=path!("/signin/code") view=pages::auth::SignInCodePage/>
                 <Route path=path!("/signup") view=pages::auth::SignUpPage/>
                 <Route path=path!("/docs/api") view=pages::docs::ApiIndexPage/>
                 <Route path=path!("/docs/api/:method") view=pages::docs::ApiMethodPage ssr=SsrMode::Async/>

@@ -1,12 +1,14 @@
-//! Sign-in and sign-up. Both are plain HTML forms posting to server functions, so they
-//! work before the WASM has loaded; once hydrated, errors appear in place.
+//! Sign-in (with its second step, the two-factor code) and sign-up. All are plain HTML
+//! forms posting to server functions, so they work before the WASM has loaded; once
+//! hydrated, errors appear in place.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use kunci_rules::account::{DISPLAY_NAME_MAX_CHARS, LOGIN_MAX_CHARS, PASSWORD_MIN_CHARS};
 
-use crate::api::{signup_mode, SignIn, SignUp};
+use crate::api::{signup_mode, SignIn, SignUp, VerifySignInCode};
+use crate::error::AppError;
 use crate::model::SignupView;
 
 /// How to get an account here, under the sign-in form: the sign-up link when a sign-up
@@ -99,6 +101,68 @@ pub fn SignInPage() -> impl IntoView {
                     </button>
                 </ActionForm>
                 <HowToGetAnAccount/>
+            </div>
+        </main>
+    }
+}
+
+/// What the code step says about a refusal.
+fn code_error(error: &AppError) -> String {
+    match error {
+        AppError::NotAuthenticated => {
+            "Your sign-in has expired or was not started. Sign in again.".to_string()
+        }
+        AppError::InvalidParameter { reason, .. } => reason.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The second step of a two-factor sign-in: a code from the authenticator app or a
+/// recovery code (the password's step left a pending session).
+#[component]
+pub fn SignInCodePage() -> impl IntoView {
+    let action = ServerAction::<VerifySignInCode>::new();
+    let error = move || {
+        action
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| code_error(&e))
+    };
+    view! {
+        <Title text="Two-factor authentication"/>
+        <main class="centered">
+            <div class="card auth-card">
+                <h1 class="brand">"Kunci"</h1>
+                <h2>"Two-factor authentication"</h2>
+                <ActionForm action=action>
+                    <div class="stacked-field">
+                        <label for="signin-code">"Authentication code"</label>
+                        <input
+                            id="signin-code"
+                            type="text"
+                            name="code"
+                            required
+                            maxlength="40"
+                            autocomplete="one-time-code"
+                            spellcheck="false"
+                            autocapitalize="off"
+                            autofocus
+                            aria-invalid=move || error().is_some().to_string()
+                            aria-describedby="signin-code-hint signin-code-error"
+                        />
+                        <small id="signin-code-hint" class="muted">
+                            "The 6-digit code from your authenticator app, or one of your recovery codes."
+                        </small>
+                        <span id="signin-code-error" class="field-error" role="alert" class:hidden=move || error().is_none()>
+                            {error}
+                        </span>
+                    </div>
+                    <button type="submit" class="primary" disabled=move || action.pending().get()>
+                        {move || if action.pending().get() { "Verifying…" } else { "Verify" }}
+                    </button>
+                </ActionForm>
+                <p class="muted"><a href="/signin">"Sign in again"</a></p>
             </div>
         </main>
     }

@@ -1,9 +1,11 @@
-//! Settings: a frame over the dashboard with three tabs — Access Tokens, Security log,
-//! Sessions — and the dialog component they share.
+//! Settings: a frame over the dashboard with four tabs — Access Tokens, Security log,
+//! Sessions, Two-factor — and the dialog and show-once parts they share.
 
 mod account;
 pub(crate) mod dialog;
+mod show_once;
 mod tokens;
+mod two_factor;
 
 use leptos::prelude::*;
 
@@ -15,16 +17,18 @@ enum Tab {
     Tokens,
     SecurityLog,
     Sessions,
+    TwoFactor,
 }
 
 impl Tab {
-    const ALL: [Tab; 3] = [Tab::Tokens, Tab::SecurityLog, Tab::Sessions];
+    const ALL: [Tab; 4] = [Tab::Tokens, Tab::SecurityLog, Tab::Sessions, Tab::TwoFactor];
 
     fn label(self) -> &'static str {
         match self {
             Tab::Tokens => "Access Tokens",
             Tab::SecurityLog => "Security log",
             Tab::Sessions => "Sessions",
+            Tab::TwoFactor => "Two-factor",
         }
     }
 
@@ -33,6 +37,7 @@ impl Tab {
             Tab::Tokens => "tab-tokens",
             Tab::SecurityLog => "tab-security",
             Tab::Sessions => "tab-sessions",
+            Tab::TwoFactor => "tab-two-factor",
         }
     }
 }
@@ -57,9 +62,12 @@ pub fn SettingsFrame(on_close: Callback<()>) -> impl IntoView {
             .iter()
             .position(|t| *t == tab.get_untracked())
             .unwrap_or(0);
+        let n = Tab::ALL.len();
         let next = match ev.key().as_str() {
-            "ArrowRight" => Some(Tab::ALL[(i + 1) % 3]),
-            "ArrowLeft" => Some(Tab::ALL[(i + 2) % 3]),
+            "ArrowRight" => Some(Tab::ALL[(i + 1) % n]),
+            "ArrowLeft" => Some(Tab::ALL[(i + n - 1) % n]),
+            "Home" => Some(Tab::ALL[0]),
+            "End" => Some(Tab::ALL[n - 1]),
             _ => None,
         };
         if let Some(next) = next {
@@ -107,6 +115,7 @@ pub fn SettingsFrame(on_close: Callback<()>) -> impl IntoView {
                         Tab::Tokens => view! { <tokens::TokensTab/> }.into_any(),
                         Tab::SecurityLog => view! { <account::SecurityLogTab/> }.into_any(),
                         Tab::Sessions => view! { <account::SessionsTab/> }.into_any(),
+                        Tab::TwoFactor => view! { <two_factor::TwoFactorTab/> }.into_any(),
                     }}
                 </div>
             </section>
