@@ -90,9 +90,10 @@ pub async fn sign_in(login: String, password: String) -> Result<(), AppError> {
 #[server(endpoint = "auth/verify_code")]
 pub async fn verify_sign_in_code(code: String) -> Result<(), AppError> {
     use ssr::*;
-    backend()?
+    let device = backend()?
         .verify_sign_in_code(&RequestCtx::current()?, code)
         .await?;
+    set_cookie(device.expose_secret())?;
     leptos_axum::redirect("/");
     Ok(())
 }

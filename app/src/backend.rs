@@ -111,7 +111,12 @@ pub trait Backend: AdminBackend + Send + Sync + 'static {
     /// The second step of a sign-in on an account with two-factor sign-in: a current
     /// authenticator code or an unused recovery code turns the pending session into a
     /// full one. Wrong codes draw on the sign-in attempt budgets (704 once spent).
-    async fn verify_sign_in_code(&self, ctx: &RequestCtx, code: String) -> Result<(), AppError>;
+    /// Answers the device cookie's `Set-Cookie` value (the client's own sign-in budget).
+    async fn verify_sign_in_code(
+        &self,
+        ctx: &RequestCtx,
+        code: String,
+    ) -> Result<SecretString, AppError>;
     /// Ends the current session; returns the `Set-Cookie` value that clears the cookie.
     async fn sign_out(&self, ctx: &RequestCtx) -> Result<String, AppError>;
     /// The signed-in user, `None` without a valid session.

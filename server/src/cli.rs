@@ -181,6 +181,16 @@ enum UserCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Turn two-factor sign-in off for an account that lost its authenticator and its
+    /// recovery codes (recorded in its security log); it signs in with the password
+    /// alone until it turns two-factor sign-in on again.
+    #[command(name = "disable-2fa")]
+    Disable2fa {
+        #[arg(long)]
+        login: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, Args, Clone)]
@@ -281,6 +291,12 @@ struct ServeArgs {
     /// Without it that endpoint answers 404.
     #[arg(long, env = "KUNCI_LEAK_REPORT_KEYS")]
     leak_report_keys: Option<PathBuf>,
+    /// The server's secret key file (32 random bytes as hex, created with mode 0600 on
+    /// first start when missing): it encrypts two-factor secrets and MACs recovery codes,
+    /// and is not in the database. Default: next to the SQLite file, or data/kunci-secret.key.
+    /// Every instance on one PostgreSQL database needs the same file.
+    #[arg(long, env = "KUNCI_SECRET_KEY_FILE")]
+    secret_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -669,6 +685,7 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         token_activity_retention_days: args.token_activity_retention,
         signup: args.signup.into(),
         leak_report_keys: args.leak_report_keys,
+        secret_key_file: args.secret_key_file,
         security: SecurityPolicy {
             session_idle: args.session_idle_timeout,
             session_lifetime: args.session_lifetime,
@@ -759,7 +776,39 @@ async fn user(command: UserCommand) -> Result<(), CliError> {
         }
         UserCommand::Disable { login, db } => set_status(&login, &db, false).await,
         UserCommand::Enable { login, db } => set_status(&login, &db, true).await,
+        UserCommand::Disable2fa { login, db } => disable_two_factor(&login, &db).await,
     }
+}
+
+/// `server user disable-2fa`: the operator's way out for an account locked out of its
+/// second factor.
+async fn disable_two_factor(login: &str, db: &DbArgs) -> Result<(), CliError> {
+    use kunci_core::services::{security_log::SecurityLog, two_factor::TwoFactor};
+    let login = login_arg(login)?;
+    let store = Store::connect(&db.database_url).await?;
+    store.migrate().await?;
+    let Some(user) = store.user_by_login(login.as_str()).await? else {
+        return Err(CliError(format!(
+            "no account with login '{}'",
+            login.as_str()
+        )));
+    };
+    let log = SecurityLog::new(store.clone());
+    let was_on = TwoFactor::turn_off_by_operator(&store, &log, user.id)
+        .await
+        .map_err(|e| CliError(e.to_string()))?;
+    if was_on {
+        println!(
+            "two-factor sign-in is off for {}: it signs in with its password alone now",
+            login.as_str()
+        );
+    } else {
+        println!(
+            "two-factor sign-in was not on for {}: nothing changed",
+            login.as_str()
+        );
+    }
+    Ok(())
 }
 
 async fn set_admin(login: &str, db: &DbArgs, admin: bool) -> Result<(), CliError> {

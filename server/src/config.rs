@@ -95,6 +95,9 @@ pub struct Config {
     /// The public keys leak reports are signed with (`--leak-report-keys`); without
     /// them `POST /leak-reports` answers 404.
     pub leak_report_keys: Option<PathBuf>,
+    /// The server's secret key file (`--secret-key-file`): encrypts two-factor secrets
+    /// and MACs recovery codes. `None`: [`Config::secret_key_path`]'s default.
+    pub secret_key_file: Option<PathBuf>,
     pub security: SecurityPolicy,
     pub http: HttpPolicy,
     pub limits: Limits,
@@ -114,9 +117,36 @@ impl Config {
             token_activity_retention_days: 30,
             signup: kunci_core::config::Signup::default(),
             leak_report_keys: None,
+            secret_key_file: None,
             security: SecurityPolicy::default(),
             http: HttpPolicy::default(),
             limits: Limits::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Where the server's secret key lives: `--secret-key-file`, else next to the SQLite
+    /// file, else (PostgreSQL) in the data directory `./data`. Instances sharing one
+    /// PostgreSQL database must share this file too (they refuse to start otherwise).
+    pub fn secret_key_path(&self) -> PathBuf {
+        if let Some(path) = &self.secret_key_file {
+            return path.clone();
+        }
+        let name = kunci_core::server_key::DEFAULT_FILE_NAME;
+        let sqlite_file = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"))
+            .map(|rest| rest.split('?').next().unwrap_or(rest))
+            .filter(|f| !f.is_empty() && !f.contains(":memory:"));
+        match sqlite_file.map(std::path::Path::new) {
+            Some(file) => file
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map(|d| d.join(name))
+                .unwrap_or_else(|| PathBuf::from(name)),
+            None => PathBuf::from("data").join(name),
         }
     }
 }

@@ -17,6 +17,7 @@ use kunci_core::services::ssh_keys::SshKeys;
 use kunci_core::services::templates::Templates;
 use kunci_core::services::token_activity::TokenActivity;
 use kunci_core::services::tokens::Tokens;
+use kunci_core::services::two_factor::TwoFactor;
 use kunci_core::storage::Store;
 
 /// Kunci's services, shared by every request.
@@ -39,10 +40,17 @@ pub struct Kunci {
     pub admin: Admin,
     /// Leak reports and the owners' leak alerts (keys set by `Server::start`).
     pub leaks: Leaks,
+    /// Two-factor sign-in (TOTP and recovery codes).
+    pub two_factor: TwoFactor,
 }
 
 impl Kunci {
-    pub fn new(config: Config, store: Store, templates: Templates) -> Arc<Kunci> {
+    pub fn new(
+        config: Config,
+        store: Store,
+        templates: Templates,
+        key: Arc<kunci_core::server_key::ServerKey>,
+    ) -> Arc<Kunci> {
         let policy = config.security.clone();
         let hasher = Hasher::with_queue(
             policy.hash_concurrency,
@@ -70,7 +78,15 @@ impl Kunci {
             security_log.clone(),
             flood.clone(),
         );
+        let two_factor = TwoFactor::new(
+            store.clone(),
+            key,
+            accounts.clone(),
+            sessions.clone(),
+            security_log.clone(),
+        );
         Arc::new(Kunci {
+            two_factor,
             admin,
             leaks: Leaks::new(store.clone(), flood.clone()),
             activity: TokenActivity::new(store.clone(), config.token_activity_retention_days),

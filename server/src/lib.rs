@@ -52,6 +52,9 @@ pub enum StartError {
     /// The `--leak-report-keys` file is unreadable or invalid.
     #[error("{0}")]
     LeakKeys(String),
+    /// The secret key file is unreadable, invalid, or not this database's key.
+    #[error("{0}")]
+    SecretKey(String),
 }
 
 /// A bound, migrated server, ready to run.
@@ -77,6 +80,7 @@ impl Server {
         };
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
+        let key = load_server_key(&store, &config.secret_key_path()).await?;
         let cannot_listen = |source: std::io::Error| StartError::Listen {
             addr: config.listen,
             hint: listen_hint(source.kind()),
@@ -86,7 +90,7 @@ impl Server {
             .await
             .map_err(cannot_listen)?;
         let addr = listener.local_addr().map_err(cannot_listen)?;
-        let kunci = Kunci::new(config, store, templates);
+        let kunci = Kunci::new(config, store, templates, key);
         if let Some(keys) = &leak_keys {
             tracing::info!(keys = ?keys.ids(), "leak reports accepted at POST /leak-reports");
         }
@@ -130,6 +134,26 @@ impl Server {
     pub async fn run_until_signal(self) {
         self.run_until(shutdown_signal()).await
     }
+}
+
+/// The server's secret key from `path` (created when missing), checked against the one
+/// the database was set up with.
+pub async fn load_server_key(
+    store: &Store,
+    path: &std::path::Path,
+) -> Result<Arc<kunci_core::server_key::ServerKey>, StartError> {
+    let key = kunci_core::server_key::ServerKey::load_or_create(path).map_err(StartError::SecretKey)?;
+    let same = store
+        .check_server_key(key.check_value())
+        .await
+        .map_err(|e| StartError::SecretKey(format!("cannot check the secret key: {e}")))?;
+    if !same {
+        return Err(StartError::SecretKey(format!(
+            "the secret key file {} is not the key this database was set up with (two-factor secrets would not decrypt): give every instance the same --secret-key-file",
+            path.display()
+        )));
+    }
+    Ok(Arc::new(key))
 }
 
 /// How to mend a failure to listen.

@@ -44,6 +44,17 @@ pub enum Error {
     /// Result 801: the `password` confirmation of a protected call is wrong.
     #[error("invalid password")]
     InvalidPassword,
+    /// Result 707: a two-factor code that is wrong or already used (a malformed one is
+    /// result 3 naming `code`).
+    #[error(
+        "The code is not valid. Enter the current 6-digit code from your app, or an unused recovery code."
+    )]
+    InvalidCode,
+    /// Result 702: a session still waiting for the second step of its sign-in.
+    #[error(
+        "user is not authenticated: this session waits for the second step of its sign-in; call users.authentication.Verify2FACode with a code from the authenticator app (or a recovery code) first"
+    )]
+    SecondFactorRequired,
     /// Result 2212.
     #[error(
         "Not allowed to execute this service for current Environment status [{current}]. Required statuses [{required}]"
@@ -90,12 +101,15 @@ impl Error {
             Error::EnvNotFound(_) => 11,
             Error::Internal(_) => 99,
             Error::AuthenticationFailed => 701,
-            Error::NotAuthenticated | Error::TooManyUnknownCredentials(_) => 702,
+            Error::NotAuthenticated
+            | Error::TooManyUnknownCredentials(_)
+            | Error::SecondFactorRequired => 702,
             Error::NotActivated(_) => 703,
             Error::UserBlocked(_) => 704,
             Error::ConfirmationLocked(_) => 705,
             Error::Busy(_) => 706,
             Error::LoginTaken(_) => 710,
+            Error::InvalidCode => 707,
             Error::InvalidPassword => 801,
             Error::WrongEnvStatus { .. } => 2212,
             Error::EnvNameTaken(_) => 2301,

@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod secrets;
+pub mod server_key;
 pub mod services;
 pub mod storage;
 

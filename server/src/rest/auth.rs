@@ -80,13 +80,17 @@ pub async fn signin(call: &Call<'_>) -> Result<Fields, Error> {
         .await?;
     let user = signed_in.user;
     let secure = k.config.http.secure_cookies(call.client.https);
-    let _ = call
-        .set_cookie
-        .set(device_cookie(signed_in.device.expose(), secure));
-    let secret = k
-        .sessions
-        .open(user.id, SessionKind::Api, &core_client(&call.client))
-        .await?;
+    if let Some(device) = &signed_in.device {
+        let _ = call.set_cookie.set(device_cookie(device.expose(), secure));
+    }
+    let client = core_client(&call.client);
+    let secret = if signed_in.second_factor {
+        k.sessions
+            .open_pending(user.id, SessionKind::Api, &client)
+            .await?
+    } else {
+        k.sessions.open(user.id, SessionKind::Api, &client).await?
+    };
     let mut fields = Fields::new();
     fields.insert("session".into(), Value::String(secret.expose().to_string()));
     fields.extend(account_fields(
@@ -95,7 +99,44 @@ pub async fn signin(call: &Call<'_>) -> Result<Fields, Error> {
         &user.name,
         Access::Full,
     ));
+    if signed_in.second_factor {
+        // The session is good only for Verify2FACode (or Signout) until then.
+        fields.insert(TWO_FACTOR_REQUIRED.into(), Value::Bool(true));
+    }
     Ok(fields)
+}
+
+/// Signin's field saying the session waits for Verify2FACode (absent otherwise).
+pub const TWO_FACTOR_REQUIRED: &str = "twoFactorRequired";
+
+/// The second step of a sign-in on an account with two-factor sign-in: `code` (a
+/// current 6-digit code of the authenticator app, or an unused recovery code) makes the
+/// pending `session` a full one. Answers the account fields. A wrong or used code is
+/// 707 and counts toward the sign-in lock like a wrong password (704 once spent); a
+/// malformed one is 3 naming `code`.
+pub async fn verify_2fa_code(call: &Call<'_>) -> Result<Fields, Error> {
+    use kunci_core::services::two_factor::SignInStep;
+    let p = call.caller()?;
+    let session_id = p.session_id().ok_or(Error::NotAuthenticated)?;
+    let code = call.params.required("code")?;
+    let device = call
+        .kunci
+        .two_factor
+        .verify_sign_in(
+            &SignInStep {
+                session_id,
+                user_id: p.user_id,
+                login: &p.login,
+                pending: p.pending,
+                ip: &call.client.ip,
+                device: call.device.as_deref(),
+            },
+            code,
+        )
+        .await?;
+    let secure = call.kunci.config.http.secure_cookies(call.client.https);
+    let _ = call.set_cookie.set(device_cookie(device.expose(), secure));
+    Ok(caller_fields(p))
 }
 
 /// Signs in with a personal access token alone (`session` is ignored; `userHeaders`,

@@ -188,6 +188,18 @@ methods! {
         "**Kunci**: what token `id` (one of the caller's) did: every call made with it, newest first, in `activity` (`{id, time, method, envName, ip, resultCode}`; `envName` only when the call named a valid one, never another parameter). Optional `from` (rows older than this activity id: the `next` of the previous page; the last page has no `next`), `count` (1–500, default 50), `method` (part of a method name, any case) and `result` (`success`, `failure` or a result code). Rows are kept for `--token-activity-retention` days (default 30) and written in batches within a second of the call. Sign-in sessions only.";
     "users.authentication.signinbytoken" => auth::signin_by_token,
         "Signs in with a personal access token: `token` (required; `session` is ignored, `userHeaders` too). Answers the Signin fields (`session`, `uid`, `email`, `name`, `status`, `accessType` `RESTRICTED`, `authType`), where `session` is the token value itself: it has exactly the token's permissions and expiry, and stops working with the token. 3 without `token`; 702 for an unknown, expired, deleted, regenerated-away or malformed token; 704 when its account is disabled; 8202 from an address the token's `ipAllowlist` does not name.";
+    "users.authentication.verify2facode" => auth::verify_2fa_code,
+        "The second step of a sign-in on an account with two-factor sign-in: Signin answered `twoFactorRequired: true` and a session good for nothing but this call (and Signout) for 5 minutes; `code` (the 6 digits of the authenticator app, or an unused recovery code `abcd-efgh-ij`) makes it a full session. Answers the account fields. 707 for a wrong or used code, counted like a wrong password (704 once the sign-in budget is spent); 3 naming `code` for one that is not a code.";
+    "users.account.get2faconfig" => account::get_2fa_config,
+        "Starts setting up two-factor sign-in (`password`): answers a new authenticator secret as `secret` (base32), `otpauthUrl` and `qrSvg` (the QR code as an SVG element). Nothing is on until Enable2FA confirms it with a code; 3 while two-factor sign-in is on.";
+    "users.account.enable2fa" => account::enable_2fa,
+        "Turns two-factor sign-in on: `code` (a current code of the secret from Get2FAConfig) and `password`. Answers ten single-use `recoveryCodes`, shown this once. 707 for a wrong code (counted like a wrong password confirmation: 705 once spent), 801 for a wrong password.";
+    "users.account.disable2fa" => account::disable_2fa,
+        "Turns two-factor sign-in off: `password` and `code` (a current code of the authenticator app, or an unused recovery code). 707 for a wrong or used code, 801 for a wrong password.";
+    "users.account.get2fabackupcodes" => account::get_2fa_backup_codes,
+        "Answers `enabled` and `recoveryCodesLeft` (`password` required). Kunci keeps only MACs of the recovery codes, so the codes themselves are shown once, by Enable2FA and Regenerate2FABackupCodes, never again.";
+    "users.account.regenerate2fabackupcodes" => account::regenerate_2fa_backup_codes,
+        "Ten new `recoveryCodes` (the old ones stop working): `password` and `code` (a current code of the authenticator app). 707 for a wrong code, 801 for a wrong password.";
     "users.account.getuserinfo" => account::get_user_info,
         "Answers the caller's account: `uid`, `email`, `name`, `status`, `accessType` (`FULL_ACCESS` for a sign-in session, `RESTRICTED` for a token) and `authType`.";
     "users.account.addsshkey" => account::add_ssh_key,

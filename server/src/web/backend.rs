@@ -40,18 +40,23 @@ impl WebBackend {
         self.kunci.config.http.secure_cookies(ctx.client.https)
     }
 
+    /// Opens a browser session; `needs_code`: a pending one, waiting for the second step
+    /// of a two-factor sign-in.
     async fn open(
         &self,
         ctx: &RequestCtx,
         user: Account,
         device: Option<DeviceCookie>,
+        needs_code: bool,
     ) -> Result<OpenedSession, AppError> {
-        let secret = self
-            .kunci
-            .sessions
-            .open(user.id, SessionKind::Web, &core_client(&ctx.client))
-            .await
-            .ui()?;
+        let sessions = &self.kunci.sessions;
+        let client = core_client(&ctx.client);
+        let secret = if needs_code {
+            sessions.open_pending(user.id, SessionKind::Web, &client).await
+        } else {
+            sessions.open(user.id, SessionKind::Web, &client).await
+        }
+        .ui()?;
         let max_age = self.kunci.config.security.session_lifetime.as_secs();
         let cookie = session_cookie(secret.expose(), self.secure(ctx), max_age);
         let device_cookie =
@@ -65,7 +70,7 @@ impl WebBackend {
                 name: user.name,
                 is_admin: user.is_admin,
             },
-            needs_code: false,
+            needs_code,
         })
     }
 
@@ -138,50 +143,127 @@ impl WebBackend {
 
 #[async_trait]
 impl Backend for WebBackend {
-    async fn verify_sign_in_code(&self, _ctx: &RequestCtx, _code: String) -> Result<(), AppError> {
-        Err(AppError::NotImplemented("verify_sign_in_code".into()))
+    async fn verify_sign_in_code(
+        &self,
+        ctx: &RequestCtx,
+        code: String,
+    ) -> Result<SecretString, AppError> {
+        use kunci_core::services::two_factor::SignInStep;
+        let secret = ctx.session.as_ref().ok_or(AppError::NotAuthenticated)?;
+        let user = self
+            .kunci
+            .authz
+            .dashboard_user_pending_ok(secret.expose_secret(), &core_client(&ctx.client))
+            .await
+            .ui()?;
+        if !user.pending {
+            return Err(AppError::NotAuthenticated);
+        }
+        let device = self
+            .kunci
+            .two_factor
+            .verify_sign_in(
+                &SignInStep {
+                    session_id: session_of(&user)?,
+                    user_id: user.user_id,
+                    login: &user.login,
+                    pending: user.pending,
+                    ip: &ctx.client.ip,
+                    device: ctx.device.as_deref(),
+                },
+                &code,
+            )
+            .await
+            .ui()?;
+        Ok(SecretString::from(device_cookie(
+            device.expose(),
+            self.secure(ctx),
+        )))
     }
 
     async fn two_factor_status(
         &self,
-        _ctx: &RequestCtx,
+        ctx: &RequestCtx,
     ) -> Result<app::model::TwoFactorView, AppError> {
-        Err(AppError::NotImplemented("two_factor_status".into()))
+        let user = self.require_user(ctx).await?;
+        let status = self.kunci.two_factor.status(user.user_id).await.ui()?;
+        Ok(app::model::TwoFactorView {
+            enabled: status.enabled,
+            recovery_codes_left: status.recovery_codes_left,
+        })
     }
 
     async fn two_factor_begin(
         &self,
-        _ctx: &RequestCtx,
-        _password: SecretString,
+        ctx: &RequestCtx,
+        password: SecretString,
     ) -> Result<app::model::TwoFactorSetup, AppError> {
-        Err(AppError::NotImplemented("two_factor_begin".into()))
+        let user = self.require_user(ctx).await?;
+        let actor = user.actor(&ctx.client.ip).ui()?;
+        let setup = self
+            .kunci
+            .two_factor
+            .begin(&actor, &user.login, Some(password))
+            .await
+            .ui()?;
+        Ok(app::model::TwoFactorSetup {
+            secret: setup.secret.expose_secret().to_string(),
+            otpauth_url: setup.otpauth_url.expose_secret().to_string(),
+            qr_svg: setup.qr_svg.expose_secret().to_string(),
+        })
     }
 
     async fn two_factor_enable(
         &self,
-        _ctx: &RequestCtx,
-        _password: SecretString,
-        _code: String,
+        ctx: &RequestCtx,
+        password: SecretString,
+        code: String,
     ) -> Result<app::model::RecoveryCodesView, AppError> {
-        Err(AppError::NotImplemented("two_factor_enable".into()))
+        let user = self.require_user(ctx).await?;
+        let actor = user.actor(&ctx.client.ip).ui()?;
+        let codes = self
+            .kunci
+            .two_factor
+            .enable(&actor, Some(password), &code)
+            .await
+            .ui()?;
+        Ok(app::model::RecoveryCodesView {
+            codes: codes.codes(),
+        })
     }
 
     async fn two_factor_regenerate(
         &self,
-        _ctx: &RequestCtx,
-        _password: SecretString,
-        _code: String,
+        ctx: &RequestCtx,
+        password: SecretString,
+        code: String,
     ) -> Result<app::model::RecoveryCodesView, AppError> {
-        Err(AppError::NotImplemented("two_factor_regenerate".into()))
+        let user = self.require_user(ctx).await?;
+        let actor = user.actor(&ctx.client.ip).ui()?;
+        let codes = self
+            .kunci
+            .two_factor
+            .regenerate(&actor, Some(password), &code)
+            .await
+            .ui()?;
+        Ok(app::model::RecoveryCodesView {
+            codes: codes.codes(),
+        })
     }
 
     async fn two_factor_disable(
         &self,
-        _ctx: &RequestCtx,
-        _password: SecretString,
-        _code: String,
+        ctx: &RequestCtx,
+        password: SecretString,
+        code: String,
     ) -> Result<(), AppError> {
-        Err(AppError::NotImplemented("two_factor_disable".into()))
+        let user = self.require_user(ctx).await?;
+        let actor = user.actor(&ctx.client.ip).ui()?;
+        self.kunci
+            .two_factor
+            .disable(&actor, Some(password), &code)
+            .await
+            .ui()
     }
 
     async fn token_detail(
@@ -249,7 +331,7 @@ impl Backend for WebBackend {
         if user.pending {
             return Ok(None);
         }
-        self.open(ctx, user, None).await.map(Some)
+        self.open(ctx, user, None, false).await.map(Some)
     }
 
     async fn signup_mode(&self) -> Result<app::model::SignupView, AppError> {
@@ -272,7 +354,13 @@ impl Backend for WebBackend {
             .authenticate(&login, password, &ctx.client.ip, ctx.device.as_deref())
             .await
             .ui()?;
-        self.open(ctx, signed_in.user, Some(signed_in.device)).await
+        self.open(
+            ctx,
+            signed_in.user,
+            signed_in.device,
+            signed_in.second_factor,
+        )
+        .await
     }
 
     async fn sign_out(&self, ctx: &RequestCtx) -> Result<String, AppError> {

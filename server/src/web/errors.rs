@@ -18,6 +18,10 @@ pub fn ui_error(error: Error) -> AppError {
         Error::Busy(secs) => AppError::Busy(secs),
         Error::LoginTaken(login) => AppError::LoginTaken(login),
         Error::InvalidPassword => AppError::InvalidPassword,
+        Error::InvalidCode => AppError::InvalidCode,
+        // The dashboard treats a session waiting for its second step as signed out
+        // (the code page reaches it through `dashboard_user_pending_ok`).
+        Error::SecondFactorRequired => AppError::NotAuthenticated,
         Error::WrongEnvStatus { current, required } => {
             AppError::WrongEnvStatus { current, required }
         }
@@ -62,6 +66,7 @@ mod tests {
             Error::Busy(2),
             Error::LoginTaken("a".into()),
             Error::InvalidPassword,
+            Error::InvalidCode,
             Error::WrongEnvStatus {
                 current: "a".into(),
                 required: "b".into(),

@@ -101,6 +101,18 @@ impl Drop for TestDb {
     }
 }
 
+/// The server key file of a test on PostgreSQL: one per database, in the temp
+/// directory, so every instance of a test shares it (on SQLite the default, next to the
+/// database file, is already the test's own).
+pub fn test_key_file(database_url: &str) -> Option<PathBuf> {
+    database_url.starts_with("postgres").then(|| {
+        std::env::temp_dir().join(format!(
+            "kunci-test-{}.key",
+            &kunci_server::secrets::sha256_hex(database_url)[..16]
+        ))
+    })
+}
+
 /// Kunci running in this test process on a random port.
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -116,6 +128,7 @@ impl TestServer {
 
     pub async fn start_with(db: &TestDb, tweak: impl FnOnce(&mut Config)) -> TestServer {
         let mut config = Config::for_database(&db.url);
+        config.secret_key_file = test_key_file(&db.url);
         tweak(&mut config);
         let server = Server::start(config).await.expect("server starts");
         let addr = server.addr();
@@ -176,6 +189,10 @@ impl ServerProcess {
             ])
             .args(extra)
             .env("RUST_LOG", "info")
+            .envs(
+                test_key_file(database_url)
+                    .map(|f| ("KUNCI_SECRET_KEY_FILE", f.display().to_string())),
+            )
             .env_remove("KUNCI_LISTEN")
             .env_remove("DATABASE_URL")
             .stdin(Stdio::null())

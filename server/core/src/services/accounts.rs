@@ -51,11 +51,14 @@ impl DeviceCookie {
     }
 }
 
-/// A successful sign-in: the account, and the device cookie to give the client (the
-/// one it sent, when known, or a new one).
+/// A successful password check at sign-in: the account, and the device cookie to give
+/// the client (the one it sent, when known, or a new one). On an account with two-factor
+/// sign-in (`second_factor`) the sign-in is only half done: no device cookie yet (it is
+/// given with the second step), and the attempt budgets were not reset.
 pub struct SignedIn {
     pub user: Account,
-    pub device: DeviceCookie,
+    pub device: Option<DeviceCookie>,
+    pub second_factor: bool,
 }
 
 #[derive(Clone)]
@@ -272,7 +275,21 @@ impl Accounts {
         };
         match user {
             Some(user) if ok => {
-                self.throttle.succeed(attempt).await?;
+                let second_factor = match self.store.two_factor_enabled(user.id).await {
+                    Ok(on) => on,
+                    Err(e) => {
+                        self.throttle.give_back(attempt).await?;
+                        return Err(e.into());
+                    }
+                };
+                if second_factor {
+                    // Half a sign-in: the budgets keep their wrong guesses (passwords
+                    // and codes alike) until the code is right too, so signing in again
+                    // with the password never buys more code guesses.
+                    self.throttle.give_back(attempt).await?;
+                } else {
+                    self.throttle.succeed(attempt).await?;
+                }
                 user.status.admit()?;
                 if user.pending != 0 {
                     return Err(Error::NotActivated(
@@ -280,13 +297,18 @@ impl Accounts {
                             .into(),
                     ));
                 }
-                let device = known_device.unwrap_or_else(DeviceCookie::generate);
-                self.store
-                    .remember_device(&device.hash(), user.id, now(), DEVICES_PER_ACCOUNT)
-                    .await?;
+                if second_factor {
+                    return Ok(SignedIn {
+                        user: user.into(),
+                        device: None,
+                        second_factor,
+                    });
+                }
+                let device = self.remember_device(user.id, known_device).await?;
                 Ok(SignedIn {
                     user: user.into(),
-                    device,
+                    device: Some(device),
+                    second_factor,
                 })
             }
             _ => {
@@ -294,6 +316,53 @@ impl Accounts {
                 Err(Error::AuthenticationFailed)
             }
         }
+    }
+
+    /// The budgets a sign-in of `login` (account `user_id`) from `ip` with the device
+    /// cookie `device` draws on: the device's own when this account gave it out, else the
+    /// login's and the address's. The second step of a two-factor sign-in draws on the
+    /// same ones, so guessing codes locks exactly like guessing passwords.
+    pub async fn sign_in_budgets(
+        &self,
+        user_id: i64,
+        login: &str,
+        ip: &str,
+        device: Option<&str>,
+    ) -> Result<(Vec<Budget>, Option<DeviceCookie>), Error> {
+        let known = match device.and_then(DeviceCookie::parse) {
+            Some(cookie) if self.store.device_owner(&cookie.hash()).await? == Some(user_id) => {
+                Some(cookie)
+            }
+            _ => None,
+        };
+        let budgets = match &known {
+            Some(cookie) => vec![Budget::device(&cookie.hash())],
+            None => vec![Budget::login(login), Budget::address(ip)],
+        };
+        Ok((budgets, known))
+    }
+
+    /// Remembers the client of a completed sign-in: its known device cookie, or a new one.
+    pub async fn remember_device(
+        &self,
+        user_id: i64,
+        known: Option<DeviceCookie>,
+    ) -> Result<DeviceCookie, Error> {
+        let device = known.unwrap_or_else(DeviceCookie::generate);
+        self.store
+            .remember_device(&device.hash(), user_id, now(), DEVICES_PER_ACCOUNT)
+            .await?;
+        Ok(device)
+    }
+
+    /// The attempt budgets (shared with the second step of a sign-in).
+    pub fn throttle(&self) -> &Throttle {
+        &self.throttle
+    }
+
+    /// How long an attempt waits for undecided ones holding its budget.
+    pub fn attempt_wait(&self) -> std::time::Duration {
+        self.wait
     }
 
     /// Confirms a protected change (`purpose`, e.g. "delete tokens") asked by session

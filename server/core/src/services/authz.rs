@@ -39,6 +39,9 @@ pub struct Principal {
     pub login: String,
     pub name: String,
     pub via: Via,
+    /// A session still waiting for the second step of its two-factor sign-in: only
+    /// [`allows_pending_session`] methods get such a principal.
+    pub pending: bool,
 }
 
 impl Principal {
@@ -126,6 +129,15 @@ pub fn is_self_introspection(method: &ApiMethod) -> bool {
     )
 }
 
+/// The methods a session waiting for the second step of its sign-in may call: that
+/// step, and signing out. Every other call with it is 702, naming Verify2FACode.
+pub fn allows_pending_session(method: &ApiMethod) -> bool {
+    matches!(
+        method.key.as_str(),
+        "users.authentication.verify2facode" | "users.authentication.signout"
+    )
+}
+
 /// What the authorization point decided about a call.
 #[derive(Debug)]
 pub struct Decision {
@@ -189,7 +201,8 @@ impl Authorizer {
             return decided(Err(Error::NotAuthenticated));
         };
         if !Tokens::looks_like_token(credential) {
-            return decided(self.session(credential, client).await.map(Some));
+            let pending_ok = allows_pending_session(method);
+            return decided(self.session(credential, client, pending_ok).await.map(Some));
         }
         let token = match self
             .tokens
@@ -246,21 +259,48 @@ impl Authorizer {
                 expires_at,
                 env_scope,
             },
+            pending: false,
         }))
     }
 
     /// The dashboard's caller: the user of a browser session cookie. A disabled
-    /// account's session counts as signed out there (702), where the API says 704.
+    /// account's session, and one still waiting for the second step of its sign-in,
+    /// count as signed out there (702), where the API says 704 and names Verify2FACode.
     pub async fn dashboard_user(&self, cookie: &str, client: &Client) -> Result<Principal, Error> {
-        match self.session(cookie, client).await {
+        match self.session(cookie, client, false).await {
+            Err(Error::UserBlocked(_) | Error::SecondFactorRequired) => {
+                Err(Error::NotAuthenticated)
+            }
+            other => other,
+        }
+    }
+
+    /// The dashboard's caller on the second step of a sign-in (the code page) and on
+    /// signing out: the user of a browser session cookie, pending or not.
+    pub async fn dashboard_user_pending_ok(
+        &self,
+        cookie: &str,
+        client: &Client,
+    ) -> Result<Principal, Error> {
+        match self.session(cookie, client, true).await {
             Err(Error::UserBlocked(_)) => Err(Error::NotAuthenticated),
             other => other,
         }
     }
 
-    async fn session(&self, credential: &str, client: &Client) -> Result<Principal, Error> {
-        let user = self.sessions.resolve(credential, &client.ip).await?;
+    /// The principal of a session id; a pending one only when `pending_ok`.
+    async fn session(
+        &self,
+        credential: &str,
+        client: &Client,
+        pending_ok: bool,
+    ) -> Result<Principal, Error> {
+        let user = self.sessions.resolve_any(credential, &client.ip).await?;
+        if user.pending && !pending_ok {
+            return Err(Error::SecondFactorRequired);
+        }
         Ok(Principal {
+            pending: user.pending,
             user_id: user.user_id,
             login: user.login,
             name: user.name,

@@ -16,3 +16,4 @@ pub mod throttle;
 pub mod token_activity;
 pub mod token_reuse;
 pub mod tokens;
+pub mod two_factor;

@@ -29,6 +29,16 @@ pub enum EventKind {
     TokenRevokedByAdmin,
     /// In the administrator's log: they revoked another account's token.
     AdminRevokedToken,
+    /// A new authenticator secret was made (pending until confirmed with a code).
+    TwoFactorEnrolmentStarted,
+    TwoFactorEnabled,
+    /// By the owner (with a code) or by the operator at the console.
+    TwoFactorDisabled,
+    RecoveryCodesRegenerated,
+    /// A sign-in's second step used a recovery code.
+    RecoveryCodeUsed,
+    /// A wrong or used two-factor code (sign-in or a settings change).
+    TwoFactorCodeRejected,
 }
 
 impl EventKind {
@@ -48,6 +58,12 @@ impl EventKind {
             EventKind::TokenLeaked => "token.leaked",
             EventKind::TokenRevokedByAdmin => "token.revoked_by_admin",
             EventKind::AdminRevokedToken => "admin.token_revoked",
+            EventKind::TwoFactorEnrolmentStarted => "two_factor.enrolment_started",
+            EventKind::TwoFactorEnabled => "two_factor.enabled",
+            EventKind::TwoFactorDisabled => "two_factor.disabled",
+            EventKind::RecoveryCodesRegenerated => "two_factor.recovery_codes_regenerated",
+            EventKind::RecoveryCodeUsed => "two_factor.recovery_code_used",
+            EventKind::TwoFactorCodeRejected => "two_factor.code_rejected",
         }
     }
 }

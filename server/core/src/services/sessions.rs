@@ -14,6 +14,9 @@ use crate::storage::{NewSession, SessionAuthRow, Store};
 /// timeout, when that is shorter), not on every request.
 const TOUCH_EVERY_SECS: i64 = 60;
 
+/// A session waiting for the second step of a two-factor sign-in lives this long at most.
+pub const PENDING_LIFETIME_SECS: i64 = 5 * 60;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionKind {
     Web,
@@ -36,6 +39,8 @@ pub struct SessionUser {
     pub user_id: i64,
     pub login: String,
     pub name: String,
+    /// Waiting for the second step of a two-factor sign-in: good for nothing else.
+    pub pending: bool,
 }
 
 #[derive(Clone)]
@@ -65,6 +70,28 @@ impl Sessions {
         kind: SessionKind,
         client: &Client,
     ) -> Result<SessionSecret, Error> {
+        self.open_with(user_id, kind, client, false).await
+    }
+
+    /// Opens a session that waits for the second step of a two-factor sign-in
+    /// (`services::two_factor`): it lives [`PENDING_LIFETIME_SECS`] at most and
+    /// [`Sessions::resolve`] refuses it.
+    pub async fn open_pending(
+        &self,
+        user_id: i64,
+        kind: SessionKind,
+        client: &Client,
+    ) -> Result<SessionSecret, Error> {
+        self.open_with(user_id, kind, client, true).await
+    }
+
+    async fn open_with(
+        &self,
+        user_id: i64,
+        kind: SessionKind,
+        client: &Client,
+        pending: bool,
+    ) -> Result<SessionSecret, Error> {
         let secret = SessionSecret::generate();
         let user_agent: String = client.user_agent.chars().take(512).collect();
         self.store
@@ -75,15 +102,28 @@ impl Sessions {
                 ip: &client.ip,
                 user_agent: &user_agent,
                 now: now(),
+                pending,
             })
             .await?;
         self.flood.valid(secret.hash().as_str());
         Ok(secret)
     }
 
-    /// The user of a session id: 702 when unknown or expired, 704 when the account is
-    /// disabled. Made-up ids from `ip` count against its flood limit (see `flood`).
+    /// The user of a full session id: 702 when unknown or expired, or when the session
+    /// still waits for its second step ([`Error::SecondFactorRequired`]); 704 when the
+    /// account is disabled. Made-up ids from `ip` count against its flood limit (see
+    /// `flood`).
     pub async fn resolve(&self, secret: &str, ip: &str) -> Result<SessionUser, Error> {
+        let user = self.resolve_any(secret, ip).await?;
+        if user.pending {
+            return Err(Error::SecondFactorRequired);
+        }
+        Ok(user)
+    }
+
+    /// [`Sessions::resolve`], pending sessions included (`pending` says which): for the
+    /// second step of a sign-in and signing out only.
+    pub async fn resolve_any(&self, secret: &str, ip: &str) -> Result<SessionUser, Error> {
         let well_formed =
             secret.len() == SessionSecret::LEN && secret.chars().all(|c| c.is_ascii_alphanumeric());
         let hash = well_formed.then(|| sha256_hex(secret));
@@ -114,11 +154,13 @@ impl Sessions {
             user_id: row.user_id,
             login: row.login.clone(),
             name: row.name.clone(),
+            pending: row.pending != 0,
         })
     }
 
     fn expired(&self, row: &SessionAuthRow, now: Timestamp) -> bool {
-        now - row.last_seen_at >= self.policy.session_idle.as_secs() as i64
+        (row.pending != 0 && now - row.created_at >= PENDING_LIFETIME_SECS)
+            || now - row.last_seen_at >= self.policy.session_idle.as_secs() as i64
             || now - row.created_at >= self.policy.session_lifetime.as_secs() as i64
     }
 
@@ -130,6 +172,12 @@ impl Sessions {
         }
         self.flood.dead(hash.as_str());
         Ok(())
+    }
+
+    /// Makes a pending session full, once its second step succeeded (`false`: it was
+    /// not pending any more).
+    pub async fn complete(&self, session_id: i64) -> Result<bool, Error> {
+        Ok(self.store.complete_session(session_id).await?)
     }
 
     /// Ends the session with this row id. (Its value leaves the flood guard's set of live

@@ -65,6 +65,8 @@ pub struct SessionAuthRow {
     pub kind: String,
     pub created_at: i64,
     pub last_seen_at: i64,
+    /// 1 while the session waits for the second step of a two-factor sign-in.
+    pub pending: i64,
     pub user_id: i64,
     pub login: String,
     pub name: String,
@@ -104,6 +106,8 @@ pub struct NewSession<'a> {
     pub ip: &'a str,
     pub user_agent: &'a str,
     pub now: Timestamp,
+    /// Waiting for the second step of a two-factor sign-in.
+    pub pending: bool,
 }
 
 impl Store {
@@ -207,8 +211,8 @@ impl Store {
     pub async fn insert_session(&self, s: NewSession<'_>) -> Result<i64, StoreError> {
         write_pool!(self, |pool| {
             sqlx::query_scalar::<_, i64>(
-            "INSERT INTO sessions (user_id, secret_hash, kind, ip, user_agent, created_at, last_seen_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            "INSERT INTO sessions (user_id, secret_hash, kind, ip, user_agent, created_at, last_seen_at, pending) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
         )
         .bind(s.user_id)
         .bind(s.secret_hash)
@@ -216,6 +220,7 @@ impl Store {
         .bind(s.ip)
         .bind(s.user_agent)
         .bind(s.now)
+        .bind(i64::from(s.pending))
             .fetch_one(pool).await.map_err(classify)
         })
     }
@@ -232,7 +237,7 @@ impl Store {
             return Ok(hit);
         }
         let row = with_pool!(self, |pool| sqlx::query_as::<_, SessionAuthRow>(
-            "SELECT s.id AS session_id, s.kind, s.created_at, s.last_seen_at, \
+            "SELECT s.id AS session_id, s.kind, s.created_at, s.last_seen_at, s.pending, \
                     u.id AS user_id, u.login, u.name, u.status \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.secret_hash = $1"

@@ -15,6 +15,7 @@ mod ssh_keys;
 mod token_activity;
 mod token_reuse;
 mod tokens;
+mod two_factor;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -33,6 +34,7 @@ pub use ssh_keys::*;
 pub use token_activity::*;
 pub use token_reuse::*;
 pub use tokens::*;
+pub use two_factor::*;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
