@@ -122,6 +122,28 @@ pub type Focused = Option<web_sys::HtmlElement>;
 #[cfg(not(feature = "hydrate"))]
 pub type Focused = Option<()>;
 
+/// Where a dialog's opener is kept while the dialog is open. In the browser the element
+/// lives in thread-local storage (a DOM node is not `Send`); on the server there is no
+/// element, and the value must be `Send`-stored: server rendering may finish on another
+/// thread than it started on, and a thread-local value dropped there panics (it cut the
+/// page's stream short under load).
+#[cfg(feature = "hydrate")]
+pub type FocusOrigin = leptos::prelude::StoredValue<Focused, leptos::prelude::LocalStorage>;
+#[cfg(not(feature = "hydrate"))]
+pub type FocusOrigin = leptos::prelude::StoredValue<Focused>;
+
+/// An empty [`FocusOrigin`] owned by the current component.
+pub fn focus_origin() -> FocusOrigin {
+    #[cfg(feature = "hydrate")]
+    {
+        leptos::prelude::StoredValue::new_local(None)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        leptos::prelude::StoredValue::new(None)
+    }
+}
+
 pub fn focused_element() -> Focused {
     #[cfg(feature = "hydrate")]
     {

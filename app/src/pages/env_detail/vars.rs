@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{remove_env_var, save_env_var};
-use crate::browser::{focus_first, focused_element, restore_focus, Focused};
+use crate::browser::{focus_first, focus_origin, focused_element, restore_focus};
 use crate::error::AppError;
 use crate::pages::settings::dialog::Dialog;
 use crate::pages::ErrorNote;
@@ -47,7 +47,7 @@ pub fn GroupVars(
     let busy = RwSignal::new(false);
     let removing: RwSignal<Option<String>> = RwSignal::new(None);
     let remove_error: RwSignal<Option<AppError>> = RwSignal::new(None);
-    let origin: StoredValue<Focused, LocalStorage> = StoredValue::new_local(None);
+    let origin = focus_origin();
 
     let group = StoredValue::new(group);
     let id = move |part: &str| format!("vars-{}-{part}", group.read_value());

@@ -23,7 +23,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
-use crate::browser::{focused_element, restore_focus, Focused};
+use crate::browser::{focus_origin, focused_element, restore_focus};
 use crate::error::AppError;
 use crate::model::TokenView;
 use crate::pages::expiry_banner::{ExpiryAction, ExpiryBanner, TokenIntent};
@@ -46,7 +46,7 @@ pub fn TokensTab() -> impl IntoView {
     let selection = RwSignal::new(Selection::default());
     let step = RwSignal::new(Step::Closed);
     // What had focus when the dialogs opened: it gets it back when they close.
-    let origin: StoredValue<Focused, LocalStorage> = StoredValue::new_local(None);
+    let origin = focus_origin();
     let picker = PickerData::new();
     let form = FormState::new();
     let password_error: RwSignal<Option<AppError>> = RwSignal::new(None);
