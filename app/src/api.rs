@@ -98,6 +98,27 @@ pub async fn verify_sign_in_code(code: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Shows the dashboard in `language` from now on: saved to the account when signed in
+/// (it then follows the account to any browser), and in the `kunci_lang` cookie always
+/// (so it also holds signed out). The browser reloads the page afterwards.
+#[server(endpoint = "language")]
+pub async fn set_language(language: String) -> Result<(), AppError> {
+    use ssr::*;
+    let language = kunci_rules::language::parse(&language)
+        .ok_or_else(|| AppError::invalid("language", "not a language the dashboard speaks"))?;
+    let ctx = RequestCtx::current()?;
+    if ctx.session.is_some() {
+        match backend()?.set_language(&ctx, language).await {
+            Ok(()) | Err(AppError::NotAuthenticated) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    set_cookie(&format!(
+        "{}={language}; Path=/; SameSite=Lax; Max-Age=31536000",
+        kunci_rules::language::LANGUAGE_COOKIE
+    ))
+}
+
 /// Ends the current session and goes to the sign-in page.
 #[server(endpoint = "auth/sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {

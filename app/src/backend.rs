@@ -119,6 +119,10 @@ pub trait Backend: AdminBackend + Send + Sync + 'static {
     ) -> Result<SecretString, AppError>;
     /// Ends the current session; returns the `Set-Cookie` value that clears the cookie.
     async fn sign_out(&self, ctx: &RequestCtx) -> Result<String, AppError>;
+
+    /// Saves the dashboard language the signed-in account chose (one of
+    /// `kunci_rules::language::LANGUAGES`).
+    async fn set_language(&self, ctx: &RequestCtx, language: &'static str) -> Result<(), AppError>;
     /// The signed-in user, `None` without a valid session.
     async fn current_user(&self, ctx: &RequestCtx) -> Result<Option<UserView>, AppError>;
 

@@ -248,3 +248,12 @@ mod tests {
         assert_eq!(file_name_for("Zoë 🚀"), "Zoë.txt");
     }
 }
+
+/// Loads the page again from the server (after the language changed: every word of it
+/// is rendered anew).
+pub fn reload() {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = leptos::prelude::window().location().reload();
+    }
+}

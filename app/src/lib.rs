@@ -9,6 +9,7 @@ pub mod api;
 pub mod backend;
 pub mod browser;
 pub mod error;
+pub mod language;
 pub mod model;
 mod pages;
 
@@ -18,6 +19,15 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 pub use error::AppError;
+
+/// The messages of `app/locales/*.json` (`crate::i18n::{use_i18n, t!, t_string!}`),
+/// checked at compile time: a key missing from one file does not build.
+#[allow(deprecated)] // load_locales! is deprecated in favour of build-script codegen,
+                     // which would pull the ICU data exporter (and a TLS stack) into the build.
+mod locales {
+    leptos_i18n::load_locales!();
+}
+pub use locales::i18n;
 
 /// The Content-Security-Policy of every page: scripts only from this origin or with
 /// this response's nonce (the hydration script), WebAssembly compilation allowed, no
@@ -41,9 +51,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             response.insert_header(http::header::CONTENT_SECURITY_POLICY, csp);
         }
     }
+    // The language the server chose for this page; the browser reads it back from here.
+    let lang = language::page_language();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -73,6 +85,7 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| {
             if page.is_empty() { "Kunci".to_string() } else { format!("{page} · Kunci") }
         }/>
+        <language::LanguageProvider>
         <Router>
             <Routes fallback=|| view! { <pages::NotFound/> }>
                 // Async: the whole page waits for the session check, so a stranger gets a real
@@ -87,5 +100,6 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/docs/api/:method") view=pages::docs::ApiMethodPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
+        </language::LanguageProvider>
     }
 }

@@ -14,5 +14,6 @@ pub mod date;
 pub mod description;
 pub mod env;
 pub mod expiry;
+pub mod language;
 pub mod restrict;
 pub mod token;

@@ -9,34 +9,32 @@ use kunci_rules::account::{DISPLAY_NAME_MAX_CHARS, LOGIN_MAX_CHARS, PASSWORD_MIN
 
 use crate::api::{signup_mode, SignIn, SignUp, VerifySignInCode};
 use crate::error::AppError;
+use crate::i18n::*;
+use crate::language::{error_text, LanguageSwitch};
 use crate::model::SignupView;
 
 /// How to get an account here, under the sign-in form: the sign-up link when a sign-up
 /// can create one, else "ask an administrator".
 #[component]
 fn HowToGetAnAccount() -> impl IntoView {
+    let i18n = use_i18n();
     let mode = Resource::new(|| (), |_| signup_mode());
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match mode.await {
                     Ok(SignupView { possible: true, mode }) => {
-                        let note = if mode == "approval" {
-                            " (an administrator approves new accounts)"
-                        } else {
-                            ""
-                        };
+                        let note = (mode == "approval")
+                            .then(|| view! { " " {t!(i18n, auth.approval_note)} });
                         view! {
                             <p class="muted" data-testid="signup-note">
-                                "No account yet? " <a href="/signup">"Sign up"</a> {note}
+                                {t!(i18n, auth.no_account_yet)} " " <a href="/signup">{t!(i18n, auth.sign_up)}</a> {note}
                             </p>
                         }
                         .into_any()
                     }
                     _ => view! {
-                        <p class="muted" data-testid="signup-note">
-                            "No account yet? Sign-up is closed on this server: ask an administrator to create one for you."
-                        </p>
+                        <p class="muted" data-testid="signup-note">{t!(i18n, auth.signup_closed_ask)}</p>
                     }
                     .into_any(),
                 }
@@ -49,17 +47,14 @@ fn HowToGetAnAccount() -> impl IntoView {
 /// administrator; under approval an administrator approves; closed refuses.
 #[component]
 fn SignupRule() -> impl IntoView {
+    let i18n = use_i18n();
     let mode = Resource::new(|| (), |_| signup_mode());
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let text = match mode.await {
-                    Ok(SignupView { possible: false, .. }) => {
-                        "Sign-up is closed on this server: ask an administrator to create your account."
-                    }
-                    Ok(SignupView { mode, .. }) if mode == "approval" => {
-                        "An administrator approves new accounts before they can sign in."
-                    }
+                    Ok(SignupView { possible: false, .. }) => t_string!(i18n, auth.signup_closed),
+                    Ok(SignupView { mode, .. }) if mode == "approval" => t_string!(i18n, auth.signup_approval),
                     _ => "",
                 };
                 (!text.is_empty())
@@ -71,17 +66,19 @@ fn SignupRule() -> impl IntoView {
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
+    let i18n = use_i18n();
     let action = ServerAction::<SignIn>::new();
     let error = move || action.value().get().and_then(|r| r.err());
     view! {
-        <Title text="Sign in"/>
+        <Title text=t_string!(i18n, auth.sign_in)/>
         <main class="centered">
             <div class="card auth-card">
+                <LanguageSwitch/>
                 <h1 class="brand">"Kunci"</h1>
-                <h2>"Sign in"</h2>
+                <h2>{t!(i18n, auth.sign_in)}</h2>
                 <ActionForm action=action>
                     <label>
-                        "Email"
+                        {t!(i18n, auth.email)}
                         <input
                             type="email"
                             name="login"
@@ -92,12 +89,12 @@ pub fn SignInPage() -> impl IntoView {
                         />
                     </label>
                     <label>
-                        "Password"
+                        {t!(i18n, auth.password)}
                         <input type="password" name="password" required autocomplete="current-password"/>
                     </label>
-                    {move || error().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+                    {move || error().map(|e| view! { <p class="error" role="alert">{error_text(&e)}</p> })}
                     <button type="submit" class="primary" disabled=move || action.pending().get()>
-                        {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                        {move || if action.pending().get() { t_string!(i18n, auth.signing_in) } else { t_string!(i18n, auth.sign_in) }}
                     </button>
                 </ActionForm>
                 <HowToGetAnAccount/>
@@ -108,12 +105,12 @@ pub fn SignInPage() -> impl IntoView {
 
 /// What the code step says about a refusal.
 fn code_error(error: &AppError) -> String {
+    let i18n = use_i18n();
     match error {
-        AppError::NotAuthenticated => {
-            "Your sign-in has expired or was not started. Sign in again.".to_string()
-        }
-        AppError::InvalidParameter { reason, .. } => reason.clone(),
-        other => other.to_string(),
+        AppError::NotAuthenticated => t_string!(i18n, auth.code_expired).into(),
+        // A malformed code is answered like a wrong one.
+        AppError::InvalidParameter { .. } => t_string!(i18n, errors.invalid_code).into(),
+        other => error_text(other),
     }
 }
 
@@ -121,23 +118,20 @@ fn code_error(error: &AppError) -> String {
 /// recovery code (the password's step left a pending session).
 #[component]
 pub fn SignInCodePage() -> impl IntoView {
+    let i18n = use_i18n();
     let action = ServerAction::<VerifySignInCode>::new();
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| code_error(&e))
-    };
+    let refusal = move || action.value().get().and_then(|r| r.err());
+    let error = move || refusal().map(|e| code_error(&e));
     view! {
-        <Title text="Two-factor authentication"/>
+        <Title text=t_string!(i18n, auth.code_title)/>
         <main class="centered">
             <div class="card auth-card">
+                <LanguageSwitch/>
                 <h1 class="brand">"Kunci"</h1>
-                <h2>"Two-factor authentication"</h2>
+                <h2>{t!(i18n, auth.code_title)}</h2>
                 <ActionForm action=action>
                     <div class="stacked-field">
-                        <label for="signin-code">"Authentication code"</label>
+                        <label for="signin-code">{t!(i18n, auth.code_label)}</label>
                         <input
                             id="signin-code"
                             type="text"
@@ -148,21 +142,19 @@ pub fn SignInCodePage() -> impl IntoView {
                             spellcheck="false"
                             autocapitalize="off"
                             autofocus
-                            aria-invalid=move || error().is_some().to_string()
+                            aria-invalid=move || refusal().is_some().to_string()
                             aria-describedby="signin-code-hint signin-code-error"
                         />
-                        <small id="signin-code-hint" class="muted">
-                            "The 6-digit code from your authenticator app, or one of your recovery codes."
-                        </small>
-                        <span id="signin-code-error" class="field-error" role="alert" class:hidden=move || error().is_none()>
+                        <small id="signin-code-hint" class="muted">{t!(i18n, auth.code_hint)}</small>
+                        <span id="signin-code-error" class="field-error" role="alert" class:hidden=move || refusal().is_none()>
                             {error}
                         </span>
                     </div>
                     <button type="submit" class="primary" disabled=move || action.pending().get()>
-                        {move || if action.pending().get() { "Verifying…" } else { "Verify" }}
+                        {move || if action.pending().get() { t_string!(i18n, auth.verifying) } else { t_string!(i18n, auth.verify) }}
                     </button>
                 </ActionForm>
-                <p class="muted"><a href="/signin">"Sign in again"</a></p>
+                <p class="muted"><a href="/signin">{t!(i18n, auth.sign_in_again)}</a></p>
             </div>
         </main>
     }
@@ -170,21 +162,30 @@ pub fn SignInCodePage() -> impl IntoView {
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
+    let i18n = use_i18n();
     let action = ServerAction::<SignUp>::new();
     let error = move || action.value().get().and_then(|r| r.err());
     // Under approval: the account was created and waits (no session).
-    let waiting = move || action.value().get().and_then(|r| r.ok()).flatten();
+    let waiting = move || {
+        action
+            .value()
+            .get()
+            .and_then(|r| r.ok())
+            .flatten()
+            .is_some()
+    };
     view! {
-        <Title text="Sign up"/>
+        <Title text=t_string!(i18n, auth.sign_up)/>
         <main class="centered">
             <div class="card auth-card">
+                <LanguageSwitch/>
                 <h1 class="brand">"Kunci"</h1>
-                <h2>"Create your account"</h2>
+                <h2>{t!(i18n, auth.create_title)}</h2>
                 <SignupRule/>
-                {move || waiting().map(|m| view! { <p class="muted" role="status" data-testid="signup-waiting">{m}</p> })}
+                {move || waiting().then(|| view! { <p class="muted" role="status" data-testid="signup-waiting">{t!(i18n, auth.signup_waiting)}</p> })}
                 <ActionForm action=action>
                     <label>
-                        "Email"
+                        {t!(i18n, auth.email)}
                         <input
                             type="email"
                             name="login"
@@ -195,7 +196,7 @@ pub fn SignUpPage() -> impl IntoView {
                         />
                     </label>
                     <label>
-                        "Name"
+                        {t!(i18n, auth.name)}
                         <input
                             type="text"
                             name="name"
@@ -205,7 +206,7 @@ pub fn SignUpPage() -> impl IntoView {
                         />
                     </label>
                     <label>
-                        "Password"
+                        {t!(i18n, auth.password)}
                         <input
                             type="password"
                             name="password"
@@ -216,10 +217,10 @@ pub fn SignUpPage() -> impl IntoView {
                         />
                     </label>
                     <small id="password-hint" class="muted hint">
-                        {format!("At least {PASSWORD_MIN_CHARS} characters.")}
+                        {crate::tf!(i18n, auth.password_hint, min = PASSWORD_MIN_CHARS)}
                     </small>
                     <label>
-                        "Password again"
+                        {t!(i18n, auth.password_again)}
                         <input
                             type="password"
                             name="password_again"
@@ -228,13 +229,25 @@ pub fn SignUpPage() -> impl IntoView {
                             autocomplete="new-password"
                         />
                     </label>
-                    {move || error().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+                    {move || error().map(|e| view! { <p class="error" role="alert">{sign_up_error(&e)}</p> })}
                     <button type="submit" class="primary" disabled=move || action.pending().get()>
-                        {move || if action.pending().get() { "Creating…" } else { "Create account" }}
+                        {move || if action.pending().get() { t_string!(i18n, auth.creating) } else { t_string!(i18n, auth.create_account) }}
                     </button>
                 </ActionForm>
-                <p class="muted">"Already registered? " <a href="/signin">"Sign in"</a></p>
+                <p class="muted">{t!(i18n, auth.already_registered)} " " <a href="/signin">{t!(i18n, auth.sign_in)}</a></p>
             </div>
         </main>
+    }
+}
+
+/// What the sign-up form says about a refusal: the second password is the page's own
+/// check, the rest are the server's errors.
+fn sign_up_error(error: &AppError) -> String {
+    let i18n = use_i18n();
+    match error {
+        AppError::InvalidParameter { name, .. } if name == "password_again" => {
+            t_string!(i18n, auth.passwords_differ).into()
+        }
+        other => error_text(other),
     }
 }

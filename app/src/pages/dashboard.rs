@@ -7,6 +7,8 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::api::{current_user, SignOut};
+use crate::i18n::*;
+use crate::language::LanguageSwitch;
 use crate::model::UserView;
 use crate::pages::envs::EnvironmentsPanel;
 use crate::pages::expiry_banner::{ExpiryBanner, TokenIntent};
@@ -15,8 +17,9 @@ use crate::pages::ErrorNote;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <SignedInPage title="Dashboard">
+        <SignedInPage title=t_string!(i18n, header.dashboard)>
             <EnvironmentsPanel/>
         </SignedInPage>
     }
@@ -26,11 +29,12 @@ pub fn DashboardPage() -> impl IntoView {
 /// bar (Settings, Sign out) above `children`.
 #[component]
 pub fn SignedInPage(#[prop(into)] title: String, children: ChildrenFn) -> impl IntoView {
+    let i18n = use_i18n();
     let user = Resource::new(|| (), |_| current_user());
     let children = StoredValue::new(children);
     view! {
         <Title text=title/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match user.await {
                     Ok(Some(user)) => EitherOf3::A(view! { <Dashboard user>{children.read_value()()}</Dashboard> }),
@@ -44,6 +48,7 @@ pub fn SignedInPage(#[prop(into)] title: String, children: ChildrenFn) -> impl I
 
 #[component]
 fn Dashboard(user: UserView, children: Children) -> impl IntoView {
+    let i18n = use_i18n();
     let sign_out = ServerAction::<SignOut>::new();
     let settings_open = RwSignal::new(false);
     // The expiry banner's Edit / Regenerate: Settings opens on that dialog.
@@ -63,7 +68,8 @@ fn Dashboard(user: UserView, children: Children) -> impl IntoView {
         <header class="topbar" id="topbar">
             <a class="brand" href="/">"Kunci"</a>
             <span class="spacer"></span>
-            {user.is_admin.then(|| view! { <a href="/admin" data-testid="admin-link">"Administration"</a> })}
+            {user.is_admin.then(|| view! { <a href="/admin" data-testid="admin-link">{t!(i18n, header.administration)}</a> })}
+            <LanguageSwitch/>
             <span class="account" title=user.login.clone()>{user.name.clone()}</span>
             <button
                 type="button"
@@ -73,10 +79,10 @@ fn Dashboard(user: UserView, children: Children) -> impl IntoView {
                 aria-expanded=move || settings_open.get().to_string()
                 on:click=move |_| settings_open.set(true)
             >
-                "Settings"
+                {t!(i18n, header.settings)}
             </button>
             <ActionForm action=sign_out>
-                <button type="submit" class="link-button">"Sign out"</button>
+                <button type="submit" class="link-button">{t!(i18n, header.sign_out)}</button>
             </ActionForm>
         </header>
         <main class="dashboard">

@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::error::AppError;
+use crate::i18n::*;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -20,20 +21,21 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+    let i18n = use_i18n();
     view! {
-        <Title text="Not found"/>
+        <Title text=t_string!(i18n, not_found.title)/>
         <main class="centered">
             <div class="card">
-                <h1>"Page not found"</h1>
-                <p>"There is nothing at this address."</p>
-                <p><a href="/">"Go to the dashboard"</a></p>
+                <h1>{t!(i18n, not_found.heading)}</h1>
+                <p>{t!(i18n, not_found.text)}</p>
+                <p><a href="/">{t!(i18n, not_found.home)}</a></p>
             </div>
         </main>
     }
 }
 
-/// An error shown where the failed content would have been.
+/// An error shown where the failed content would have been, in the page's language.
 #[component]
 pub fn ErrorNote(error: AppError) -> impl IntoView {
-    view! { <p class="error" role="alert">{error.to_string()}</p> }
+    view! { <p class="error" role="alert">{crate::language::error_text(&error)}</p> }
 }

@@ -52,7 +52,9 @@ impl WebBackend {
         let sessions = &self.kunci.sessions;
         let client = core_client(&ctx.client);
         let secret = if needs_code {
-            sessions.open_pending(user.id, SessionKind::Web, &client).await
+            sessions
+                .open_pending(user.id, SessionKind::Web, &client)
+                .await
         } else {
             sessions.open(user.id, SessionKind::Web, &client).await
         }
@@ -372,6 +374,16 @@ impl Backend for WebBackend {
                 .ui()?;
         }
         Ok(clear_session_cookie(self.secure(ctx)))
+    }
+
+    async fn set_language(&self, ctx: &RequestCtx, language: &'static str) -> Result<(), AppError> {
+        let user = self.require_user(ctx).await?;
+        self.kunci
+            .accounts
+            .set_language(user.user_id, language)
+            .await
+            .ui()?;
+        Ok(())
     }
 
     async fn current_user(&self, ctx: &RequestCtx) -> Result<Option<UserView>, AppError> {

@@ -77,6 +77,10 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             kunci.config.limits.request_timeout,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            kunci.clone(),
+            middleware::page_language,
+        ))
         .layer(axum::middleware::from_fn(middleware::server_fn_guard))
         .layer(catch_panic())
         .layer(axum::middleware::from_fn(middleware::security_headers))

@@ -436,6 +436,17 @@ impl Accounts {
 
     /// Deletes attempt budgets that no longer count, and devices unused for
     /// [`DEVICE_LIFETIME_SECS`].
+    /// Saves the dashboard language the account chose (one of
+    /// `kunci_rules::language::LANGUAGES`); it then beats the browser's `Accept-Language`.
+    pub async fn set_language(&self, user_id: i64, language: &str) -> Result<&'static str, Error> {
+        let language = kunci_rules::language::parse(language)
+            .ok_or_else(|| Error::invalid("language", "not a language the dashboard speaks"))?;
+        self.store
+            .set_user_language(user_id, Some(language), now())
+            .await?;
+        Ok(language)
+    }
+
     pub async fn purge(&self) -> Result<(), Error> {
         self.throttle.purge().await?;
         self.store

@@ -164,6 +164,23 @@ impl Sessions {
             || now - row.created_at >= self.policy.session_lifetime.as_secs() as i64
     }
 
+    /// The dashboard language chosen by the account of a live session id, to render its
+    /// pages in. Only a read: no flood count and no touch, since the page's own session
+    /// check does both.
+    pub async fn language(&self, secret: &str) -> Result<Option<String>, Error> {
+        let well_formed =
+            secret.len() == SessionSecret::LEN && secret.chars().all(|c| c.is_ascii_alphanumeric());
+        if !well_formed {
+            return Ok(None);
+        }
+        let Some(row) = self.store.session_by_hash(&sha256_hex(secret)).await? else {
+            return Ok(None);
+        };
+        Ok((!self.expired(&row, now()))
+            .then(|| row.language.clone())
+            .flatten())
+    }
+
     /// Ends the session with this id, if it exists.
     pub async fn close(&self, secret: &str) -> Result<(), Error> {
         let hash = SecretHash::of(&secret.to_string().into());

@@ -72,6 +72,8 @@ pub struct SessionAuthRow {
     pub name: String,
     #[sqlx(try_from = "String")]
     pub status: AccountStatus,
+    /// The dashboard language the account chose (`users.language`), if any.
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -175,6 +177,25 @@ impl Store {
         .await)?)
     }
 
+    /// Stores the dashboard language an account chose (`None`: none, the browser decides).
+    pub async fn set_user_language(
+        &self,
+        user_id: i64,
+        language: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        write_pool!(self, |pool| sqlx::query(
+            "UPDATE users SET language = $1, updated_at = $2 WHERE id = $3"
+        )
+        .bind(language)
+        .bind(now)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     /// Enables or disables an account; a disabled account's sessions are deleted at once.
     /// Returns whether the login exists.
     pub async fn set_user_enabled(
@@ -238,7 +259,7 @@ impl Store {
         }
         let row = with_pool!(self, |pool| sqlx::query_as::<_, SessionAuthRow>(
             "SELECT s.id AS session_id, s.kind, s.created_at, s.last_seen_at, s.pending, \
-                    u.id AS user_id, u.login, u.name, u.status \
+                    u.id AS user_id, u.login, u.name, u.status, u.language \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.secret_hash = $1"
         )
