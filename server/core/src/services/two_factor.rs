@@ -130,7 +130,10 @@ pub struct RecoveryCodes(Vec<SecretString>);
 
 impl RecoveryCodes {
     pub fn codes(&self) -> Vec<String> {
-        self.0.iter().map(|c| c.expose_secret().to_string()).collect()
+        self.0
+            .iter()
+            .map(|c| c.expose_secret().to_string())
+            .collect()
     }
 }
 
@@ -252,11 +255,13 @@ impl TwoFactor {
             )
             .await;
         let secret = data_encoding::BASE32_NOPAD.encode(&raw);
-        let label: String =
-            url::form_urlencoded::byte_serialize(format!("{ISSUER}:{login}").as_bytes()).collect();
+        // The label is `issuer:account`, each part percent-encoded (Google's Key URI
+        // format); the colon stays literal.
+        let account: String = url::form_urlencoded::byte_serialize(login.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20");
         let url = format!(
-            "otpauth://totp/{}?secret={secret}&issuer={ISSUER}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECS}",
-            label.replace('+', "%20")
+            "otpauth://totp/{ISSUER}:{account}?secret={secret}&issuer={ISSUER}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECS}"
         );
         let qr_svg = qr_svg(&url)?;
         Ok(Enrolment {
@@ -414,7 +419,9 @@ impl TwoFactor {
             Err(secs) => return Err(sign_in_locked(secs)),
         };
         let used = match self.store.two_factor(step.user_id).await {
-            Ok(Some(row)) if row.secret_enc.is_some() => self.use_code(step.user_id, &row, &code).await,
+            Ok(Some(row)) if row.secret_enc.is_some() => {
+                self.use_code(step.user_id, &row, &code).await
+            }
             Ok(_) => {
                 // Turned off meanwhile (by the operator): the password was enough.
                 Ok(true)
@@ -472,12 +479,12 @@ impl TwoFactor {
         let was_on = store.disable_two_factor(user_id).await?;
         if was_on {
             log.record(
-                    user_id,
-                    EventKind::TwoFactorDisabled,
-                    "console",
-                    "two-factor sign-in turned off by the operator at the console",
-                )
-                .await;
+                user_id,
+                EventKind::TwoFactorDisabled,
+                "console",
+                "two-factor sign-in turned off by the operator at the console",
+            )
+            .await;
         }
         Ok(was_on)
     }
@@ -721,16 +728,34 @@ mod tests {
 
     #[test]
     fn codes_parse_strictly_and_name_the_parameter() {
-        assert_eq!(OneTimeCode::parse(" 123456 ").unwrap(), OneTimeCode::Totp(123456));
-        assert_eq!(OneTimeCode::parse("123 456").unwrap(), OneTimeCode::Totp(123456));
-        assert_eq!(OneTimeCode::parse("012345").unwrap(), OneTimeCode::Totp(12345));
+        assert_eq!(
+            OneTimeCode::parse(" 123456 ").unwrap(),
+            OneTimeCode::Totp(123456)
+        );
+        assert_eq!(
+            OneTimeCode::parse("123 456").unwrap(),
+            OneTimeCode::Totp(123456)
+        );
+        assert_eq!(
+            OneTimeCode::parse("012345").unwrap(),
+            OneTimeCode::Totp(12345)
+        );
         assert_eq!(
             OneTimeCode::parse("ABCD-EFGH-JK").unwrap(),
             OneTimeCode::Recovery("abcdefghjk".into())
         );
         for bad in [
-            "", "12345", "1234567", "12345a", "１２３４５６", "123\u{0}456", "12345\n6",
-            "\u{1b}[31m123456", "abcd-efgh-il", "ünïcode-co", "123456\u{202e}",
+            "",
+            "12345",
+            "1234567",
+            "12345a",
+            "１２３４５６",
+            "123\u{0}456",
+            "12345\n6",
+            "\u{1b}[31m123456",
+            "abcd-efgh-il",
+            "ünïcode-co",
+            "123456\u{202e}",
         ] {
             let e = OneTimeCode::parse(bad).unwrap_err();
             assert_eq!(e.parameter(), Some("code"), "{bad:?}");

@@ -34,7 +34,6 @@ macro_rules! replace_codes {
     }};
 }
 
-
 impl Store {
     pub async fn two_factor(&self, user_id: i64) -> Result<Option<TwoFactorRow>, StoreError> {
         Ok(with_pool!(self, |pool| sqlx::query_as::<_, TwoFactorRow>(
@@ -60,7 +59,8 @@ impl Store {
         pending_enc: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        Ok(write_pool!(self, |pool| sqlx::query(
+        Ok(write_pool!(self, |pool| {
+            sqlx::query(
             "INSERT INTO two_factor (user_id, pending_enc, last_step, updated_at) VALUES ($1, $2, 0, $3) \
              ON CONFLICT (user_id) DO UPDATE SET pending_enc = excluded.pending_enc, \
              updated_at = excluded.updated_at WHERE two_factor.secret_enc IS NULL"
@@ -70,7 +70,8 @@ impl Store {
         .bind(now)
         .execute(pool)
         .await
-        .map(|r| r.rows_affected() == 1))?)
+        .map(|r| r.rows_affected() == 1)
+        })?)
     }
 
     /// Makes the pending secret `pending_enc` the active one, with `step` as its last
@@ -126,7 +127,11 @@ impl Store {
     }
 
     /// Uses a recovery code: deletes its row (`true`: this call did).
-    pub async fn use_recovery_code(&self, user_id: i64, code_mac: &str) -> Result<bool, StoreError> {
+    pub async fn use_recovery_code(
+        &self,
+        user_id: i64,
+        code_mac: &str,
+    ) -> Result<bool, StoreError> {
         Ok(write_pool!(self, |pool| sqlx::query(
             "DELETE FROM recovery_codes WHERE user_id = $1 AND code_mac = $2"
         )
@@ -138,9 +143,13 @@ impl Store {
     }
 
     /// Whether an unused recovery code has this MAC.
-    pub async fn has_recovery_code(&self, user_id: i64, code_mac: &str) -> Result<bool, StoreError> {
+    pub async fn has_recovery_code(
+        &self,
+        user_id: i64,
+        code_mac: &str,
+    ) -> Result<bool, StoreError> {
         Ok(with_pool!(self, |pool| sqlx::query_scalar::<_, i64>(
-            "SELECT 1 FROM recovery_codes WHERE user_id = $1 AND code_mac = $2"
+            "SELECT user_id FROM recovery_codes WHERE user_id = $1 AND code_mac = $2"
         )
         .bind(user_id)
         .bind(code_mac)
@@ -167,7 +176,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         Ok(write_tx!(self, |tx| {
             let on = sqlx::query_scalar::<_, i64>(
-                "SELECT 1 FROM two_factor WHERE user_id = $1 AND secret_enc IS NOT NULL",
+                "SELECT user_id FROM two_factor WHERE user_id = $1 AND secret_enc IS NOT NULL",
             )
             .bind(user_id)
             .fetch_optional(&mut *tx)
@@ -184,14 +193,13 @@ impl Store {
     /// code go. `true` when it was on.
     pub async fn disable_two_factor(&self, user_id: i64) -> Result<bool, StoreError> {
         Ok(write_tx!(self, |tx| {
-            let was_on = sqlx::query(
-                "DELETE FROM two_factor WHERE user_id = $1 AND secret_enc IS NOT NULL",
-            )
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
+            let was_on =
+                sqlx::query("DELETE FROM two_factor WHERE user_id = $1 AND secret_enc IS NOT NULL")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1;
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
                 .bind(user_id)
                 .execute(&mut *tx)
@@ -229,4 +237,3 @@ impl Store {
         Ok(stored == check)
     }
 }
-
