@@ -142,7 +142,8 @@ pub async fn load_server_key(
     store: &Store,
     path: &std::path::Path,
 ) -> Result<Arc<kunci_core::server_key::ServerKey>, StartError> {
-    let key = kunci_core::server_key::ServerKey::load_or_create(path).map_err(StartError::SecretKey)?;
+    let key =
+        kunci_core::server_key::ServerKey::load_or_create(path).map_err(StartError::SecretKey)?;
     let same = store
         .check_server_key(key.check_value())
         .await

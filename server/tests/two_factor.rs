@@ -312,7 +312,7 @@ both_databases!(
         api.post(&format!("{AUTH}/signout"), &[("session", &later)])
             .await
             .ok();
-        verify(&api, &later, &codes[0].as_str().unwrap().to_string())
+        verify(&api, &later, codes[0].as_str().unwrap())
             .await
             .fails(702);
     }

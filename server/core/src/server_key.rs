@@ -129,7 +129,13 @@ impl ServerKey {
             .expect("the OS random generator works");
         let aad = user_id.to_be_bytes();
         let sealed = cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &aad })
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: &aad,
+                },
+            )
             .expect("XChaCha20-Poly1305 encrypts any message this size");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
@@ -154,9 +160,7 @@ impl ServerKey {
                     aad: &aad,
                 },
             )
-            .map_err(|_| {
-                internal("a two-factor secret does not decrypt with this server key")
-            })
+            .map_err(|_| internal("a two-factor secret does not decrypt with this server key"))
     }
 
     /// HMAC-SHA256 of `data` under the MAC key, as hex.
@@ -184,7 +188,11 @@ mod tests {
         assert_eq!(key.open(7, &sealed).unwrap(), b"twenty bytes secret!");
         assert!(key.open(8, &sealed).is_err(), "another account's");
         assert!(ServerKey::random().open(7, &sealed).is_err(), "another key");
-        assert_ne!(sealed, key.seal(7, b"twenty bytes secret!"), "a new nonce each time");
+        assert_ne!(
+            sealed,
+            key.seal(7, b"twenty bytes secret!"),
+            "a new nonce each time"
+        );
         assert!(!sealed.contains(&hex::encode(b"twenty bytes secret!")));
     }
 

@@ -146,7 +146,10 @@ pub async fn get_2fa_backup_codes(call: &Call<'_>) -> Result<Fields, Error> {
     let status = call.kunci.two_factor.status(actor.user_id).await?;
     let mut f = Fields::new();
     f.insert("enabled".into(), json!(status.enabled));
-    f.insert("recoveryCodesLeft".into(), json!(status.recovery_codes_left));
+    f.insert(
+        "recoveryCodesLeft".into(),
+        json!(status.recovery_codes_left),
+    );
     Ok(f)
 }
 
