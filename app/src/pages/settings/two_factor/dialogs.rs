@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::fields::{CodeField, Entry, FormError, PasswordField, SubmitButton};
 use super::flow::{grouped, Change};
+use crate::browser::focus_first;
 use crate::model::TwoFactorSetup;
 use crate::pages::settings::dialog::Dialog;
 use crate::pages::settings::show_once::{copy_text, CopyStatus};
@@ -46,6 +47,8 @@ pub fn ScanDialog(
     on_close: Callback<()>,
 ) -> impl IntoView {
     let copied: RwSignal<Option<bool>> = RwSignal::new(None);
+    // The code field, not the first control (Copy key): after scanning, the code is next.
+    Effect::new(|_| request_animation_frame(|| focus_first("two-factor-scan", "#tf-code")));
     let secret = setup.secret;
     let shown = grouped(&secret);
     view! {
@@ -60,7 +63,7 @@ pub fn ScanDialog(
                 </div>
                 <CopyStatus copied/>
                 <p>"2. Enter the 6-digit code the app shows."</p>
-                <CodeField entry hint="Codes change every 30 seconds." autofocus=true/>
+                <CodeField entry hint="Codes change every 30 seconds."/>
                 <FormError entry/>
                 <div class="dialog-actions">
                     <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>

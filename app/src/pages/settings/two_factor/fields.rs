@@ -75,11 +75,7 @@ pub fn PasswordField(entry: Entry) -> impl IntoView {
 
 /// A code from the authenticator app (or, where `hint` says so, a recovery code).
 #[component]
-pub fn CodeField(
-    entry: Entry,
-    hint: &'static str,
-    #[prop(optional)] autofocus: bool,
-) -> impl IntoView {
+pub fn CodeField(entry: Entry, hint: &'static str) -> impl IntoView {
     let error = entry.error_for(Field::Code);
     view! {
         <div class="stacked-field">
@@ -93,7 +89,6 @@ pub fn CodeField(
                 autocapitalize="off"
                 maxlength="40"
                 required
-                autofocus=autofocus
                 aria-invalid=move || error.with(Option::is_some).to_string()
                 aria-describedby="tf-code-hint tf-code-error"
                 prop:value=move || entry.code.get()
