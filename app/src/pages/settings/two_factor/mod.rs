@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
-use crate::browser::{focus_first, focused_element, restore_focus, Focused};
+use crate::browser::{focus_first, focus_origin, focused_element, restore_focus};
 use crate::error::AppError;
 use crate::model::TwoFactorView;
 use codes::RecoveryCodesDialog;
@@ -46,7 +46,7 @@ pub fn TwoFactorTab() -> impl IntoView {
     let step = RwSignal::new(Step::Closed);
     let entry = Entry::new();
     // What had focus when the dialogs opened: it gets it back when they close.
-    let origin: StoredValue<Focused, LocalStorage> = StoredValue::new_local(None);
+    let origin = focus_origin();
 
     // After a change the button that opened the dialogs may be gone: focus the first action.
     let load = move |refocus: bool| {
