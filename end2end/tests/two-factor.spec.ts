@@ -74,6 +74,7 @@ async function enable(page: Page, frame: Locator, { wrongCodeFirst = false } = {
   const qr = setup.getByRole('img', { name: 'QR code for your authenticator app' });
   await expect(qr).toBeVisible();
   await expect(qr.locator('svg')).toBeAttached();
+  await expect(setup.getByRole('img')).toHaveCount(1); // the drawing is not a second image
   const shown = (await setup.getByTestId('totp-secret').textContent()) ?? '';
   expect(shown).toMatch(/^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$/);
   const secret = shown.replace(/\s/g, '');

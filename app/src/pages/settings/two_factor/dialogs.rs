@@ -51,11 +51,15 @@ pub fn ScanDialog(
     Effect::new(|_| request_animation_frame(|| focus_first("two-factor-scan", "#tf-code")));
     let secret = setup.secret;
     let shown = grouped(&secret);
+    // The container is the image, with its name; the drawing inside is not a second one.
+    let qr = setup
+        .qr_svg
+        .replacen("<svg", "<svg aria-hidden=\"true\"", 1);
     view! {
         <Dialog id="two-factor-scan" title=SET_UP on_close>
             <form on:submit=self::on_submit(on_submit) novalidate>
                 <p>"1. Scan this QR code with your authenticator app."</p>
-                <div class="qr-code" role="img" aria-label="QR code for your authenticator app" inner_html=setup.qr_svg></div>
+                <div class="qr-code" role="img" aria-label="QR code for your authenticator app" inner_html=qr></div>
                 <p class="muted small">"Cannot scan it? Enter this setup key in the app instead:"</p>
                 <div class="secret-row">
                     <code class="totp-secret" data-testid="totp-secret">{shown}</code>
