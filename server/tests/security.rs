@@ -51,7 +51,7 @@ async fn pages_carry_a_csp_with_the_nonce_of_their_scripts() {
             "{path}: {csp}"
         );
         assert_eq!(h["x-content-type-options"], "nosniff");
-        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert_eq!(h["referrer-policy"], "same-origin");
         assert_eq!(h["x-frame-options"], "DENY");
         assert_eq!(h["cache-control"], "no-store");
         assert!(

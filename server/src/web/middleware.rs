@@ -160,7 +160,7 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     );
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if !cacheable {
@@ -223,6 +223,14 @@ fn same_origin(headers: &HeaderMap) -> bool {
             .and_then(|v| v.to_str().ok())
             .is_none_or(|v| v == "same-origin" || v == "none");
     };
+    if origin.as_bytes() == b"null" {
+        // A browser sends `Origin: null` on a plain form's POST under some referrer
+        // policies and privacy settings; it then also says, in a header no page can
+        // set, whether the post came from this site.
+        return headers
+            .get("sec-fetch-site")
+            .is_some_and(|v| v.as_bytes() == b"same-origin");
+    }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     let origin_host = origin
         .to_str()
@@ -258,6 +266,23 @@ mod tests {
             ("host", "127.0.0.1:3000"),
             ("origin", "null")
         ])));
+        // `Origin: null` only with the browser's own word that the post is same-origin.
+        for (site, allowed) in [
+            ("same-origin", true),
+            ("same-site", false),
+            ("cross-site", false),
+            ("none", false),
+        ] {
+            assert_eq!(
+                same_origin(&headers(&[
+                    ("host", "127.0.0.1:3000"),
+                    ("origin", "null"),
+                    ("sec-fetch-site", site)
+                ])),
+                allowed,
+                "{site}"
+            );
+        }
         assert!(same_origin(&headers(&[("host", "a")])));
         assert!(!same_origin(&headers(&[
             ("host", "a"),
