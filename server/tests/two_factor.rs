@@ -1093,8 +1093,9 @@ fn hex(bytes: &[u8]) -> String {
 both_databases!(
     an_instance_with_another_secret_key_refuses_to_start,
     |db: TestDb| async move {
-        let first = TestServer::start(&db).await;
-        first.stop().await;
+        // The first instance keeps running: a second one beside it, with another key,
+        // must not start.
+        let _first = TestServer::start(&db).await;
         let other = std::env::temp_dir().join(format!(
             "kunci-other-{}.key",
             kunci_server::secrets::random_hex(6)
