@@ -232,6 +232,15 @@ pub fn now_utc() -> i64 {
     0
 }
 
+/// Loads the page again from the server (after the language changed: every word of it
+/// is rendered anew).
+pub fn reload() {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = leptos::prelude::window().location().reload();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,14 +255,5 @@ mod tests {
         assert_eq!(file_name_for("../../etc/passwd"), "etc-passwd.txt");
         assert_eq!(file_name_for("   "), "access-token.txt");
         assert_eq!(file_name_for("Zoë 🚀"), "Zoë.txt");
-    }
-}
-
-/// Loads the page again from the server (after the language changed: every word of it
-/// is rendered anew).
-pub fn reload() {
-    #[cfg(feature = "hydrate")]
-    {
-        let _ = leptos::prelude::window().location().reload();
     }
 }

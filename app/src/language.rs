@@ -13,6 +13,10 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::i18n::*;
 
+/// The i18n context of the page (`use_i18n()`); passed to the functions here so they
+/// also work in event handlers, which run outside the component tree.
+pub type I18n = leptos_i18n::I18nContext<Locale>;
+
 /// The language the server chose for the page being rendered; inserted into the
 /// request's extensions by the server's middleware.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,15 +56,14 @@ pub fn page_language() -> &'static str {
     kunci_rules::language::LANGUAGES[0]
 }
 
-/// Provides the i18n context in the page's language to `children`.
-#[component]
-pub fn LanguageProvider(children: Children) -> impl IntoView {
+/// Provides the i18n context in the page's language to the rest of the app. Provided
+/// in `App`'s own scope rather than by the provider component, which would wrap the
+/// router in a component of its own and hide the routes' SSR modes from the route list
+/// (a stranger's dashboard then answered 200 with a client-side redirect, not a 302).
+#[allow(deprecated)] // provide_i18n_subcontext: see above for why not the component.
+pub fn provide_language() {
     let locale = page_language().parse::<Locale>().unwrap_or_default();
-    view! {
-        <I18nSubContextProvider initial_locale=Signal::stored(locale)>
-            {children()}
-        </I18nSubContextProvider>
-    }
+    leptos_i18n::context::provide_i18n_subcontext::<Locale>(Some(Signal::stored(locale)));
 }
 
 /// "English" / "Bahasa Indonesia", each in its own language; the current one pressed.
@@ -127,8 +130,7 @@ macro_rules! tf {
 /// An [`AppError`] in the page's language, its parameters in place. Details the
 /// server wrote in English (why an account is blocked, what a permission lacks) are
 /// left out; the message says what happened and what to do.
-pub fn error_text(error: &AppError) -> String {
-    let i18n = use_i18n();
+pub fn error_text(i18n: I18n, error: &AppError) -> String {
     match error {
         AppError::InvalidParameter { name, reason } => {
             tf!(i18n, errors.invalid_parameter, name = name, reason = reason)
@@ -161,6 +163,75 @@ pub fn error_text(error: &AppError) -> String {
         AppError::PermissionDenied(_) => t_string!(i18n, errors.permission_denied).into(),
         AppError::Internal(id) => tf!(i18n, errors.internal, id = id),
         AppError::Transport(_) => t_string!(i18n, errors.transport).into(),
+    }
+}
+
+/// An environment's status (the platform's number) in a word.
+pub fn env_status_text(i18n: I18n, status: i32) -> &'static str {
+    match status {
+        1 => t_string!(i18n, status.running),
+        2 => t_string!(i18n, status.stopped),
+        3 => t_string!(i18n, status.launching),
+        4 => t_string!(i18n, status.sleeping),
+        6 => t_string!(i18n, status.creating),
+        7 => t_string!(i18n, status.cloning),
+        11 => t_string!(i18n, status.broken),
+        13 => t_string!(i18n, status.stopping),
+        14 => t_string!(i18n, status.going_to_sleep),
+        _ => t_string!(i18n, status.unknown),
+    }
+}
+
+/// A description the shared rules refused, in the page's language.
+pub fn description_problem(i18n: I18n, e: kunci_rules::description::DescriptionError) -> String {
+    use kunci_rules::description::{DescriptionError, MAX_CHARS};
+    match e {
+        DescriptionError::Empty => t_string!(i18n, rules.description_empty).into(),
+        DescriptionError::TooLong => tf!(i18n, rules.description_too_long, max = MAX_CHARS),
+        DescriptionError::ControlCharacter => t_string!(i18n, rules.description_control).into(),
+    }
+}
+
+/// An expiry the shared rules refused, in the page's language (dates dd-mm-yyyy).
+pub fn expiry_problem(i18n: I18n, e: kunci_rules::expiry::ExpiryError) -> String {
+    use kunci_rules::expiry::{ExpiryError, MAX_YEARS};
+    match e {
+        ExpiryError::NotADate => t_string!(i18n, rules.not_a_date).into(),
+        ExpiryError::NotAhead => t_string!(i18n, rules.not_ahead).into(),
+        ExpiryError::TooFarAhead => tf!(i18n, rules.too_far_ahead, years = MAX_YEARS),
+        ExpiryError::NeverRefused { max_days } => tf!(i18n, rules.never_refused, days = max_days),
+        ExpiryError::BeyondMaxLifetime {
+            max_days,
+            latest,
+            from_now,
+        } => {
+            let date = kunci_rules::date::Date::of_unix(latest);
+            if from_now {
+                tf!(i18n, rules.beyond_max_today, days = max_days, date = date)
+            } else {
+                tf!(i18n, rules.beyond_max_issued, days = max_days, date = date)
+            }
+        }
+    }
+}
+
+/// An address allowlist or environment scope the shared rules refused, in the page's
+/// language, naming the entry at fault.
+pub fn restrict_problem(i18n: I18n, e: &kunci_rules::restrict::RestrictError) -> String {
+    use kunci_rules::restrict::{RestrictError, MAX_ENTRIES};
+    match e {
+        RestrictError::NotAnAddress(entry) => tf!(i18n, rules.not_an_address, entry = entry),
+        RestrictError::BadPrefix(entry) => tf!(i18n, rules.bad_prefix, entry = entry),
+        RestrictError::HostBits { entry, suggestion } => {
+            tf!(
+                i18n,
+                rules.host_bits,
+                entry = entry,
+                suggestion = suggestion
+            )
+        }
+        RestrictError::NotAnEnvName(entry) => tf!(i18n, rules.not_an_env_name, entry = entry),
+        RestrictError::TooMany => tf!(i18n, rules.too_many, max = MAX_ENTRIES),
     }
 }
 

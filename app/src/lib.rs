@@ -74,6 +74,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    language::provide_language();
     // Effects run only in the browser, after hydration: mark the page as interactive
     // (end-to-end tests wait for it; CSS could use it too).
     Effect::new(|_| {
@@ -85,7 +86,6 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| {
             if page.is_empty() { "Kunci".to_string() } else { format!("{page} · Kunci") }
         }/>
-        <language::LanguageProvider>
         <Router>
             <Routes fallback=|| view! { <pages::NotFound/> }>
                 // Async: the whole page waits for the session check, so a stranger gets a real
@@ -100,6 +100,5 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/docs/api/:method") view=pages::docs::ApiMethodPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
-        </language::LanguageProvider>
     }
 }

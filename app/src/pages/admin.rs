@@ -4,6 +4,8 @@
 //! approval; and a form that creates an account. No token value ever reaches this page.
 
 use leptos::prelude::*;
+
+use crate::i18n::*;
 use leptos::task::spawn_local;
 
 use crate::api;
@@ -15,9 +17,10 @@ use crate::pages::ErrorNote;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <SignedInPage title="Administration">
-            <h1>"Administration"</h1>
+        <SignedInPage title=t_string!(i18n, admin.title)>
+            <h1>{t_string!(i18n, admin.title)}</h1>
             <Inventory/>
             <PendingAccounts/>
             <CreateAccount/>
@@ -33,10 +36,10 @@ enum Revoke {
 }
 
 impl Revoke {
-    fn purpose(&self) -> String {
+    fn purpose(&self, i18n: crate::language::I18n) -> String {
         match self {
-            Revoke::Selected(ids) => format!("revoke {} selected token(s)", ids.len()),
-            Revoke::AllOf(login) => format!("revoke every token of {login}"),
+            Revoke::Selected(ids) => crate::tf!(i18n, admin.revoke_selected_purpose, n = ids.len()),
+            Revoke::AllOf(login) => crate::tf!(i18n, admin.revoke_all_purpose, login = login),
         }
     }
 }
@@ -44,6 +47,7 @@ impl Revoke {
 /// The token inventory: filters, the table, and the revocations.
 #[component]
 fn Inventory() -> impl IntoView {
+    let i18n = use_i18n();
     let rows: RwSignal<Vec<InventoryRow>> = RwSignal::new(Vec::new());
     let error: RwSignal<Option<AppError>> = RwSignal::new(None);
     let selected: RwSignal<Vec<i64>> = RwSignal::new(Vec::new());
@@ -96,11 +100,11 @@ fn Inventory() -> impl IntoView {
 
     view! {
         <section class="admin-inventory" aria-labelledby="inventory-title">
-            <h2 id="inventory-title">"Access tokens of every account"</h2>
-            <p class="muted">"Values are never shown here. Revoking is confirmed with your password and written to both accounts' security logs."</p>
+            <h2 id="inventory-title">{t_string!(i18n, admin.inventory)}</h2>
+            <p class="muted">{t_string!(i18n, admin.inventory_note)}</p>
             <form class="toolbar" on:submit=on_filter data-testid="inventory-filters">
                 <label>
-                    "Account "
+                    {t_string!(i18n, admin.account)} " "
                     <input
                         type="email"
                         name="login"
@@ -112,14 +116,14 @@ fn Inventory() -> impl IntoView {
                 </label>
                 <label>
                     <input type="checkbox" prop:checked=move || expired.get() on:change=move |ev| expired.set(event_target_checked(&ev))/>
-                    " Expired"
+                    " " {t_string!(i18n, admin.expired)}
                 </label>
                 <label>
                     <input type="checkbox" prop:checked=move || never_used.get() on:change=move |ev| never_used.set(event_target_checked(&ev))/>
-                    " Never used"
+                    " " {t_string!(i18n, admin.never_used)}
                 </label>
                 <label>
-                    "Unused for "
+                    {t_string!(i18n, admin.unused_for)} " "
                     <input
                         type="number"
                         min="1"
@@ -128,9 +132,9 @@ fn Inventory() -> impl IntoView {
                         prop:value=move || unused_for.get()
                         on:input=move |ev| unused_for.set(event_target_value(&ev))
                     />
-                    " days"
+                    " " {t_string!(i18n, admin.days)}
                 </label>
-                <button type="submit" data-testid="apply-filters">"Apply"</button>
+                <button type="submit" data-testid="apply-filters">{t_string!(i18n, admin.apply)}</button>
             </form>
             <div class="toolbar">
                 <button
@@ -139,16 +143,16 @@ fn Inventory() -> impl IntoView {
                     disabled=move || selected.with(Vec::is_empty)
                     on:click=move |_| confirming.set(Some(Revoke::Selected(selected.get_untracked())))
                 >
-                    "Revoke selected"
+                    {t_string!(i18n, admin.revoke_selected)}
                 </button>
                 <button
                     type="button"
                     data-testid="revoke-all-of-account"
-                    title="Every token of the account named in the Account filter"
+                    title=t_string!(i18n, admin.revoke_all_title)
                     disabled=move || login.with(|l| l.trim().is_empty())
                     on:click=move |_| confirming.set(Some(Revoke::AllOf(login.get_untracked().trim().to_string())))
                 >
-                    "Revoke all of this account's"
+                    {t_string!(i18n, admin.revoke_all)}
                 </button>
                 <span class="toolbar-note muted" role="status">{move || done.get()}</span>
             </div>
@@ -157,20 +161,20 @@ fn Inventory() -> impl IntoView {
                 <table data-testid="inventory">
                     <thead>
                         <tr>
-                            <th scope="col"><span class="visually-hidden">"Select"</span></th>
-                            <th scope="col">"Account"</th>
-                            <th scope="col">"Description"</th>
-                            <th scope="col">"Methods"</th>
-                            <th scope="col">"Created"</th>
-                            <th scope="col">"Expires"</th>
-                            <th scope="col">"Last used"</th>
+                            <th scope="col"><span class="visually-hidden">{t_string!(i18n, admin.select)}</span></th>
+                            <th scope="col">{t_string!(i18n, admin.account)}</th>
+                            <th scope="col">{t_string!(i18n, tokens.col_description)}</th>
+                            <th scope="col">{t_string!(i18n, admin.methods)}</th>
+                            <th scope="col">{t_string!(i18n, tokens.col_created)}</th>
+                            <th scope="col">{t_string!(i18n, tokens.col_expires)}</th>
+                            <th scope="col">{t_string!(i18n, tokens.col_last_used)}</th>
                         </tr>
                     </thead>
                     <tbody>
                         <For each=move || rows.get() key=|r| r.id let:row>
                             {
                                 let id = row.id;
-                                let label = format!("Select token {} of {}", row.description, row.login);
+                                let label = crate::tf!(i18n, admin.select_token, description = row.description, login = row.login);
                                 view! {
                                     <tr data-testid="inventory-row" data-login=row.login.clone()>
                                         <td>
@@ -186,10 +190,10 @@ fn Inventory() -> impl IntoView {
                                         <td>{row.methods}</td>
                                         <td>{row.created_on.clone()}</td>
                                         <td>
-                                            {row.expires_at.clone().unwrap_or_else(|| "never".into())}
-                                            {row.expired.then_some(" (expired)")}
+                                            {row.expires_at.clone().unwrap_or_else(|| t_string!(i18n, tokens.never).into())}
+                                            {row.expired.then(|| format!(" ({})", t_string!(i18n, tokens.expired)))}
                                         </td>
-                                        <td>{row.last_used.clone().unwrap_or_else(|| "never".into())}</td>
+                                        <td>{row.last_used.clone().unwrap_or_else(|| t_string!(i18n, tokens.never).into())}</td>
                                     </tr>
                                 }
                             }
@@ -198,7 +202,7 @@ fn Inventory() -> impl IntoView {
                 </table>
             </div>
             <Show when=move || rows.with(Vec::is_empty)>
-                <p class="muted" data-testid="inventory-empty">"No token matches."</p>
+                <p class="muted" data-testid="inventory-empty">{t_string!(i18n, admin.no_match)}</p>
             </Show>
             {move || confirming.get().map(|what| view! { <RevokeDialog what on_done on_close/> })}
         </section>
@@ -208,10 +212,11 @@ fn Inventory() -> impl IntoView {
 /// Asks for the administrator's password, then revokes; a wrong one changes nothing.
 #[component]
 fn RevokeDialog(what: Revoke, on_done: Callback<String>, on_close: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
     let password = RwSignal::new(String::new());
     let error: RwSignal<Option<AppError>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
-    let purpose = what.purpose();
+    let purpose = what.purpose(i18n);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -227,23 +232,23 @@ fn RevokeDialog(what: Revoke, on_done: Callback<String>, on_close: Callback<()>)
             };
             busy.set(false);
             match answer {
-                Ok(ids) => on_done.run(format!("Revoked {} token(s).", ids.len())),
+                Ok(ids) => on_done.run(crate::tf!(i18n, admin.revoked, n = ids.len())),
                 Err(e) => error.set(Some(e)),
             }
         });
     };
     let message = move || {
         error.get().map(|e| match e {
-            AppError::InvalidPassword => "Wrong password. Nothing was revoked.".to_string(),
-            other => other.to_string(),
+            AppError::InvalidPassword => t_string!(i18n, admin.wrong_password).to_string(),
+            other => crate::language::error_text(i18n, &other),
         })
     };
     view! {
-        <Dialog id="admin-password-dialog" title="Confirm with your password" on_close>
+        <Dialog id="admin-password-dialog" title=t_string!(i18n, password.title) on_close>
             <form on:submit=submit>
-                <p>{format!("Enter your account password to {purpose}.")}</p>
+                <p>{crate::tf!(i18n, password.prompt, what = purpose)}</p>
                 <label>
-                    "Password"
+                    {t_string!(i18n, password.label)}
                     <input
                         type="password"
                         name="password"
@@ -260,9 +265,9 @@ fn RevokeDialog(what: Revoke, on_done: Callback<String>, on_close: Callback<()>)
                     {message}
                 </p>
                 <div class="dialog-actions">
-                    <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="button" on:click=move |_| on_close.run(())>{t_string!(i18n, common.cancel)}</button>
                     <button type="submit" class="primary" disabled=move || busy.get()>
-                        {move || if busy.get() { "Revoking…" } else { "Revoke" }}
+                        {move || if busy.get() { t_string!(i18n, admin.revoking) } else { t_string!(i18n, admin.revoke) }}
                     </button>
                 </div>
             </form>
@@ -273,6 +278,7 @@ fn RevokeDialog(what: Revoke, on_done: Callback<String>, on_close: Callback<()>)
 /// Accounts that signed up under `--signup approval` and wait.
 #[component]
 fn PendingAccounts() -> impl IntoView {
+    let i18n = use_i18n();
     let list: RwSignal<Vec<PendingAccountView>> = RwSignal::new(Vec::new());
     let error: RwSignal<Option<AppError>> = RwSignal::new(None);
     let reload = move || {
@@ -297,11 +303,11 @@ fn PendingAccounts() -> impl IntoView {
     };
     view! {
         <section aria-labelledby="pending-title">
-            <h2 id="pending-title">"Accounts waiting for approval"</h2>
+            <h2 id="pending-title">{t_string!(i18n, admin.pending)}</h2>
             {move || error.get().map(|error| view! { <ErrorNote error/> })}
             <Show
                 when=move || !list.with(Vec::is_empty)
-                fallback=|| view! { <p class="muted">"None."</p> }
+                fallback=move || view! { <p class="muted">{t_string!(i18n, admin.none)}</p> }
             >
                 <ul data-testid="pending-accounts">
                     <For each=move || list.get() key=|a| a.id let:a>
@@ -309,10 +315,10 @@ fn PendingAccounts() -> impl IntoView {
                             let id = a.id;
                             view! {
                                 <li>
-                                    {format!("{} <{}>, signed up {} ", a.name, a.login, a.created_on)}
-                                    <button type="button" on:click=move |_| decide(id, true)>"Approve"</button>
+                                    {crate::tf!(i18n, admin.pending_item, name = a.name, login = a.login, date = a.created_on)} " "
+                                    <button type="button" on:click=move |_| decide(id, true)>{t_string!(i18n, admin.approve)}</button>
                                     " "
-                                    <button type="button" on:click=move |_| decide(id, false)>"Reject"</button>
+                                    <button type="button" on:click=move |_| decide(id, false)>{t_string!(i18n, admin.reject)}</button>
                                 </li>
                             }
                         }
@@ -326,26 +332,27 @@ fn PendingAccounts() -> impl IntoView {
 /// Creates an account with an initial password (sign-up is closed by default).
 #[component]
 fn CreateAccount() -> impl IntoView {
+    let i18n = use_i18n();
     let action = ServerAction::<api::AdminCreateAccount>::new();
     let result = move || {
         action.value().get().map(|r| match r {
-            Ok(u) => view! { <p class="muted" role="status">{format!("Created {} <{}>.", u.name, u.login)}</p> }.into_any(),
+            Ok(u) => view! { <p class="muted" role="status">{crate::tf!(i18n, admin.created, name = u.name, login = u.login)}</p> }.into_any(),
             Err(error) => view! { <ErrorNote error/> }.into_any(),
         })
     };
     view! {
         <section aria-labelledby="create-title">
-            <h2 id="create-title">"Create an account"</h2>
+            <h2 id="create-title">{t_string!(i18n, admin.create_title)}</h2>
             <ActionForm action=action>
-                <label>"Email" <input type="email" name="login" required/></label>
-                <label>"Name" <input type="text" name="name" required/></label>
+                <label>{t_string!(i18n, auth.email)} " " <input type="email" name="login" required/></label>
+                <label>{t_string!(i18n, auth.name)} " " <input type="text" name="name" required/></label>
                 <label>
-                    "Initial password"
+                    {t_string!(i18n, admin.initial_password)}
                     <input type="password" name="password" required autocomplete="new-password"/>
                 </label>
                 <input type="hidden" name="admin" value="false"/>
                 {result}
-                <button type="submit" class="primary" disabled=move || action.pending().get()>"Create account"</button>
+                <button type="submit" class="primary" disabled=move || action.pending().get()>{t_string!(i18n, auth.create_account)}</button>
             </ActionForm>
         </section>
     }

@@ -25,16 +25,16 @@ fn HowToGetAnAccount() -> impl IntoView {
                 match mode.await {
                     Ok(SignupView { possible: true, mode }) => {
                         let note = (mode == "approval")
-                            .then(|| view! { " " {t!(i18n, auth.approval_note)} });
+                            .then(|| view! { " " {t_string!(i18n, auth.approval_note)} });
                         view! {
                             <p class="muted" data-testid="signup-note">
-                                {t!(i18n, auth.no_account_yet)} " " <a href="/signup">{t!(i18n, auth.sign_up)}</a> {note}
+                                {t_string!(i18n, auth.no_account_yet)} " " <a href="/signup">{t_string!(i18n, auth.sign_up)}</a> {note}
                             </p>
                         }
                         .into_any()
                     }
                     _ => view! {
-                        <p class="muted" data-testid="signup-note">{t!(i18n, auth.signup_closed_ask)}</p>
+                        <p class="muted" data-testid="signup-note">{t_string!(i18n, auth.signup_closed_ask)}</p>
                     }
                     .into_any(),
                 }
@@ -75,10 +75,10 @@ pub fn SignInPage() -> impl IntoView {
             <div class="card auth-card">
                 <LanguageSwitch/>
                 <h1 class="brand">"Kunci"</h1>
-                <h2>{t!(i18n, auth.sign_in)}</h2>
+                <h2>{t_string!(i18n, auth.sign_in)}</h2>
                 <ActionForm action=action>
                     <label>
-                        {t!(i18n, auth.email)}
+                        {t_string!(i18n, auth.email)}
                         <input
                             type="email"
                             name="login"
@@ -89,10 +89,10 @@ pub fn SignInPage() -> impl IntoView {
                         />
                     </label>
                     <label>
-                        {t!(i18n, auth.password)}
+                        {t_string!(i18n, auth.password)}
                         <input type="password" name="password" required autocomplete="current-password"/>
                     </label>
-                    {move || error().map(|e| view! { <p class="error" role="alert">{error_text(&e)}</p> })}
+                    {move || error().map(|e| view! { <p class="error" role="alert">{error_text(i18n, &e)}</p> })}
                     <button type="submit" class="primary" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { t_string!(i18n, auth.signing_in) } else { t_string!(i18n, auth.sign_in) }}
                     </button>
@@ -110,7 +110,7 @@ fn code_error(error: &AppError) -> String {
         AppError::NotAuthenticated => t_string!(i18n, auth.code_expired).into(),
         // A malformed code is answered like a wrong one.
         AppError::InvalidParameter { .. } => t_string!(i18n, errors.invalid_code).into(),
-        other => error_text(other),
+        other => error_text(i18n, other),
     }
 }
 
@@ -128,10 +128,10 @@ pub fn SignInCodePage() -> impl IntoView {
             <div class="card auth-card">
                 <LanguageSwitch/>
                 <h1 class="brand">"Kunci"</h1>
-                <h2>{t!(i18n, auth.code_title)}</h2>
+                <h2>{t_string!(i18n, auth.code_title)}</h2>
                 <ActionForm action=action>
                     <div class="stacked-field">
-                        <label for="signin-code">{t!(i18n, auth.code_label)}</label>
+                        <label for="signin-code">{t_string!(i18n, auth.code_label)}</label>
                         <input
                             id="signin-code"
                             type="text"
@@ -145,7 +145,7 @@ pub fn SignInCodePage() -> impl IntoView {
                             aria-invalid=move || refusal().is_some().to_string()
                             aria-describedby="signin-code-hint signin-code-error"
                         />
-                        <small id="signin-code-hint" class="muted">{t!(i18n, auth.code_hint)}</small>
+                        <small id="signin-code-hint" class="muted">{t_string!(i18n, auth.code_hint)}</small>
                         <span id="signin-code-error" class="field-error" role="alert" class:hidden=move || refusal().is_none()>
                             {error}
                         </span>
@@ -154,7 +154,7 @@ pub fn SignInCodePage() -> impl IntoView {
                         {move || if action.pending().get() { t_string!(i18n, auth.verifying) } else { t_string!(i18n, auth.verify) }}
                     </button>
                 </ActionForm>
-                <p class="muted"><a href="/signin">{t!(i18n, auth.sign_in_again)}</a></p>
+                <p class="muted"><a href="/signin">{t_string!(i18n, auth.sign_in_again)}</a></p>
             </div>
         </main>
     }
@@ -180,12 +180,12 @@ pub fn SignUpPage() -> impl IntoView {
             <div class="card auth-card">
                 <LanguageSwitch/>
                 <h1 class="brand">"Kunci"</h1>
-                <h2>{t!(i18n, auth.create_title)}</h2>
+                <h2>{t_string!(i18n, auth.create_title)}</h2>
                 <SignupRule/>
-                {move || waiting().then(|| view! { <p class="muted" role="status" data-testid="signup-waiting">{t!(i18n, auth.signup_waiting)}</p> })}
+                {move || waiting().then(|| view! { <p class="muted" role="status" data-testid="signup-waiting">{t_string!(i18n, auth.signup_waiting)}</p> })}
                 <ActionForm action=action>
                     <label>
-                        {t!(i18n, auth.email)}
+                        {t_string!(i18n, auth.email)}
                         <input
                             type="email"
                             name="login"
@@ -196,7 +196,7 @@ pub fn SignUpPage() -> impl IntoView {
                         />
                     </label>
                     <label>
-                        {t!(i18n, auth.name)}
+                        {t_string!(i18n, auth.name)}
                         <input
                             type="text"
                             name="name"
@@ -206,7 +206,7 @@ pub fn SignUpPage() -> impl IntoView {
                         />
                     </label>
                     <label>
-                        {t!(i18n, auth.password)}
+                        {t_string!(i18n, auth.password)}
                         <input
                             type="password"
                             name="password"
@@ -220,7 +220,7 @@ pub fn SignUpPage() -> impl IntoView {
                         {crate::tf!(i18n, auth.password_hint, min = PASSWORD_MIN_CHARS)}
                     </small>
                     <label>
-                        {t!(i18n, auth.password_again)}
+                        {t_string!(i18n, auth.password_again)}
                         <input
                             type="password"
                             name="password_again"
@@ -234,7 +234,7 @@ pub fn SignUpPage() -> impl IntoView {
                         {move || if action.pending().get() { t_string!(i18n, auth.creating) } else { t_string!(i18n, auth.create_account) }}
                     </button>
                 </ActionForm>
-                <p class="muted">{t!(i18n, auth.already_registered)} " " <a href="/signin">{t!(i18n, auth.sign_in)}</a></p>
+                <p class="muted">{t_string!(i18n, auth.already_registered)} " " <a href="/signin">{t_string!(i18n, auth.sign_in)}</a></p>
             </div>
         </main>
     }
@@ -248,6 +248,6 @@ fn sign_up_error(error: &AppError) -> String {
         AppError::InvalidParameter { name, .. } if name == "password_again" => {
             t_string!(i18n, auth.passwords_differ).into()
         }
-        other => error_text(other),
+        other => error_text(i18n, other),
     }
 }

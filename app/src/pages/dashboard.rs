@@ -34,7 +34,7 @@ pub fn SignedInPage(#[prop(into)] title: String, children: ChildrenFn) -> impl I
     let children = StoredValue::new(children);
     view! {
         <Title text=title/>
-        <Suspense fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{t_string!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match user.await {
                     Ok(Some(user)) => EitherOf3::A(view! { <Dashboard user>{children.read_value()()}</Dashboard> }),
@@ -68,7 +68,7 @@ fn Dashboard(user: UserView, children: Children) -> impl IntoView {
         <header class="topbar" id="topbar">
             <a class="brand" href="/">"Kunci"</a>
             <span class="spacer"></span>
-            {user.is_admin.then(|| view! { <a href="/admin" data-testid="admin-link">{t!(i18n, header.administration)}</a> })}
+            {user.is_admin.then(|| view! { <a href="/admin" data-testid="admin-link">{t_string!(i18n, header.administration)}</a> })}
             <LanguageSwitch/>
             <span class="account" title=user.login.clone()>{user.name.clone()}</span>
             <button
@@ -79,10 +79,10 @@ fn Dashboard(user: UserView, children: Children) -> impl IntoView {
                 aria-expanded=move || settings_open.get().to_string()
                 on:click=move |_| settings_open.set(true)
             >
-                {t!(i18n, header.settings)}
+                {t_string!(i18n, header.settings)}
             </button>
             <ActionForm action=sign_out>
-                <button type="submit" class="link-button">{t!(i18n, header.sign_out)}</button>
+                <button type="submit" class="link-button">{t_string!(i18n, header.sign_out)}</button>
             </ActionForm>
         </header>
         <main class="dashboard">

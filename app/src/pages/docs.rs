@@ -3,6 +3,8 @@
 //! dialog links each method here.
 
 use leptos::prelude::*;
+
+use crate::i18n::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -10,69 +12,79 @@ use crate::api::api_catalog;
 use crate::model::ApiMethodView;
 use crate::pages::{ErrorNote, NotFound};
 
-/// The result codes a client can meet: (code, meaning).
-pub const RESULT_CODES: &[(i32, &str)] = &[
-    (0, "success"),
-    (3, "invalid parameter: missing or malformed; the message names it, e.g. invalid parameter [envName]"),
-    (11, "environment does not exist (or belongs to someone else: the same answer)"),
-    (99, "internal error (HTTP 500 when the request itself failed); the message carries a request id to quote"),
-    (701, "authentication failed: wrong login or password (one answer for both)"),
-    (702, "not authenticated: missing, unknown, expired or signed-out session; unknown, expired, deleted or regenerated-away token"),
-    (703, "user not activated: the account signed up under --signup approval and waits for an administrator (said only after a correct password)"),
-    (704, "user blocked: sign-in (or sign-up) locked after repeated failures, or the account is disabled"),
-    (705, "password confirmation locked after repeated wrong passwords from this session; retry after the time given"),
-    (706, "busy: the server could not check the password within 2 s; nothing was counted, retry after the time given"),
-    (710, "login already registered"),
-    (801, "invalid password: the password confirming a protected call is wrong"),
-    (1702, "method not implemented by this server, or no such method (HTTP 404)"),
-    (2212, "wrong environment status for this action"),
-    (2301, "environment name already taken"),
-    (2338, "account limit reached (100 tokens, 50 SSH keys, or the environment limit)"),
-    (6001, "the SSH key is already on the account (AddSSHKey; the same key material under any title)"),
-    (8202, "permission denied: a token called a method outside its permissions, or any authentication method; a non-administrator asked for the administration inventory; a sign-up while sign-up is closed"),
+/// The result codes a client can meet; their meanings are messages (`docs.code_N`).
+pub const RESULT_CODES: &[i32] = &[
+    0, 3, 11, 99, 701, 702, 703, 704, 705, 706, 710, 801, 1702, 2212, 2301, 2338, 6001, 8202,
 ];
 
+/// What a result code means, in the page's language.
+fn code_meaning(i18n: crate::language::I18n, code: i32) -> &'static str {
+    match code {
+        0 => t_string!(i18n, docs.code_0),
+        3 => t_string!(i18n, docs.code_3),
+        11 => t_string!(i18n, docs.code_11),
+        99 => t_string!(i18n, docs.code_99),
+        701 => t_string!(i18n, docs.code_701),
+        702 => t_string!(i18n, docs.code_702),
+        703 => t_string!(i18n, docs.code_703),
+        704 => t_string!(i18n, docs.code_704),
+        705 => t_string!(i18n, docs.code_705),
+        706 => t_string!(i18n, docs.code_706),
+        710 => t_string!(i18n, docs.code_710),
+        801 => t_string!(i18n, docs.code_801),
+        1702 => t_string!(i18n, docs.code_1702),
+        2212 => t_string!(i18n, docs.code_2212),
+        2301 => t_string!(i18n, docs.code_2301),
+        2338 => t_string!(i18n, docs.code_2338),
+        6001 => t_string!(i18n, docs.code_6001),
+        _ => t_string!(i18n, docs.code_8202),
+    }
+}
+
 fn docs_header() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Kunci"</a>
-            <a href="/docs/api">"API reference"</a>
+            <a href="/docs/api">{t_string!(i18n, docs.title)}</a>
             <span class="spacer"></span>
-            <a href="/">"Dashboard"</a>
+            <crate::language::LanguageSwitch/>
+            <a href="/">{t_string!(i18n, docs.dashboard)}</a>
         </header>
     }
 }
 
 #[component]
 pub fn ApiIndexPage() -> impl IntoView {
+    let i18n = use_i18n();
     let catalog = Resource::new(|| (), |_| api_catalog());
     let query = RwSignal::new(String::new());
     view! {
-        <Title text="API reference"/>
+        <Title text=t_string!(i18n, docs.title)/>
         {docs_header()}
         <main class="docs">
-            <h1>"API reference"</h1>
+            <h1>{t_string!(i18n, docs.title)}</h1>
             <p>
-                "Every method lives at " <code>"/1.0/{service}/{class}/rest/{method}"</code>
-                " (any case), takes its parameters in the query string or a form body, and answers JSON: "
-                <code>"{\"result\":0, ...}"</code> " on success, " <code>"{\"result\":N, \"error\":\"...\"}"</code>
-                " otherwise. Authenticate with " <code>"session"</code>
-                " (a sign-in session or a personal access token) or " <code>"Authorization: Bearer"</code> "."
+                {t_string!(i18n, docs.intro_path)} " " <code>"/1.0/{service}/{class}/rest/{method}"</code>
+                " " {t_string!(i18n, docs.intro_params)} " "
+                <code>"{\"result\":0, ...}"</code> " " {t_string!(i18n, docs.intro_success)} " " <code>"{\"result\":N, \"error\":\"...\"}"</code>
+                " " {t_string!(i18n, docs.intro_otherwise)} " " <code>"session"</code>
+                " " {t_string!(i18n, docs.intro_auth)} " " <code>"Authorization: Bearer"</code> "."
             </p>
             <p>
-                "A token's permissions are the names in the first column (" <code>"env"</code> " is short for "
+                {t_string!(i18n, docs.permissions_before)} <code>"env"</code> " " {t_string!(i18n, docs.permissions_short)} " "
                 <code>"environment"</code> ")."
             </p>
             <label class="search">
-                <span class="visually-hidden">"Search methods"</span>
+                <span class="visually-hidden">{t_string!(i18n, docs.search_label)}</span>
                 <input
                     type="search"
-                    placeholder="Search methods, e.g. stopenv"
+                    placeholder=t_string!(i18n, docs.search_placeholder)
                     prop:value=move || query.get()
                     on:input=move |ev| query.set(event_target_value(&ev))
                 />
             </label>
-            <Suspense fallback=|| view! { <p class="loading">"Loading the catalog…"</p> }>
+            <Suspense fallback=move || view! { <p class="loading">{t_string!(i18n, docs.loading_catalog)}</p> }>
                 {move || Suspend::new(async move {
                     match catalog.await {
                         Ok(all) => view! { <CatalogTable all query/> }.into_any(),
@@ -80,13 +92,13 @@ pub fn ApiIndexPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <h2 id="result-codes">"Result codes"</h2>
+            <h2 id="result-codes">{t_string!(i18n, docs.result_codes)}</h2>
             <table class="codes">
-                <thead><tr><th scope="col">"result"</th><th scope="col">"meaning"</th></tr></thead>
+                <thead><tr><th scope="col">{t_string!(i18n, docs.col_result)}</th><th scope="col">{t_string!(i18n, docs.col_meaning)}</th></tr></thead>
                 <tbody>
                     {RESULT_CODES
                         .iter()
-                        .map(|(code, meaning)| view! { <tr><td><code>{*code}</code></td><td>{*meaning}</td></tr> })
+                        .map(|code| view! { <tr><td><code>{*code}</code></td><td>{code_meaning(i18n, *code)}</td></tr> })
                         .collect_view()}
                 </tbody>
             </table>
@@ -96,6 +108,7 @@ pub fn ApiIndexPage() -> impl IntoView {
 
 #[component]
 fn CatalogTable(all: Vec<ApiMethodView>, query: RwSignal<String>) -> impl IntoView {
+    let i18n = use_i18n();
     let total = all.len();
     let implemented = all.iter().filter(|m| m.implemented).count();
     let lowered: Vec<String> = all.iter().map(|m| m.method.to_lowercase()).collect();
@@ -117,7 +130,7 @@ fn CatalogTable(all: Vec<ApiMethodView>, query: RwSignal<String>) -> impl IntoVi
                     <td class="params">{m.params.join(", ")}</td>
                     <td>
                         {if m.implemented {
-                            view! { <span class="badge ok">"implemented"</span> }.into_any()
+                            view! { <span class="badge ok">{t_string!(i18n, docs.implemented)}</span> }.into_any()
                         } else {
                             view! { <span class="badge muted-badge">"1702"</span> }.into_any()
                         }}
@@ -128,12 +141,12 @@ fn CatalogTable(all: Vec<ApiMethodView>, query: RwSignal<String>) -> impl IntoVi
         .collect_view();
     view! {
         <p class="muted" aria-live="polite">
-            {move || format!("{} of {total} methods", shown())} {format!(" · {implemented} implemented by Kunci")}
+            {move || crate::tf!(i18n, docs.shown, shown = shown(), total = total)} " · " {crate::tf!(i18n, docs.implemented_count, n = implemented)}
         </p>
         <div class="table-wrap">
             <table class="catalog">
                 <thead>
-                    <tr><th scope="col">"Method (permission name)"</th><th scope="col">"Parameters"</th><th scope="col">"Status"</th></tr>
+                    <tr><th scope="col">{t_string!(i18n, docs.col_method)}</th><th scope="col">{t_string!(i18n, docs.col_parameters)}</th><th scope="col">{t_string!(i18n, docs.col_status)}</th></tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -143,11 +156,12 @@ fn CatalogTable(all: Vec<ApiMethodView>, query: RwSignal<String>) -> impl IntoVi
 
 #[component]
 pub fn ApiMethodPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let catalog = Resource::new(|| (), |_| api_catalog());
     view! {
         {docs_header()}
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{t_string!(i18n, common.loading)}</p> }>
             {move || {
                 let wanted = params.read().get("method").unwrap_or_default().to_lowercase();
                 Suspend::new(async move {
@@ -166,6 +180,7 @@ pub fn ApiMethodPage() -> impl IntoView {
 
 #[component]
 fn MethodDetails(method: ApiMethodView) -> impl IntoView {
+    let i18n = use_i18n();
     let mut parts = method.method.splitn(3, '.');
     let service = match parts.next().unwrap_or_default() {
         "env" => "environment".to_string(),
@@ -201,39 +216,39 @@ fn MethodDetails(method: ApiMethodView) -> impl IntoView {
     view! {
         <Title text=method.method.clone()/>
         <main class="docs method">
-            <p><a href="/docs/api">"← All methods"</a></p>
+            <p><a href="/docs/api">{t_string!(i18n, docs.all_methods)}</a></p>
             <h1><code>{name}</code></h1>
             <dl class="facts">
-                <dt>"Service"</dt><dd><code>{service}</code></dd>
-                <dt>"Class"</dt><dd><code>{class}</code></dd>
-                <dt>"REST path"</dt><dd><code>{method.path.clone()}</code> " (GET or POST, any case)"</dd>
-                <dt>"Token permission"</dt><dd><code>{method.method.clone()}</code></dd>
-                <dt>"Kind"</dt><dd>{if method.is_safe { "read-only" } else { "changes state" }}</dd>
-                <dt>"In Kunci"</dt>
+                <dt>{t_string!(i18n, docs.service)}</dt><dd><code>{service}</code></dd>
+                <dt>{t_string!(i18n, docs.class)}</dt><dd><code>{class}</code></dd>
+                <dt>{t_string!(i18n, docs.rest_path)}</dt><dd><code>{method.path.clone()}</code> " " {t_string!(i18n, docs.any_method)}</dd>
+                <dt>{t_string!(i18n, docs.token_permission)}</dt><dd><code>{method.method.clone()}</code></dd>
+                <dt>{t_string!(i18n, docs.kind)}</dt><dd>{if method.is_safe { t_string!(i18n, docs.read_only) } else { t_string!(i18n, docs.changes_state) }}</dd>
+                <dt>{t_string!(i18n, docs.in_kunci)}</dt>
                 <dd>
                     {if method.implemented {
-                        view! { <span class="badge ok">"implemented"</span> }.into_any()
+                        view! { <span class="badge ok">{t_string!(i18n, docs.implemented)}</span> }.into_any()
                     } else {
-                        view! { <span class="badge muted-badge">"not implemented: answers result 1702 (HTTP 404)"</span> }.into_any()
+                        view! { <span class="badge muted-badge">{t_string!(i18n, docs.not_implemented)}</span> }.into_any()
                     }}
                 </dd>
             </dl>
             {method.description.clone().map(|d| view! { <p class="description">{d}</p> })}
-            <h2>"Parameters"</h2>
+            <h2>{t_string!(i18n, docs.parameters)}</h2>
             {if method.params.is_empty() {
-                view! { <p class="muted">"None besides " <code>"session"</code> "."</p> }.into_any()
+                view! { <p class="muted">{t_string!(i18n, docs.none_besides)} " " <code>"session"</code> "."</p> }.into_any()
             } else {
                 view! {
                     <ul class="params-list">
                         {method.params.iter().map(|p| view! { <li><code>{p.clone()}</code></li> }).collect_view()}
-                        <li><code>"session"</code> " — a sign-in session or an access token (or send " <code>"Authorization: Bearer"</code> ")"</li>
+                        <li><code>"session"</code> " " {t_string!(i18n, docs.session_param)} " " <code>"Authorization: Bearer"</code> ")"</li>
                     </ul>
                 }.into_any()
             }}
-            <h2>"Example"</h2>
+            <h2>{t_string!(i18n, docs.example)}</h2>
             <pre><code>{example}</code></pre>
-            {answer.map(|a| view! { <h3>"Answer"</h3><pre><code>{a}</code></pre> })}
-            <p><a href="/docs/api#result-codes">"Result codes"</a></p>
+            {answer.map(|a| view! { <h3>{t_string!(i18n, docs.answer)}</h3><pre><code>{a}</code></pre> })}
+            <p><a href="/docs/api#result-codes">{t_string!(i18n, docs.result_codes)}</a></p>
         </main>
     }
 }
@@ -269,7 +284,7 @@ mod tests {
         ];
         for e in errors {
             assert!(
-                RESULT_CODES.iter().any(|(code, _)| *code == e.code()),
+                RESULT_CODES.contains(&e.code()),
                 "result {} is not in the API reference",
                 e.code()
             );
@@ -278,8 +293,14 @@ mod tests {
 
     #[test]
     fn the_token_limit_stated_is_the_rule() {
-        let (_, limit) = RESULT_CODES.iter().find(|(code, _)| *code == 2338).unwrap();
-        let stated = format!("{} tokens", kunci_rules::token::MAX_PER_ACCOUNT);
-        assert!(limit.contains(&stated), "{limit}");
+        let en: serde_json::Value =
+            serde_json::from_str(include_str!("../../locales/en.json")).unwrap();
+        let id: serde_json::Value =
+            serde_json::from_str(include_str!("../../locales/id.json")).unwrap();
+        let n = kunci_rules::token::MAX_PER_ACCOUNT;
+        let limit = en["docs"]["code_2338"].as_str().unwrap();
+        assert!(limit.contains(&format!("{n} tokens")), "{limit}");
+        let batas = id["docs"]["code_2338"].as_str().unwrap();
+        assert!(batas.contains(&format!("{n} token")), "{batas}");
     }
 }

@@ -3,6 +3,9 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::*;
+use crate::language::env_status_text;
+
 use crate::api::{env_groups, list_envs, CreateEnv, EnvAction};
 use crate::model::{env_status_label, wire_to_ui_datetime, EnvSummary, NewNode};
 use crate::pages::ErrorNote;
@@ -11,9 +14,10 @@ use crate::pages::ErrorNote;
 #[cfg(feature = "hydrate")]
 const POLL_EVERY: std::time::Duration = std::time::Duration::from_millis(1500);
 
-/// Node types offered by the "New environment" form: (nodeType, label).
+/// Node types offered by the "New environment" form: (nodeType, label); the two
+/// labels that are not product names are the messages' (empty here).
 const NODE_TYPES: &[(&str, &str)] = &[
-    ("nginx", "NGINX load balancer"),
+    ("nginx", ""),
     ("tomcat", "Tomcat"),
     ("nodejs", "Node.js"),
     ("php", "PHP"),
@@ -23,7 +27,7 @@ const NODE_TYPES: &[(&str, &str)] = &[
     ("postgres", "PostgreSQL"),
     ("mongodb", "MongoDB"),
     ("redis", "Redis"),
-    ("docker", "Custom container"),
+    ("docker", ""),
 ];
 
 /// The list as the browser last fetched it (`/ui/envs`, gloo-net).
@@ -38,6 +42,7 @@ async fn fetch_envs() -> Option<Vec<EnvSummary>> {
 
 #[component]
 pub fn EnvironmentsPanel() -> impl IntoView {
+    let i18n = use_i18n();
     let initial = Resource::new(|| (), |_| list_envs());
     let account_groups = Resource::new(|| (), |_| env_groups());
     let live: RwSignal<Option<Vec<EnvSummary>>> = RwSignal::new(None);
@@ -77,14 +82,14 @@ pub fn EnvironmentsPanel() -> impl IntoView {
     view! {
         <section class="environments" aria-labelledby="envs-title">
             <div class="section-head">
-                <h1 id="envs-title">"Environments"</h1>
+                <h1 id="envs-title">{t_string!(i18n, envs.title)}</h1>
                 <button
                     type="button"
                     class="primary"
                     aria-expanded=move || show_form.get().to_string()
                     on:click=move |_| show_form.update(|s| *s = !*s)
                 >
-                    "New environment"
+                    {t_string!(i18n, envs.new)}
                 </button>
             </div>
             <Show when=move || show_form.get()>
@@ -93,7 +98,7 @@ pub fn EnvironmentsPanel() -> impl IntoView {
             {move || {
                 action.value().get().and_then(|r| r.err()).map(|error| view! { <ErrorNote error/> })
             }}
-            <Suspense fallback=|| view! { <p class="loading">"Loading environments…"</p> }>
+            <Suspense fallback=move || view! { <p class="loading">{t_string!(i18n, envs.loading)}</p> }>
                 {move || Suspend::new(async move {
                     let known = account_groups.await.unwrap_or_default();
                     match initial.await {
@@ -129,6 +134,7 @@ fn FilteredEnvs(
     known: Vec<String>,
     action: ServerAction<EnvAction>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let group = RwSignal::new(String::new());
     let choices = Memo::new(move |_| rows.with(|r| group_choices(&known, r)));
     let shown = Signal::derive(move || {
@@ -143,13 +149,13 @@ fn FilteredEnvs(
         <Show when=move || choices.with(|c| !c.is_empty())>
             <div class="list-filter">
                 <label>
-                    "Group "
+                    {t_string!(i18n, envs.group)} " "
                     <select
                         name="group"
                         prop:value=move || group.get()
                         on:change=move |ev| group.set(event_target_value(&ev))
                     >
-                        <option value="">"All groups"</option>
+                        <option value="">{t_string!(i18n, envs.all_groups)}</option>
                         <For each=move || choices.get() key=|g| g.clone() let:g>
                             <option value=g.clone()>{g.clone()}</option>
                         </For>
@@ -167,29 +173,30 @@ fn EnvTable(
     filtered: Signal<bool>,
     action: ServerAction<EnvAction>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let pending = action.pending();
     view! {
         <Show
             when=move || rows.with(|r| !r.is_empty())
             fallback=move || {
                 let text = if filtered.get() {
-                    "No environment is in this group."
+                    t_string!(i18n, envs.empty_group)
                 } else {
-                    "No environments yet. Create one with “New environment”, or through the API."
+                    t_string!(i18n, envs.empty)
                 };
                 view! { <p class="empty" role="status">{text}</p> }
             }
         >
             <div class="table-wrap">
                 <table class="env-table">
-                    <caption class="visually-hidden">"Your environments"</caption>
+                    <caption class="visually-hidden">{t_string!(i18n, envs.caption)}</caption>
                     <thead>
                         <tr>
-                            <th scope="col">"Name"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col">"Nodes"</th>
-                            <th scope="col">"Created"</th>
-                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            <th scope="col">{t_string!(i18n, envs.name)}</th>
+                            <th scope="col">{t_string!(i18n, envs.status)}</th>
+                            <th scope="col">{t_string!(i18n, envs.nodes)}</th>
+                            <th scope="col">{t_string!(i18n, envs.created)}</th>
+                            <th scope="col"><span class="visually-hidden">{t_string!(i18n, envs.actions)}</span></th>
                         </tr>
                     </thead>
                     <tbody>
@@ -199,7 +206,8 @@ fn EnvTable(
                             let:env
                         >
                             {
-                                let (label, class) = env_status_label(env.status);
+                                let (_, class) = env_status_label(env.status);
+                                let label = env_status_text(i18n, env.status);
                                 let name = env.name.clone();
                                 let start_name = name.clone();
                                 let stop_name = name.clone();
@@ -225,17 +233,17 @@ fn EnvTable(
                                             <button
                                                 type="button"
                                                 disabled=move || !can_start || pending.get()
-                                                aria-label=format!("Start {name}")
+                                                aria-label=crate::tf!(i18n, envs.start_label, name = name)
                                                 on:click=move |_| {
                                                     action.dispatch(EnvAction { name: start_name.clone(), action: "start".into() });
                                                 }
                                             >
-                                                "Start"
+                                                {t_string!(i18n, envs.start)}
                                             </button>
                                             <button
                                                 type="button"
                                                 disabled=move || !can_stop || pending.get()
-                                                aria-label=format!("Stop {}", stop_name)
+                                                aria-label=crate::tf!(i18n, envs.stop_label, name = stop_name)
                                                 on:click={
                                                     let stop_name = stop_name.clone();
                                                     move |_| {
@@ -243,7 +251,7 @@ fn EnvTable(
                                                     }
                                                 }
                                             >
-                                                "Stop"
+                                                {t_string!(i18n, envs.stop)}
                                             </button>
                                         </td>
                                     </tr>
@@ -259,6 +267,7 @@ fn EnvTable(
 
 #[component]
 fn NewEnvironmentForm(create: ServerAction<CreateEnv>) -> impl IntoView {
+    let i18n = use_i18n();
     let name = RwSignal::new(String::new());
     let display_name = RwSignal::new(String::new());
     let nodes: RwSignal<Vec<(String, u32)>> =
@@ -277,10 +286,10 @@ fn NewEnvironmentForm(create: ServerAction<CreateEnv>) -> impl IntoView {
         });
     };
     view! {
-        <form class="card wide new-env" on:submit=submit aria-label="New environment">
+        <form class="card wide new-env" on:submit=submit aria-label=t_string!(i18n, envs.new)>
             <div class="form-row">
                 <label>
-                    "Name"
+                    {t_string!(i18n, envs.name)}
                     <input
                         type="text"
                         name="envName"
@@ -292,18 +301,18 @@ fn NewEnvironmentForm(create: ServerAction<CreateEnv>) -> impl IntoView {
                     />
                 </label>
                 <label>
-                    "Display name"
+                    {t_string!(i18n, envs.display_name)}
                     <input
                         type="text"
                         name="displayName"
-                        placeholder="My project"
+                        placeholder=t_string!(i18n, envs.display_placeholder)
                         prop:value=move || display_name.get()
                         on:input=move |ev| display_name.set(event_target_value(&ev))
                     />
                 </label>
             </div>
             <fieldset>
-                <legend>"Nodes"</legend>
+                <legend>{t_string!(i18n, envs.nodes)}</legend>
                 {move || {
                     nodes
                         .get()
@@ -313,7 +322,7 @@ fn NewEnvironmentForm(create: ServerAction<CreateEnv>) -> impl IntoView {
                             view! {
                                 <div class="node-row">
                                     <select
-                                        aria-label=format!("Node {} type", i + 1)
+                                        aria-label=crate::tf!(i18n, envs.node_type, n = i + 1)
                                         on:change=move |ev| {
                                             let v = event_target_value(&ev);
                                             nodes.update(|n| n[i].0 = v);
@@ -322,7 +331,12 @@ fn NewEnvironmentForm(create: ServerAction<CreateEnv>) -> impl IntoView {
                                         {NODE_TYPES
                                             .iter()
                                             .map(|(value, label)| {
-                                                view! { <option value=*value selected=*value == node_type>{*label}</option> }
+                                                let label = match *value {
+                                                    "nginx" => t_string!(i18n, envs.nginx),
+                                                    "docker" => t_string!(i18n, envs.custom_container),
+                                                    _ => label,
+                                                };
+                                                view! { <option value=*value selected=*value == node_type>{label}</option> }
                                             })
                                             .collect_view()}
                                     </select>
@@ -330,7 +344,7 @@ fn NewEnvironmentForm(create: ServerAction<CreateEnv>) -> impl IntoView {
                                         type="number"
                                         min="1"
                                         max="16"
-                                        aria-label=format!("Node {} count", i + 1)
+                                        aria-label=crate::tf!(i18n, envs.node_count, n = i + 1)
                                         prop:value=count.to_string()
                                         on:input=move |ev| {
                                             let c = event_target_value(&ev).parse().unwrap_or(1);
@@ -340,13 +354,13 @@ fn NewEnvironmentForm(create: ServerAction<CreateEnv>) -> impl IntoView {
                                     <button
                                         type="button"
                                         class="link-button"
-                                        aria-label=format!("Remove node {}", i + 1)
+                                        aria-label=crate::tf!(i18n, envs.remove_node, n = i + 1)
                                         disabled=move || nodes.with(|n| n.len() <= 1)
                                         on:click=move |_| nodes.update(|n| {
                                             n.remove(i);
                                         })
                                     >
-                                        "Remove"
+                                        {t_string!(i18n, envs.remove)}
                                     </button>
                                 </div>
                             }
@@ -354,13 +368,13 @@ fn NewEnvironmentForm(create: ServerAction<CreateEnv>) -> impl IntoView {
                         .collect_view()
                 }}
                 <button type="button" class="link-button" on:click=move |_| nodes.update(|n| n.push(("docker".into(), 1)))>
-                    "+ Add node"
+                    {t_string!(i18n, envs.add_node)}
                 </button>
             </fieldset>
             {move || error().map(|error| view! { <ErrorNote error/> })}
             <div class="form-actions">
                 <button type="submit" class="primary" disabled=move || create.pending().get()>
-                    {move || if create.pending().get() { "Creating…" } else { "Create environment" }}
+                    {move || if create.pending().get() { t_string!(i18n, envs.creating) } else { t_string!(i18n, envs.create) }}
                 </button>
             </div>
         </form>

@@ -5,6 +5,8 @@
 //! the dialog directly.
 
 use leptos::prelude::*;
+
+use crate::i18n::*;
 use leptos::task::spawn_local;
 
 use crate::api;
@@ -29,6 +31,7 @@ pub fn ExpiryBanner(
     #[prop(into)] version: Signal<u64>,
     on_action: Callback<(ExpiryAction, TokenView)>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let notices: RwSignal<Vec<TokenView>> = RwSignal::new(Vec::new());
     Effect::new(move |_| {
         version.track();
@@ -40,8 +43,8 @@ pub fn ExpiryBanner(
     });
     view! {
         <Show when=move || notices.with(|n| !n.is_empty())>
-            <section class="expiry-banner warning" aria-label="Tokens expiring" data-testid="expiry-banner" role="status">
-                <p><strong>"Access tokens expiring or recently expired:"</strong></p>
+            <section class="expiry-banner warning" aria-label=t_string!(i18n, expiry.label) data-testid="expiry-banner" role="status">
+                <p><strong>{t_string!(i18n, expiry.heading)}</strong></p>
                 <ul>
                     <For each=move || notices.get() key=|t| (t.id, t.expires_at.clone()) let:token>
                         <ExpiryItem token on_action/>
@@ -54,15 +57,16 @@ pub fn ExpiryBanner(
 
 #[component]
 fn ExpiryItem(token: TokenView, on_action: Callback<(ExpiryAction, TokenView)>) -> impl IntoView {
+    let i18n = use_i18n();
     let at = token
         .expires_at
         .as_deref()
         .map(wire_to_ui_datetime)
         .unwrap_or_default();
     let when = if token.expired {
-        format!("expired on {at} UTC")
+        crate::tf!(i18n, expiry.expired_on, at = at)
     } else {
-        format!("expires on {at} UTC")
+        crate::tf!(i18n, expiry.expires_on, at = at)
     };
     let (edit, regenerate) = (token.clone(), token.clone());
     view! {
@@ -71,19 +75,19 @@ fn ExpiryItem(token: TokenView, on_action: Callback<(ExpiryAction, TokenView)>) 
             <button
                 type="button"
                 class="link-button"
-                aria-label=format!("Edit token “{}”", token.description)
+                aria-label=crate::tf!(i18n, expiry.edit_label, description = token.description)
                 on:click=move |_| on_action.run((ExpiryAction::Edit, edit.clone()))
             >
-                "Edit"
+                {t_string!(i18n, tokens.edit)}
             </button>
             " "
             <button
                 type="button"
                 class="link-button"
-                aria-label=format!("Regenerate token “{}”", token.description)
+                aria-label=crate::tf!(i18n, expiry.regenerate_label, description = token.description)
                 on:click=move |_| on_action.run((ExpiryAction::Regenerate, regenerate.clone()))
             >
-                "Regenerate"
+                {t_string!(i18n, confirm.regenerate)}
             </button>
         </li>
     }

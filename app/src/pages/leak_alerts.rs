@@ -3,6 +3,8 @@
 //! until its owner dismisses it (one click, no dialog).
 
 use leptos::prelude::*;
+
+use crate::i18n::*;
 use leptos::task::spawn_local;
 
 use crate::api;
@@ -13,6 +15,7 @@ use crate::model::{wire_to_ui_datetime, LeakAlertView};
 /// arrive or one is dismissed.
 #[component]
 pub fn LeakAlerts() -> impl IntoView {
+    let i18n = use_i18n();
     let alerts: RwSignal<Vec<LeakAlertView>> = RwSignal::new(Vec::new());
     let error: RwSignal<Option<AppError>> = RwSignal::new(None);
     let status = RwSignal::new(String::new());
@@ -31,8 +34,8 @@ pub fn LeakAlerts() -> impl IntoView {
                     error.set(None);
                     alerts.update(|l| l.retain(|a| a.id != id));
                     status.set(match alerts.with(Vec::len) {
-                        0 => "Alert dismissed. No leak alerts left.".into(),
-                        n => format!("Alert dismissed. {n} leak alert(s) left."),
+                        0 => t_string!(i18n, alerts.leak_none_left).into(),
+                        n => crate::tf!(i18n, alerts.leak_left, n = n),
                     });
                     crate::browser::focus_first("leak-alerts", "button");
                 }
@@ -41,9 +44,9 @@ pub fn LeakAlerts() -> impl IntoView {
         })
     });
     view! {
-        <section id="leak-alerts" class="reuse-alerts" aria-label="Leaked tokens" data-testid="leak-alerts">
+        <section id="leak-alerts" class="reuse-alerts" aria-label=t_string!(i18n, alerts.leak_label) data-testid="leak-alerts">
             <p class="visually-hidden" role="status" aria-live="polite">{move || status.get()}</p>
-            {move || error.get().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{crate::language::error_text(i18n, &e)}</p> })}
             <ul class="alert-list" aria-live="polite">
                 <For each=move || alerts.get() key=|a| a.id let:alert>
                     <LeakAlertItem alert on_dismiss=dismiss/>
@@ -55,31 +58,32 @@ pub fn LeakAlerts() -> impl IntoView {
 
 #[component]
 fn LeakAlertItem(alert: LeakAlertView, on_dismiss: Callback<i64>) -> impl IntoView {
+    let i18n = use_i18n();
     let id = alert.id;
     let by = if alert.source == "operator" {
-        "an operator".to_string()
+        t_string!(i18n, alerts.leak_by_operator).to_string()
     } else if alert.source.is_empty() {
-        "a secret-scanning service".to_string()
+        t_string!(i18n, alerts.leak_by_scanner).to_string()
     } else {
-        format!("a secret-scanning service ({})", alert.source)
+        crate::tf!(i18n, alerts.leak_by_named_scanner, source = alert.source)
     };
-    let label = format!("Dismiss the leak alert about token #{}", alert.token_id);
+    let label = crate::tf!(i18n, alerts.leak_dismiss_label, id = alert.token_id);
     // Text only, never a link: the address comes from the report.
     let place = (!alert.url.is_empty()).then(|| {
-        view! { " at " <code class="leak-url">{alert.url.clone()}</code> }
+        view! { " " {t_string!(i18n, alerts.leak_at)} " " <code class="leak-url">{alert.url.clone()}</code> }
     });
     let kind = (!alert.token_type.is_empty())
-        .then(|| view! { " (type " <code>{alert.token_type.clone()}</code> ")" });
+        .then(|| view! { " (" {t_string!(i18n, alerts.leak_type)} " " <code>{alert.token_type.clone()}</code> ")" });
     view! {
         <li class="reuse-alert leak-alert" data-testid="leak-alert" data-token-id=alert.token_id>
             <p>
-                <strong>"Token “" {alert.description.clone()} "” (#" {alert.token_id} ") was revoked"</strong>
-                ": its value was reported found by " {by} {place} {kind} ", "
+                <strong>{crate::tf!(i18n, alerts.leak_revoked, description = alert.description, id = alert.token_id)}</strong>
+                ": " {t_string!(i18n, alerts.leak_found_by)} " " {by} {place} {kind} ", "
                 {wire_to_ui_datetime(&alert.reported)} " UTC. "
-                <span class="revoked">"Create a new token for what used it."</span>
+                <span class="revoked">{t_string!(i18n, alerts.leak_create_new)}</span>
             </p>
             <button type="button" aria-label=label on:click=move |_| on_dismiss.run(id)>
-                "Dismiss"
+                {t_string!(i18n, alerts.dismiss)}
             </button>
         </li>
     }

@@ -26,9 +26,9 @@ pub fn NotFound() -> impl IntoView {
         <Title text=t_string!(i18n, not_found.title)/>
         <main class="centered">
             <div class="card">
-                <h1>{t!(i18n, not_found.heading)}</h1>
-                <p>{t!(i18n, not_found.text)}</p>
-                <p><a href="/">{t!(i18n, not_found.home)}</a></p>
+                <h1>{t_string!(i18n, not_found.heading)}</h1>
+                <p>{t_string!(i18n, not_found.text)}</p>
+                <p><a href="/">{t_string!(i18n, not_found.home)}</a></p>
             </div>
         </main>
     }
@@ -37,5 +37,6 @@ pub fn NotFound() -> impl IntoView {
 /// An error shown where the failed content would have been, in the page's language.
 #[component]
 pub fn ErrorNote(error: AppError) -> impl IntoView {
-    view! { <p class="error" role="alert">{crate::language::error_text(&error)}</p> }
+    let i18n = use_i18n();
+    view! { <p class="error" role="alert">{crate::language::error_text(i18n, &error)}</p> }
 }

@@ -2,6 +2,8 @@
 //! used again. Each alert stays until its owner dismisses it (one click, no dialog).
 
 use leptos::prelude::*;
+
+use crate::i18n::*;
 use leptos::task::spawn_local;
 
 use crate::api;
@@ -12,6 +14,7 @@ use crate::model::{wire_to_ui_datetime, ReuseAlertView};
 /// arrive or one is dismissed.
 #[component]
 pub fn ReuseAlerts() -> impl IntoView {
+    let i18n = use_i18n();
     let alerts: RwSignal<Vec<ReuseAlertView>> = RwSignal::new(Vec::new());
     let error: RwSignal<Option<AppError>> = RwSignal::new(None);
     let status = RwSignal::new(String::new());
@@ -31,8 +34,8 @@ pub fn ReuseAlerts() -> impl IntoView {
                     alerts.update(|l| l.retain(|a| a.id != id));
                     let left = alerts.with(Vec::len);
                     status.set(match left {
-                        0 => "Alert dismissed. No token alerts left.".into(),
-                        n => format!("Alert dismissed. {n} token alert(s) left."),
+                        0 => t_string!(i18n, alerts.reuse_none_left).into(),
+                        n => crate::tf!(i18n, alerts.reuse_left, n = n),
                     });
                     crate::browser::focus_first("reuse-alerts", "button");
                 }
@@ -41,9 +44,9 @@ pub fn ReuseAlerts() -> impl IntoView {
         })
     });
     view! {
-        <section id="reuse-alerts" class="reuse-alerts" aria-label="Token alerts" data-testid="reuse-alerts">
+        <section id="reuse-alerts" class="reuse-alerts" aria-label=t_string!(i18n, alerts.reuse_label) data-testid="reuse-alerts">
             <p class="visually-hidden" role="status" aria-live="polite">{move || status.get()}</p>
-            {move || error.get().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{crate::language::error_text(i18n, &e)}</p> })}
             <ul class="alert-list" aria-live="polite">
                 <For each=move || alerts.get() key=|a| a.id let:alert>
                     <ReuseAlertItem alert on_dismiss=dismiss/>
@@ -55,31 +58,32 @@ pub fn ReuseAlerts() -> impl IntoView {
 
 #[component]
 fn ReuseAlertItem(alert: ReuseAlertView, on_dismiss: Callback<i64>) -> impl IntoView {
+    let i18n = use_i18n();
     let id = alert.id;
     let what = if alert.regenerated {
-        "a value it was regenerated away from"
+        t_string!(i18n, alerts.reuse_regenerated)
     } else {
-        "a value of this deleted token"
+        t_string!(i18n, alerts.reuse_deleted)
     };
     let uses = match alert.uses {
         1 => String::new(),
-        n => format!(", {n} times"),
+        n => format!(", {}", crate::tf!(i18n, alerts.times, n = n)),
     };
-    let label = format!("Dismiss the alert about token #{}", alert.token_id);
+    let label = crate::tf!(i18n, alerts.reuse_dismiss_label, id = alert.token_id);
     view! {
         <li class="reuse-alert" data-testid="reuse-alert" data-token-id=alert.token_id>
             <p>
-                <strong>"Token “" {alert.description.clone()} "” (#" {alert.token_id} ")"</strong>
-                ": " {what} " was used again from "
+                <strong>{crate::tf!(i18n, alerts.token, description = alert.description, id = alert.token_id)}</strong>
+                ": " {crate::tf!(i18n, alerts.reuse_text, what = what)} " "
                 <code>{alert.ip.clone()}</code>
                 " (" <code>{alert.method.clone()}</code> ", "
                 {wire_to_ui_datetime(&alert.first_seen)} " UTC" {uses} ")."
                 {alert
                     .revoked
-                    .then(|| view! { <span class="revoked">" The token was revoked: create or regenerate a new one."</span> })}
+                    .then(|| view! { <span class="revoked">" " {t_string!(i18n, alerts.reuse_revoked)}</span> })}
             </p>
             <button type="button" aria-label=label on:click=move |_| on_dismiss.run(id)>
-                "Dismiss"
+                {t_string!(i18n, alerts.dismiss)}
             </button>
         </li>
     }

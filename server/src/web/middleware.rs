@@ -240,6 +240,37 @@ fn same_origin(headers: &HeaderMap) -> bool {
     matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
+/// Decides the language a page is rendered in (`kunci_rules::language::choose`: the
+/// account's choice, else the `kunci_lang` cookie, else `Accept-Language`) and hands it
+/// to the renderer as `app::language::PageLanguage`. Only page loads need it: the REST
+/// API stays English, and server functions answer data, not words.
+pub async fn page_language(
+    State(kunci): State<Arc<Kunci>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    let is_page = req.method() == Method::GET
+        && !["/1.0/", "/api/", "/pkg/", "/ui/"]
+            .iter()
+            .any(|p| path.starts_with(p));
+    if is_page {
+        let headers = req.headers();
+        let saved = match app::backend::cookie(headers, app::backend::SESSION_COOKIE) {
+            Some(secret) => kunci.sessions.language(secret).await.ok().flatten(),
+            None => None,
+        };
+        let cookie = app::backend::cookie(headers, kunci_rules::language::LANGUAGE_COOKIE);
+        let accept = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        let chosen = kunci_rules::language::choose(saved.as_deref(), cookie, accept);
+        req.extensions_mut()
+            .insert(app::language::PageLanguage(chosen));
+    }
+    next.run(req).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,35 +398,4 @@ mod tests {
             "192.0.2.1"
         );
     }
-}
-
-/// Decides the language a page is rendered in (`kunci_rules::language::choose`: the
-/// account's choice, else the `kunci_lang` cookie, else `Accept-Language`) and hands it
-/// to the renderer as `app::language::PageLanguage`. Only page loads need it: the REST
-/// API stays English, and server functions answer data, not words.
-pub async fn page_language(
-    State(kunci): State<Arc<Kunci>>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let path = req.uri().path();
-    let is_page = req.method() == Method::GET
-        && !["/1.0/", "/api/", "/pkg/", "/ui/"]
-            .iter()
-            .any(|p| path.starts_with(p));
-    if is_page {
-        let headers = req.headers();
-        let saved = match app::backend::cookie(headers, app::backend::SESSION_COOKIE) {
-            Some(secret) => kunci.sessions.language(secret).await.ok().flatten(),
-            None => None,
-        };
-        let cookie = app::backend::cookie(headers, kunci_rules::language::LANGUAGE_COOKIE);
-        let accept = headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok());
-        let chosen = kunci_rules::language::choose(saved.as_deref(), cookie, accept);
-        req.extensions_mut()
-            .insert(app::language::PageLanguage(chosen));
-    }
-    next.run(req).await
 }

@@ -9,6 +9,8 @@ mod parts;
 mod vars;
 
 use leptos::prelude::*;
+
+use crate::i18n::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::fetch_env_detail;
@@ -38,8 +40,9 @@ async fn fetch_env(name: &str) -> Option<Result<EnvDetail, AppError>> {
 #[component]
 pub fn EnvDetailPage() -> impl IntoView {
     let params = use_params_map();
+    let i18n = use_i18n();
     let name = Memo::new(move |_| params.read().get("name").unwrap_or_default());
-    let title = format!("Environment {}", name.get_untracked());
+    let title = crate::tf!(i18n, env.title, name = name.get_untracked());
     view! {
         <SignedInPage title>
             <EnvDetailPanel name/>
@@ -49,6 +52,7 @@ pub fn EnvDetailPage() -> impl IntoView {
 
 #[component]
 fn EnvDetailPanel(name: Memo<String>) -> impl IntoView {
+    let i18n = use_i18n();
     let initial = Resource::new(move || name.get(), fetch_env_detail);
     let latest: RwSignal<Option<EnvDetail>> = RwSignal::new(None);
     // Why the last poll was refused (the environment was deleted, the session ended).
@@ -76,9 +80,9 @@ fn EnvDetailPanel(name: Memo<String>) -> impl IntoView {
 
     view! {
         <section class="env-detail" aria-labelledby="env-title">
-            <p class="back"><a href="/">"← All environments"</a></p>
+            <p class="back"><a href="/">{t_string!(i18n, env.back)}</a></p>
             {move || refused.get().map(|error| view! { <ErrorNote error/> })}
-            <Suspense fallback=|| view! { <p class="loading">"Loading the environment…"</p> }>
+            <Suspense fallback=move || view! { <p class="loading">{t_string!(i18n, env.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match initial.await {
                         Ok(first) => {
@@ -101,6 +105,7 @@ fn EnvDetailPanel(name: Memo<String>) -> impl IntoView {
 /// state) while the polls replace the data around it.
 #[component]
 fn EnvParts(env: Memo<EnvDetail>, on_change: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
     let env_name = Memo::new(move |_| env.with(|e| e.name.clone()));
     let group_names = Memo::new(move |_| {
         env.with(|e| {
@@ -112,7 +117,7 @@ fn EnvParts(env: Memo<EnvDetail>, on_change: Callback<()>) -> impl IntoView {
     });
     view! {
         <EnvFacts env/>
-        <h2 class="section-title">"Node groups"</h2>
+        <h2 class="section-title">{t_string!(i18n, env.node_groups)}</h2>
         <For each=move || group_names.get() key=|g| g.clone() let:group>
             {
                 let wanted = group.clone();

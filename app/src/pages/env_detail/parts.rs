@@ -3,13 +3,16 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::*;
+use crate::language::{env_status_text, I18n};
+
 use super::vars::GroupVars;
 use crate::model::{disk_gb, env_status_label, wire_to_ui_datetime, EnvDetail, NodeGroupView};
 
 /// `items` as chips, or `none`.
-fn chips(items: Vec<String>) -> AnyView {
+fn chips(i18n: I18n, items: Vec<String>) -> AnyView {
     if items.is_empty() {
-        return view! { <span class="muted">"none"</span> }.into_any();
+        return view! { <span class="muted">{t_string!(i18n, env.none)}</span> }.into_any();
     }
     items
         .into_iter()
@@ -21,6 +24,7 @@ fn chips(items: Vec<String>) -> AnyView {
 /// Name, status, region, creation, groups and external domains.
 #[component]
 pub fn EnvFacts(env: Memo<EnvDetail>) -> impl IntoView {
+    let i18n = use_i18n();
     let facts = Memo::new(move |_| {
         env.with(|e| {
             (
@@ -36,22 +40,23 @@ pub fn EnvFacts(env: Memo<EnvDetail>) -> impl IntoView {
     });
     move || {
         let (name, display_name, status, region, created, groups, domains) = facts.get();
-        let (label, class) = env_status_label(status);
+        let (_, class) = env_status_label(status);
+        let label = env_status_text(i18n, status);
         view! {
             <h1 id="env-title">{display_name}</h1>
             <dl class="facts">
-                <dt>"Name"</dt>
+                <dt>{t_string!(i18n, envs.name)}</dt>
                 <dd><code>{name}</code></dd>
-                <dt>"Status"</dt>
+                <dt>{t_string!(i18n, envs.status)}</dt>
                 <dd><span class=format!("badge {class}") data-status=status.to_string()>{label}</span></dd>
-                <dt>"Region"</dt>
-                <dd>{if region.is_empty() { "default".to_string() } else { region }}</dd>
-                <dt>"Created"</dt>
+                <dt>{t_string!(i18n, env.region)}</dt>
+                <dd>{if region.is_empty() { t_string!(i18n, env.default_region).to_string() } else { region }}</dd>
+                <dt>{t_string!(i18n, envs.created)}</dt>
                 <dd>{wire_to_ui_datetime(&created)} " UTC"</dd>
-                <dt>"Groups"</dt>
-                <dd data-testid="env-groups">{chips(groups)}</dd>
-                <dt>"External domains"</dt>
-                <dd data-testid="env-domains">{chips(domains)}</dd>
+                <dt>{t_string!(i18n, env.groups)}</dt>
+                <dd data-testid="env-groups">{chips(i18n, groups)}</dd>
+                <dt>{t_string!(i18n, env.domains)}</dt>
+                <dd data-testid="env-domains">{chips(i18n, domains)}</dd>
             </dl>
         }
     }
@@ -64,6 +69,7 @@ pub fn NodeGroupSection(
     group: Memo<NodeGroupView>,
     on_change: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let name = group.with_untracked(|g| g.name.clone());
     let title_id = format!("group-{name}-title");
     let (labelled_by, data_group) = (title_id.clone(), name.clone());
@@ -76,18 +82,18 @@ pub fn NodeGroupSection(
         let links = g
             .links
             .iter()
-            .map(|(to, alias)| format!("{to} as {alias}"))
+            .map(|(to, alias)| crate::tf!(i18n, env.link_as, to = to, alias = alias))
             .collect::<Vec<_>>();
         view! {
             <dl class="facts">
-                <dt>"Node group"</dt>
+                <dt>{t_string!(i18n, env.node_group)}</dt>
                 <dd><code>{g.name.clone()}</code></dd>
-                <dt>"Scaling mode"</dt>
+                <dt>{t_string!(i18n, env.scaling_mode)}</dt>
                 <dd>{g.scaling_mode.clone()}</dd>
-                <dt>"SLB access"</dt>
-                <dd>{if g.slb_access { "on" } else { "off" }}</dd>
-                <dt>"Links"</dt>
-                <dd>{chips(links)}</dd>
+                <dt>{t_string!(i18n, env.slb_access)}</dt>
+                <dd>{if g.slb_access { t_string!(i18n, env.on) } else { t_string!(i18n, env.off) }}</dd>
+                <dt>{t_string!(i18n, env.links)}</dt>
+                <dd>{chips(i18n, links)}</dd>
             </dl>
         }
     };
@@ -103,10 +109,10 @@ pub fn NodeGroupSection(
                         <th scope="row">{n.id}</th>
                         <td>{n.node_type}</td>
                         <td><code>{n.image}</code></td>
-                        <td>{if n.is_master { "yes" } else { "no" }}</td>
+                        <td>{if n.is_master { t_string!(i18n, env.yes) } else { t_string!(i18n, env.no) }}</td>
                         <td>{n.fixed_cloudlets} " / " {n.flexible_cloudlets}</td>
                         <td>{disk_gb(n.disk_mb)}</td>
-                        <td>{if volumes.is_empty() { "none".to_string() } else { volumes }}</td>
+                        <td>{if volumes.is_empty() { t_string!(i18n, env.none).to_string() } else { volumes }}</td>
                     </tr>
                 }
             })
@@ -118,16 +124,16 @@ pub fn NodeGroupSection(
             {settings}
             <div class="table-wrap">
                 <table class="detail-table">
-                    <caption>"Nodes of " {move || label.get()}</caption>
+                    <caption>{move || crate::tf!(i18n, env.nodes_of, group = label.get())}</caption>
                     <thead>
                         <tr>
-                            <th scope="col">"Node ID"</th>
-                            <th scope="col">"Type"</th>
-                            <th scope="col">"Image"</th>
-                            <th scope="col">"Master"</th>
-                            <th scope="col">"Cloudlets (fixed / flexible)"</th>
-                            <th scope="col">"Disk"</th>
-                            <th scope="col">"Volumes"</th>
+                            <th scope="col">{t_string!(i18n, env.node_id)}</th>
+                            <th scope="col">{t_string!(i18n, env.node_type)}</th>
+                            <th scope="col">{t_string!(i18n, env.image)}</th>
+                            <th scope="col">{t_string!(i18n, env.master)}</th>
+                            <th scope="col">{t_string!(i18n, env.cloudlets)}</th>
+                            <th scope="col">{t_string!(i18n, env.disk)}</th>
+                            <th scope="col">{t_string!(i18n, env.volumes)}</th>
                         </tr>
                     </thead>
                     <tbody>{nodes}</tbody>
@@ -141,26 +147,27 @@ pub fn NodeGroupSection(
 /// The mount points of every node group.
 #[component]
 pub fn Mounts(env: Memo<EnvDetail>) -> impl IntoView {
+    let i18n = use_i18n();
     let mounts = Memo::new(move |_| env.with(|e| e.mounts.clone()));
     view! {
         <section class="card wide" aria-labelledby="mounts-title">
-            <h2 id="mounts-title">"Mount points"</h2>
+            <h2 id="mounts-title">{t_string!(i18n, env.mounts)}</h2>
             {move || {
                 let list = mounts.get();
                 if list.is_empty() {
-                    return view! { <p class="muted">"No mount points."</p> }.into_any();
+                    return view! { <p class="muted">{t_string!(i18n, env.no_mounts)}</p> }.into_any();
                 }
                 view! {
                     <div class="table-wrap">
                         <table class="detail-table">
-                            <caption class="visually-hidden">"Mount points"</caption>
+                            <caption class="visually-hidden">{t_string!(i18n, env.mounts)}</caption>
                             <thead>
                                 <tr>
-                                    <th scope="col">"Node group"</th>
-                                    <th scope="col">"Path"</th>
-                                    <th scope="col">"Source"</th>
-                                    <th scope="col">"Source path"</th>
-                                    <th scope="col">"Read-only"</th>
+                                    <th scope="col">{t_string!(i18n, env.node_group)}</th>
+                                    <th scope="col">{t_string!(i18n, env.path)}</th>
+                                    <th scope="col">{t_string!(i18n, env.source)}</th>
+                                    <th scope="col">{t_string!(i18n, env.source_path)}</th>
+                                    <th scope="col">{t_string!(i18n, env.read_only)}</th>
                                 </tr>
                             </thead>
                             <tbody>
@@ -172,7 +179,7 @@ pub fn Mounts(env: Memo<EnvDetail>) -> impl IntoView {
                                             <th scope="row"><code>{m.path}</code></th>
                                             <td>{m.source}</td>
                                             <td><code>{m.source_path}</code></td>
-                                            <td>{if m.read_only { "yes" } else { "no" }}</td>
+                                            <td>{if m.read_only { t_string!(i18n, env.yes) } else { t_string!(i18n, env.no) }}</td>
                                         </tr>
                                     })
                                     .collect_view()}

@@ -6,6 +6,21 @@
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
+
+use crate::i18n::*;
+use crate::language::{error_text, I18n};
+
+/// Why a variable name is refused (the shared rule's three cases), in the page's language.
+fn var_name_problem_text(i18n: I18n, name: &str) -> String {
+    use kunci_rules::env::VAR_NAME_MAX_CHARS;
+    if name.is_empty() {
+        t_string!(i18n, vars.name_empty).to_string()
+    } else if name.len() > VAR_NAME_MAX_CHARS {
+        crate::tf!(i18n, vars.name_too_long, max = VAR_NAME_MAX_CHARS)
+    } else {
+        t_string!(i18n, vars.name_invalid).to_string()
+    }
+}
 use leptos::task::spawn_local;
 
 use crate::api::{remove_env_var, save_env_var};
@@ -38,6 +53,7 @@ pub fn GroupVars(
     vars: Memo<BTreeMap<String, String>>,
     on_change: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let name = RwSignal::new(String::new());
     let value = RwSignal::new(String::new());
     // The variable being changed (`None`: the form adds one).
@@ -83,12 +99,16 @@ pub fn GroupVars(
             match result {
                 Ok(()) => {
                     reset();
-                    status.set(format!("Saved {var}."));
+                    status.set(crate::tf!(i18n, vars.saved, var = var));
                     on_change.run(());
                     focus_field("name");
                 }
                 Err(e) => {
-                    status.set(format!("Not saved: {e}"));
+                    status.set(crate::tf!(
+                        i18n,
+                        vars.not_saved,
+                        error = error_text(i18n, &e)
+                    ));
                     match field_of(&e) {
                         Some(Field::Value) => focus_field("value"),
                         Some(Field::Name) => focus_field("name"),
@@ -133,7 +153,7 @@ pub fn GroupVars(
                     if was.get_untracked().as_deref() == Some(var.as_str()) {
                         reset();
                     }
-                    status.set(format!("Removed {var}."));
+                    status.set(crate::tf!(i18n, vars.removed, var = var));
                     on_change.run(());
                     focus_field("name");
                 }
@@ -148,7 +168,7 @@ pub fn GroupVars(
                 .filter(|e| field_of(e) == Some(field))
                 .map(|e| match e {
                     AppError::InvalidParameter { reason, .. } => reason.clone(),
-                    other => other.to_string(),
+                    other => error_text(i18n, other),
                 })
         })
     };
@@ -160,7 +180,7 @@ pub fn GroupVars(
             (!typed.is_empty())
                 .then(|| kunci_rules::env::var_name_problem(typed))
                 .flatten()
-                .map(str::to_string)
+                .map(|_| var_name_problem_text(i18n, typed))
         })
     };
     let general_error = move || error.get().filter(|e| field_of(e).is_none());
@@ -169,19 +189,19 @@ pub fn GroupVars(
 
     view! {
         <div class="vars" data-testid=format!("vars-{}", group.read_value())>
-            <h4 id=id("title")>"Variables"</h4>
+            <h4 id=id("title")>{t_string!(i18n, vars.title)}</h4>
             <Show
                 when=move || vars.with(|v| !v.is_empty())
-                fallback=|| view! { <p class="muted">"No variables."</p> }
+                fallback=move || view! { <p class="muted">{t_string!(i18n, vars.none)}</p> }
             >
                 <div class="table-wrap">
                     <table class="detail-table vars-table">
-                        <caption>"Variables of every node of " {move || label.get()}</caption>
+                        <caption>{move || crate::tf!(i18n, vars.caption, group = label.get())}</caption>
                         <thead>
                             <tr>
-                                <th scope="col">"Name"</th>
-                                <th scope="col">"Value"</th>
-                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                <th scope="col">{t_string!(i18n, vars.name)}</th>
+                                <th scope="col">{t_string!(i18n, vars.value)}</th>
+                                <th scope="col"><span class="visually-hidden">{t_string!(i18n, envs.actions)}</span></th>
                             </tr>
                         </thead>
                         <tbody>
@@ -197,14 +217,14 @@ pub fn GroupVars(
                                             <td class="row-actions">
                                                 <button
                                                     type="button"
-                                                    aria-label=format!("Change {var}")
+                                                    aria-label=crate::tf!(i18n, vars.change_var, var = var)
                                                     on:click=move |_| change((edit_var.clone(), edit_value.clone()))
                                                 >
-                                                    "Change"
+                                                    {t_string!(i18n, vars.change)}
                                                 </button>
                                                 <button
                                                     type="button"
-                                                    aria-label=format!("Remove {var}")
+                                                    aria-label=crate::tf!(i18n, vars.remove_var, var = var)
                                                     aria-haspopup="dialog"
                                                     on:click=move |_| {
                                                         origin.set_value(focused_element());
@@ -212,7 +232,7 @@ pub fn GroupVars(
                                                         removing.set(Some(remove_var.clone()));
                                                     }
                                                 >
-                                                    "Remove"
+                                                    {t_string!(i18n, vars.remove)}
                                                 </button>
                                             </td>
                                         </tr>
@@ -226,13 +246,13 @@ pub fn GroupVars(
             <form id=form_id.get_value() class="var-form" aria-labelledby=id("form-title") on:submit=save novalidate>
                 <h5 id=id("form-title")>
                     {move || match was.get() {
-                        Some(var) => format!("Change {var}"),
-                        None => "Add a variable".to_string(),
+                        Some(var) => crate::tf!(i18n, vars.change_var, var = var),
+                        None => t_string!(i18n, vars.add_title).to_string(),
                     }}
                 </h5>
                 <div class="form-row">
                     <div class="field">
-                        <label for=name_id.clone()>"Name"</label>
+                        <label for=name_id.clone()>{t_string!(i18n, vars.name)}</label>
                         <input
                             id=name_id
                             name="name"
@@ -248,7 +268,7 @@ pub fn GroupVars(
                         <p id=name_err class="field-error">{name_error}</p>
                     </div>
                     <div class="field">
-                        <label for=value_id.clone()>"Value"</label>
+                        <label for=value_id.clone()>{t_string!(i18n, vars.value)}</label>
                         <input
                             id=value_id
                             name="value"
@@ -266,10 +286,10 @@ pub fn GroupVars(
                 {move || general_error().map(|error| view! { <ErrorNote error/> })}
                 <div class="form-actions">
                     <Show when=move || was.with(Option::is_some)>
-                        <button type="button" on:click=cancel>"Cancel"</button>
+                        <button type="button" on:click=cancel>{t_string!(i18n, common.cancel)}</button>
                     </Show>
                     <button type="submit" class="primary" disabled=move || busy.get()>
-                        {move || if was.with(Option::is_some) { "Save" } else { "Add variable" }}
+                        {move || if was.with(Option::is_some) { t_string!(i18n, form.save) } else { t_string!(i18n, vars.add) }}
                     </button>
                 </div>
             </form>
@@ -279,14 +299,14 @@ pub fn GroupVars(
                     .get()
                     .map(|var| {
                         view! {
-                            <Dialog id="remove-var-dialog" title=format!("Remove {var}") on_close=close_remove>
+                            <Dialog id="remove-var-dialog" title=crate::tf!(i18n, vars.remove_var, var = var) on_close=close_remove>
                                 <p>
                                     <code>{var.clone()}</code>
-                                    " is removed from every node of " {label.get_untracked()} "."
+                                    " " {crate::tf!(i18n, vars.removed_from, group = label.get_untracked())}
                                 </p>
                                 {move || remove_error.get().map(|error| view! { <ErrorNote error/> })}
                                 <div class="dialog-actions">
-                                    <button type="button" on:click=move |_| close_remove.run(())>"Cancel"</button>
+                                    <button type="button" on:click=move |_| close_remove.run(())>{t_string!(i18n, common.cancel)}</button>
                                     <button
                                         type="button"
                                         class="danger"
@@ -294,7 +314,7 @@ pub fn GroupVars(
                                         disabled=move || busy.get()
                                         on:click=confirm_remove
                                     >
-                                        "Remove"
+                                        {t_string!(i18n, vars.remove)}
                                     </button>
                                 </div>
                             </Dialog>

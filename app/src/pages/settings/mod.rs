@@ -9,6 +9,8 @@ mod two_factor;
 
 use leptos::prelude::*;
 
+use crate::i18n::*;
+
 use crate::browser::focus_first;
 use dialog::DialogOpen;
 
@@ -24,11 +26,12 @@ impl Tab {
     const ALL: [Tab; 4] = [Tab::Tokens, Tab::SecurityLog, Tab::Sessions, Tab::TwoFactor];
 
     fn label(self) -> &'static str {
+        let i18n = use_i18n();
         match self {
-            Tab::Tokens => "Access Tokens",
-            Tab::SecurityLog => "Security log",
-            Tab::Sessions => "Sessions",
-            Tab::TwoFactor => "Two-factor",
+            Tab::Tokens => t_string!(i18n, settings.tab_tokens),
+            Tab::SecurityLog => t_string!(i18n, settings.tab_security),
+            Tab::Sessions => t_string!(i18n, settings.tab_sessions),
+            Tab::TwoFactor => t_string!(i18n, settings.tab_two_factor),
         }
     }
 
@@ -46,6 +49,7 @@ impl Tab {
 /// is open above the frame).
 #[component]
 pub fn SettingsFrame(on_close: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
     let tab = RwSignal::new(Tab::Tokens);
     // Set while a dialog of a tab is open, so Escape closes that dialog only.
     let dialog_open = RwSignal::new(false);
@@ -87,10 +91,10 @@ pub fn SettingsFrame(on_close: Callback<()>) -> impl IntoView {
                 on:keydown=on_keydown
             >
                 <header class="frame-head">
-                    <h1 id="settings-title">"Settings"</h1>
-                    <button type="button" class="link-button" on:click=move |_| on_close.run(())>"Close"</button>
+                    <h1 id="settings-title">{t_string!(i18n, settings.title)}</h1>
+                    <button type="button" class="link-button" on:click=move |_| on_close.run(())>{t_string!(i18n, common.close)}</button>
                 </header>
-                <div role="tablist" class="tabs" aria-label="Settings" on:keydown=on_tab_keys>
+                <div role="tablist" class="tabs" aria-label=t_string!(i18n, settings.title) on:keydown=on_tab_keys>
                     {Tab::ALL
                         .into_iter()
                         .map(|t| {

@@ -2,6 +2,8 @@
 //! with its outcome announced, Download as a text file, and Done.
 
 use leptos::prelude::*;
+
+use crate::i18n::*;
 use leptos::task::spawn_local;
 
 use crate::browser::{copy_to_clipboard, download_text};
@@ -16,11 +18,12 @@ pub fn copy_text(text: String, copied: RwSignal<Option<bool>>) {
 /// Announces the outcome of the last Copy.
 #[component]
 pub fn CopyStatus(copied: RwSignal<Option<bool>>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <p class="copied" role="status" aria-live="polite">
             {move || match copied.get() {
-                Some(true) => "Copied to the clipboard.",
-                Some(false) => "Could not copy: select the text and copy it by hand.",
+                Some(true) => t_string!(i18n, show_once.copied),
+                Some(false) => t_string!(i18n, show_once.copy_failed),
                 None => "",
             }}
         </p>
@@ -37,11 +40,12 @@ pub fn ShowOnceActions(
     on_done: Callback<()>,
 ) -> impl IntoView {
     let copied: RwSignal<Option<bool>> = RwSignal::new(None);
-    let label = format!("Download {file_name}");
+    let i18n = use_i18n();
+    let label = crate::tf!(i18n, show_once.download, file = file_name);
     view! {
         <CopyStatus copied/>
         <div class="dialog-actions">
-            <button type="button" on:click=move |_| copy_text(text.get_untracked(), copied)>"Copy"</button>
+            <button type="button" on:click=move |_| copy_text(text.get_untracked(), copied)>{t_string!(i18n, show_once.copy)}</button>
             <button
                 type="button"
                 on:click=move |_| {
@@ -51,7 +55,7 @@ pub fn ShowOnceActions(
                 {label}
             </button>
             <button type="button" class="primary" disabled=move || !ready.get() on:click=move |_| on_done.run(())>
-                "Done"
+                {t_string!(i18n, show_once.done)}
             </button>
         </div>
     }

@@ -2,6 +2,9 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::*;
+use crate::language::expiry_problem;
+
 use crate::browser::now_utc;
 use crate::model::{iso_to_ui_date, ui_to_iso_date, TokenPolicyView, TokenView};
 use crate::pages::settings::dialog::Dialog;
@@ -13,22 +16,23 @@ pub fn RemoveDialog(
     on_confirm: Callback<()>,
     on_close: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let n = tokens.len();
     let title = if n == 1 {
-        "Remove access token".to_string()
+        t_string!(i18n, confirm.remove_one).to_string()
     } else {
-        format!("Remove {n} access tokens")
+        crate::tf!(i18n, confirm.remove_many, n = n)
     };
     view! {
         <Dialog id="remove-dialog" title=title on_close>
-            <p>"These tokens will stop working at once, for every script that uses them:"</p>
+            <p>{t_string!(i18n, confirm.remove_text)}</p>
             <ul class="remove-list">
                 {tokens.into_iter().map(|t| view! { <li>{t.description}</li> }).collect_view()}
             </ul>
             <div class="dialog-actions">
-                <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                <button type="button" on:click=move |_| on_close.run(())>{t_string!(i18n, common.cancel)}</button>
                 <button type="button" class="danger" autofocus on:click=move |_| on_confirm.run(())>
-                    "Remove"
+                    {t_string!(i18n, tokens.remove)}
                 </button>
             </div>
         </Dialog>
@@ -45,6 +49,7 @@ pub fn RegenerateDialog(
     on_confirm: Callback<Option<String>>,
     on_close: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let expired = token.expired;
     let rule = policy.rule();
     let expires = RwSignal::new(
@@ -61,10 +66,10 @@ pub fn RegenerateDialog(
         let now = now_utc();
         let typed = expires.get_untracked().trim().to_string();
         let checked = if typed.is_empty() && rule.max_days.is_none() {
-            Err("an expired token needs a new expiry date".to_string())
+            Err(t_string!(i18n, rules.expired_needs_date).to_string())
         } else {
             rule.parse_dd_mm_yyyy(&typed, now, now)
-                .map_err(|e| e.to_string())
+                .map_err(|e| expiry_problem(i18n, e))
         };
         match checked {
             Ok(_) => on_confirm.run(Some(typed)),
@@ -73,27 +78,27 @@ pub fn RegenerateDialog(
     };
     let latest = rule.latest_day(now_utc(), now_utc()).to_iso();
     view! {
-        <Dialog id="regenerate-dialog" title="Regenerate token" on_close>
+        <Dialog id="regenerate-dialog" title=t_string!(i18n, confirm.regenerate_title) on_close>
             <p>
-                "A new value will be made for “" {token.description.clone()} "”. "
-                <strong>"The current value stops working at once"</strong>
+                {crate::tf!(i18n, confirm.regenerate_intro, description = token.description)} " "
+                <strong>{t_string!(i18n, confirm.regenerate_stops)}</strong>
                 {if expired {
-                    ": every script or CI job that uses it must be updated. Its description and permissions stay as they are."
+                    t_string!(i18n, confirm.regenerate_keeps_expired)
                 } else {
-                    ": every script or CI job that uses it must be updated. Its description, expiry and permissions stay as they are."
+                    t_string!(i18n, confirm.regenerate_keeps)
                 }}
             </p>
             {expired.then(|| view! {
-                <p class="warning">"This token has expired: give it a new expiry date, or the new value will not work either."</p>
+                <p class="warning">{t_string!(i18n, confirm.expired_warning)}</p>
                 <div class="expires-field">
-                    <label for="regenerate-expires">"New expiry (dd-mm-yyyy)"</label>
+                    <label for="regenerate-expires">{t_string!(i18n, confirm.new_expiry)}</label>
                     <div class="date-row">
                         <input
                             id="regenerate-expires"
                             type="text"
                             name="expires"
                             inputmode="numeric"
-                            placeholder="dd-mm-yyyy"
+                            placeholder=t_string!(i18n, form.date_placeholder)
                             autocomplete="off"
                             aria-invalid=move || error.with(Option::is_some).to_string()
                             aria-describedby="regenerate-expires-error"
@@ -103,7 +108,7 @@ pub fn RegenerateDialog(
                         <input
                             type="date"
                             class="date-picker"
-                            aria-label="Pick the new expiry date"
+                            aria-label=t_string!(i18n, confirm.pick_new_expiry)
                             max=latest.clone()
                             prop:value=move || ui_to_iso_date(&expires.get()).unwrap_or_default()
                             on:change=move |ev| {
@@ -119,9 +124,9 @@ pub fn RegenerateDialog(
                 </div>
             })}
             <div class="dialog-actions">
-                <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                <button type="button" on:click=move |_| on_close.run(())>{t_string!(i18n, common.cancel)}</button>
                 <button type="button" class="danger" autofocus on:click=accept>
-                    "Regenerate"
+                    {t_string!(i18n, confirm.regenerate)}
                 </button>
             </div>
         </Dialog>

@@ -8,6 +8,9 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::*;
+use crate::language::{error_text, I18n};
+
 use crate::browser::focus_first;
 use crate::error::AppError;
 use crate::model::{
@@ -18,16 +21,24 @@ use crate::model::{
 #[cfg(feature = "hydrate")]
 const POLL_EVERY: std::time::Duration = std::time::Duration::from_millis(1000);
 
-/// The result filter's choices: (value sent, label).
-const RESULTS: &[(&str, &str)] = &[
-    ("", "All results"),
-    ("success", "Success"),
-    ("failure", "Failure (any error)"),
-    ("3", "3 — invalid parameter"),
-    ("11", "11 — no such environment"),
-    ("2212", "2212 — wrong status"),
-    ("8202", "8202 — permission denied"),
-];
+/// The result filter's choices: (value sent, label) in the page's language.
+fn results(i18n: I18n) -> [(&'static str, String); 7] {
+    [
+        ("", t_string!(i18n, detail.all_results).into()),
+        ("success", t_string!(i18n, detail.success).into()),
+        ("failure", t_string!(i18n, detail.failure).into()),
+        ("3", format!("3 — {}", t_string!(i18n, detail.code_3))),
+        ("11", format!("11 — {}", t_string!(i18n, detail.code_11))),
+        (
+            "2212",
+            format!("2212 — {}", t_string!(i18n, detail.code_2212)),
+        ),
+        (
+            "8202",
+            format!("8202 — {}", t_string!(i18n, detail.code_8202)),
+        ),
+    ]
+}
 
 /// The token as the browser last fetched it; `None` when the request failed on the way
 /// (the next poll tries again).
@@ -46,19 +57,20 @@ async fn fetch_detail(id: i64, filter: &ActivityFilter) -> Option<Result<TokenDe
     }
 }
 
-/// What a result code means, in a word.
-fn result_label(code: i32) -> String {
+/// What a result code means, in a word (`meaning`: the word for 3, 11 and 8202).
+fn result_label(code: i32, ok: &str, meaning: impl Fn(i32) -> Option<&'static str>) -> String {
     match code {
-        0 => "OK".into(),
-        3 => "3 invalid parameter".into(),
-        11 => "11 no such environment".into(),
-        8202 => "8202 permission denied".into(),
-        c => c.to_string(),
+        0 => ok.into(),
+        c => match meaning(c) {
+            Some(m) => format!("{c} {m}"),
+            None => c.to_string(),
+        },
     }
 }
 
 #[component]
 pub fn TokenDetailView(token: TokenView, on_back: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
     let id = token.id;
     let method = RwSignal::new(String::new());
     let result = RwSignal::new(String::new());
@@ -112,20 +124,20 @@ pub fn TokenDetailView(token: TokenView, on_back: Callback<()>) -> impl IntoView
     view! {
         <section id="token-detail" class="token-detail" aria-labelledby="token-detail-title" on:keydown=on_keydown>
             <p class="back">
-                <button type="button" class="link-button" on:click=back>"← All access tokens"</button>
+                <button type="button" class="link-button" on:click=back>{t_string!(i18n, detail.back)}</button>
             </p>
             <h2 id="token-detail-title" tabindex="-1">{move || facts.get().description}</h2>
-            {move || refused.get().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+            {move || refused.get().map(|e| view! { <p class="error" role="alert">{error_text(i18n, &e)}</p> })}
             <Facts token=facts/>
-            <h3 id="token-ips-title">"Last used from"</h3>
+            <h3 id="token-ips-title">{t_string!(i18n, detail.last_used_from)}</h3>
             {move || {
                 let ips = detail.get().map(|d| d.last_ips).unwrap_or_default();
                 if ips.is_empty() {
-                    return view! { <p class="muted">"Not used yet."</p> }.into_any();
+                    return view! { <p class="muted">{t_string!(i18n, detail.not_used)}</p> }.into_any();
                 }
                 view! {
                     <table class="token-ips" aria-labelledby="token-ips-title">
-                        <thead><tr><th scope="col">"Address"</th><th scope="col">"Last used (UTC)"</th></tr></thead>
+                        <thead><tr><th scope="col">{t_string!(i18n, detail.address)}</th><th scope="col">{t_string!(i18n, detail.last_used_utc)}</th></tr></thead>
                         <tbody>
                             {ips.into_iter().map(|u| view! {
                                 <tr><td><code>{u.ip}</code></td><td>{wire_to_ui_datetime(&u.last_used)}</td></tr>
@@ -135,23 +147,23 @@ pub fn TokenDetailView(token: TokenView, on_back: Callback<()>) -> impl IntoView
                 }
                 .into_any()
             }}
-            <h3 id="token-activity-title">"Activity"</h3>
-            <div class="toolbar activity-filter" role="group" aria-label="Filter the activity">
+            <h3 id="token-activity-title">{t_string!(i18n, detail.activity)}</h3>
+            <div class="toolbar activity-filter" role="group" aria-label=t_string!(i18n, detail.filter_label)>
                 <label>
-                    "Method "
+                    {t_string!(i18n, detail.method)} " "
                     <input
                         type="search"
                         name="activity-method"
-                        placeholder="e.g. GetEnvInfo"
+                        placeholder=t_string!(i18n, detail.method_placeholder)
                         prop:value=move || method.get()
                         on:input=move |ev| method.set(event_target_value(&ev))
                     />
                 </label>
                 <label>
-                    "Result "
+                    {t_string!(i18n, detail.result)} " "
                     <select name="activity-result" on:change=move |ev| result.set(event_target_value(&ev))>
-                        {RESULTS.iter().map(|(value, label)| view! {
-                            <option value=*value selected=move || result.get() == *value>{*label}</option>
+                        {results(i18n).into_iter().map(|(value, label)| view! {
+                            <option value=value selected=move || result.get() == value>{label}</option>
                         }).collect_view()}
                     </select>
                 </label>
@@ -163,6 +175,7 @@ pub fn TokenDetailView(token: TokenView, on_back: Callback<()>) -> impl IntoView
 
 #[component]
 fn Facts(#[prop(into)] token: Signal<TokenView>) -> impl IntoView {
+    let i18n = use_i18n();
     move || {
         let t = token.get();
         let api = match &t.template {
@@ -170,17 +183,17 @@ fn Facts(#[prop(into)] token: Signal<TokenView>) -> impl IntoView {
             None => t.methods.join(", "),
         };
         let expires = match (&t.expires_at, t.expired) {
-            (None, _) => "never".to_string(),
-            (Some(at), true) => format!("{} (expired)", wire_to_ui_date(at)),
+            (None, _) => t_string!(i18n, tokens.never).to_string(),
+            (Some(at), true) => crate::tf!(i18n, tokens.date_expired, date = wire_to_ui_date(at)),
             (Some(at), false) => wire_to_ui_date(at),
         };
         view! {
             <dl class="facts token-facts">
-                <dt>"Id"</dt><dd>{t.id}</dd>
-                <dt>"API"</dt><dd>{api}</dd>
-                <dt>"Expires"</dt><dd>{expires}</dd>
-                <dt>"Last used"</dt><dd>{t.last_used.as_deref().map(wire_to_ui_datetime).unwrap_or_else(|| "never".into())}</dd>
-                <dt>"Created"</dt><dd>{wire_to_ui_date(&t.created_on)}</dd>
+                <dt>{t_string!(i18n, detail.id)}</dt><dd>{t.id}</dd>
+                <dt>{t_string!(i18n, tokens.col_api)}</dt><dd>{api}</dd>
+                <dt>{t_string!(i18n, tokens.col_expires)}</dt><dd>{expires}</dd>
+                <dt>{t_string!(i18n, tokens.col_last_used)}</dt><dd>{t.last_used.as_deref().map(wire_to_ui_datetime).unwrap_or_else(|| t_string!(i18n, tokens.never).into())}</dd>
+                <dt>{t_string!(i18n, tokens.col_created)}</dt><dd>{wire_to_ui_date(&t.created_on)}</dd>
             </dl>
         }
     }
@@ -189,11 +202,18 @@ fn Facts(#[prop(into)] token: Signal<TokenView>) -> impl IntoView {
 /// The activity log; `None` while the first answer is on its way.
 #[component]
 fn ActivityTable(#[prop(into)] rows: Signal<Option<Vec<ActivityView>>>) -> impl IntoView {
+    let i18n = use_i18n();
     let status = move || match rows.get() {
-        None => "Loading the activity…".to_string(),
-        Some(r) if r.is_empty() => "No calls match.".to_string(),
-        Some(r) if r.len() == 1 => "1 call, newest first; updated every second.".to_string(),
-        Some(r) => format!("{} calls, newest first; updated every second.", r.len()),
+        None => t_string!(i18n, detail.loading).to_string(),
+        Some(r) if r.is_empty() => t_string!(i18n, detail.no_calls).to_string(),
+        Some(r) if r.len() == 1 => t_string!(i18n, detail.calls_one).to_string(),
+        Some(r) => crate::tf!(i18n, detail.calls_many, n = r.len()),
+    };
+    let meaning = move |code: i32| match code {
+        3 => Some(t_string!(i18n, detail.code_3)),
+        11 => Some(t_string!(i18n, detail.code_11)),
+        8202 => Some(t_string!(i18n, detail.code_8202)),
+        _ => None,
     };
     view! {
         <p class="muted small" role="status">{status}</p>
@@ -201,11 +221,11 @@ fn ActivityTable(#[prop(into)] rows: Signal<Option<Vec<ActivityView>>>) -> impl 
             <table id="token-activity" class="token-activity" aria-labelledby="token-activity-title">
                 <thead>
                     <tr>
-                        <th scope="col">"Time (UTC)"</th>
-                        <th scope="col">"Method"</th>
-                        <th scope="col">"Environment"</th>
-                        <th scope="col">"Address"</th>
-                        <th scope="col">"Result"</th>
+                        <th scope="col">{t_string!(i18n, detail.time_utc)}</th>
+                        <th scope="col">{t_string!(i18n, detail.method)}</th>
+                        <th scope="col">{t_string!(i18n, detail.environment)}</th>
+                        <th scope="col">{t_string!(i18n, detail.address)}</th>
+                        <th scope="col">{t_string!(i18n, detail.result)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -215,14 +235,14 @@ fn ActivityTable(#[prop(into)] rows: Signal<Option<Vec<ActivityView>>>) -> impl 
                             <td>
                                 <code>{row.method.clone()}</code>
                                 {(row.calls > 1).then(|| view! {
-                                    " " <span class="calls" title="identical calls in that second">{format!("× {}", row.calls)}</span>
+                                    " " <span class="calls" title=t_string!(i18n, detail.identical_calls)>{format!("× {}", row.calls)}</span>
                                 })}
                             </td>
                             <td>{row.env_name.clone().unwrap_or_default()}</td>
                             <td><code>{row.ip.clone()}</code></td>
                             <td>
                                 <span class=if row.result == 0 { "badge ok" } else { "badge bad" }>
-                                    {result_label(row.result)}
+                                    {result_label(row.result, t_string!(i18n, detail.ok), meaning)}
                                 </span>
                             </td>
                         </tr>
@@ -239,8 +259,9 @@ mod tests {
 
     #[test]
     fn result_labels_name_success_and_the_usual_refusals() {
-        assert_eq!(result_label(0), "OK");
-        assert_eq!(result_label(8202), "8202 permission denied");
-        assert_eq!(result_label(2338), "2338");
+        let meaning = |c| (c == 8202).then_some("permission denied");
+        assert_eq!(result_label(0, "OK", meaning), "OK");
+        assert_eq!(result_label(8202, "OK", meaning), "8202 permission denied");
+        assert_eq!(result_label(2338, "OK", meaning), "2338");
     }
 }

@@ -46,17 +46,29 @@ impl Pending {
         }
     }
 
-    /// What the password confirms, for "Enter your account password to …".
-    pub fn purpose(&self) -> &'static str {
+    /// What the password confirms, for "Enter your account password to …" (the
+    /// dialog words it in the page's language).
+    pub fn purpose(&self) -> Purpose {
         match self {
-            Pending::Create(_) => "generate this token",
-            Pending::Copy(..) => "create this copy",
-            Pending::Edit(..) => "save these changes",
-            Pending::Regenerate(..) => "regenerate this token",
-            Pending::Remove(ids) if ids.len() == 1 => "remove this token",
-            Pending::Remove(_) => "remove these tokens",
+            Pending::Create(_) => Purpose::Create,
+            Pending::Copy(..) => Purpose::Copy,
+            Pending::Edit(..) => Purpose::Edit,
+            Pending::Regenerate(..) => Purpose::Regenerate,
+            Pending::Remove(ids) if ids.len() == 1 => Purpose::RemoveOne,
+            Pending::Remove(_) => Purpose::RemoveMany,
         }
     }
+}
+
+/// What a password confirms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Create,
+    Copy,
+    Edit,
+    Regenerate,
+    RemoveOne,
+    RemoveMany,
 }
 
 /// What a confirmed change did.
@@ -320,21 +332,12 @@ mod tests {
 
     #[test]
     fn password_dialog_names_the_change() {
-        assert_eq!(Pending::Create(form("")).purpose(), "generate this token");
-        assert_eq!(
-            Pending::Copy(token(1), form("")).purpose(),
-            "create this copy"
-        );
-        assert_eq!(
-            Pending::Edit(token(1), form("")).purpose(),
-            "save these changes"
-        );
-        assert_eq!(
-            Pending::Regenerate(1, None).purpose(),
-            "regenerate this token"
-        );
-        assert_eq!(Pending::Remove(vec![1]).purpose(), "remove this token");
-        assert_eq!(Pending::Remove(vec![1, 2]).purpose(), "remove these tokens");
+        assert_eq!(Pending::Create(form("")).purpose(), Purpose::Create);
+        assert_eq!(Pending::Copy(token(1), form("")).purpose(), Purpose::Copy);
+        assert_eq!(Pending::Edit(token(1), form("")).purpose(), Purpose::Edit);
+        assert_eq!(Pending::Regenerate(1, None).purpose(), Purpose::Regenerate);
+        assert_eq!(Pending::Remove(vec![1]).purpose(), Purpose::RemoveOne);
+        assert_eq!(Pending::Remove(vec![1, 2]).purpose(), Purpose::RemoveMany);
     }
 
     #[test]

@@ -5,6 +5,9 @@ use std::collections::HashSet;
 
 use leptos::prelude::*;
 
+use crate::i18n::*;
+use crate::language::{description_problem, error_text, expiry_problem, restrict_problem, I18n};
+
 use super::flow::{field_of, Field, FormMode};
 use super::limits::{LimitsFields, LimitsState};
 use super::picker::{MethodPicker, PickerData, PickerState};
@@ -34,6 +37,26 @@ pub struct FormState {
     client_error: RwSignal<Option<(Field, String)>>,
     /// What the server refused.
     pub server_error: RwSignal<Option<AppError>>,
+    /// The page's language, for the messages.
+    i18n: I18n,
+}
+
+/// Why the browser refused a field (worded in the page's language when shown).
+#[derive(Debug, Clone, PartialEq)]
+enum Problem {
+    Description(kunci_rules::description::DescriptionError),
+    Expiry(kunci_rules::expiry::ExpiryError),
+    NoMethods,
+}
+
+impl Problem {
+    fn text(&self, i18n: I18n) -> String {
+        match self {
+            Problem::Description(e) => description_problem(i18n, *e),
+            Problem::Expiry(e) => expiry_problem(i18n, *e),
+            Problem::NoMethods => t_string!(i18n, form.no_methods).to_string(),
+        }
+    }
 }
 
 impl FormState {
@@ -48,6 +71,7 @@ impl FormState {
             limits: LimitsState::new(),
             client_error: RwSignal::new(None),
             server_error: RwSignal::new(None),
+            i18n: use_i18n(),
         }
     }
 
@@ -71,10 +95,12 @@ impl FormState {
             }
             FormMode::Edit(t) | FormMode::Copy(t) => {
                 let description = match mode {
-                    FormMode::Copy(_) => format!("{} (copy)", t.description)
-                        .chars()
-                        .take(kunci_rules::description::MAX_CHARS)
-                        .collect(),
+                    FormMode::Copy(_) => {
+                        { crate::tf!(self.i18n, form.copy_suffix, description = t.description) }
+                            .chars()
+                            .take(kunci_rules::description::MAX_CHARS)
+                            .collect()
+                    }
                     _ => t.description.clone(),
                 };
                 self.description.set(description);
@@ -147,14 +173,14 @@ impl FormState {
             .ip_allowlist
             .with_untracked(|r| super::limits::address_problem(r))
         {
-            return Err((Field::Addresses, m));
+            return Err((Field::Addresses, restrict_problem(self.i18n, &m)));
         }
         if let Some(m) = self
             .limits
             .env_names
             .with_untracked(|r| super::limits::env_problem(r))
         {
-            return Err((Field::Environments, m));
+            return Err((Field::Environments, restrict_problem(self.i18n, &m)));
         }
         check_fields(
             &self.description.get_untracked(),
@@ -165,6 +191,7 @@ impl FormState {
                 || self.picker.checked.with_untracked(|c| !c.is_empty()),
             now,
         )
+        .map_err(|(field, problem)| (field, problem.text(self.i18n)))
     }
 
     /// The message for `field`, from the browser's checks or the server's answer.
@@ -187,7 +214,7 @@ impl FormState {
         self.server_error
             .get()
             .filter(|e| field_of(e).is_none())
-            .map(|e| e.to_string())
+            .map(|e| error_text(self.i18n, &e))
     }
 }
 
@@ -201,19 +228,16 @@ fn check_fields(
     issued_at: i64,
     has_methods: bool,
     now: i64,
-) -> Result<(), (Field, String)> {
+) -> Result<(), (Field, Problem)> {
     kunci_rules::description::check(description)
-        .map_err(|e| (Field::Description, e.to_string()))?;
+        .map_err(|e| (Field::Description, Problem::Description(e)))?;
     if let Some(expires) = expires {
         policy
             .parse_dd_mm_yyyy(expires, issued_at, now)
-            .map_err(|e| (Field::Expires, e.to_string()))?;
+            .map_err(|e| (Field::Expires, Problem::Expiry(e)))?;
     }
     if !has_methods {
-        return Err((
-            Field::Methods,
-            "Choose a template, or check at least one method.".to_string(),
-        ));
+        return Err((Field::Methods, Problem::NoMethods));
     }
     Ok(())
 }
@@ -227,10 +251,17 @@ pub fn TokenFormDialog(
     on_regenerate: Callback<()>,
     on_close: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let (title, action) = match &mode {
-        FormMode::Generate => ("Generate access token", "Generate"),
-        FormMode::Edit(_) => ("Edit access token", "Save"),
-        FormMode::Copy(_) => ("Copy access token", "Create copy"),
+        FormMode::Generate => (
+            t_string!(i18n, form.title_generate),
+            t_string!(i18n, tokens.generate),
+        ),
+        FormMode::Edit(_) => (t_string!(i18n, form.title_edit), t_string!(i18n, form.save)),
+        FormMode::Copy(_) => (
+            t_string!(i18n, form.title_copy),
+            t_string!(i18n, form.create_copy),
+        ),
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -246,9 +277,9 @@ pub fn TokenFormDialog(
         view! {
             <div class="regenerate">
                 <button type="button" class="link-button danger-link" on:click=move |_| on_regenerate.run(())>
-                    "Regenerate token"
+                    {t_string!(i18n, form.regenerate_token)}
                 </button>
-                <span class="muted small">" — makes a new value; the current one stops working at once."</span>
+                <span class="muted small">" " {t_string!(i18n, form.regenerate_note)}</span>
             </div>
         }
     });
@@ -257,14 +288,14 @@ pub fn TokenFormDialog(
             <form on:submit=submit novalidate>
                 <div class="form-row">
                     <label class="grow">
-                        "Description"
+                        {t_string!(i18n, form.description)}
                         <input
                             type="text"
                             name="description"
                             maxlength=kunci_rules::description::MAX_CHARS.to_string()
                             autofocus
                             autocomplete="off"
-                            placeholder="What uses this token, e.g. GitLab deploy job"
+                            placeholder=t_string!(i18n, form.description_placeholder)
                             aria-invalid=move || form.error_for(Field::Description).is_some().to_string()
                             aria-describedby="description-error"
                             prop:value=move || form.description.get()
@@ -273,7 +304,7 @@ pub fn TokenFormDialog(
                         <FieldError id="description-error" message=Signal::derive(move || form.error_for(Field::Description))/>
                     </label>
                     <div class="expires-field">
-                        <label for="expires-input">"Expires At"</label>
+                        <label for="expires-input">{t_string!(i18n, form.expires_at)}</label>
                         <div class="date-row">
                             <input
                                 id="expires-input"
@@ -281,9 +312,9 @@ pub fn TokenFormDialog(
                                 name="expires"
                                 inputmode="numeric"
                                 placeholder=move || if form.policy.get().max_days.is_some() {
-                                    "dd-mm-yyyy"
+                                    t_string!(i18n, form.date_placeholder)
                                 } else {
-                                    "dd-mm-yyyy (empty: never)"
+                                    t_string!(i18n, form.date_placeholder_never)
                                 }
                                 autocomplete="off"
                                 aria-invalid=move || form.error_for(Field::Expires).is_some().to_string()
@@ -294,7 +325,7 @@ pub fn TokenFormDialog(
                             <input
                                 type="date"
                                 class="date-picker"
-                                aria-label="Pick the expiry date"
+                                aria-label=t_string!(i18n, form.pick_expiry)
                                 min=move || kunci_rules::date::Date::of_unix(now_utc()).to_iso()
                                 max=move || form.latest_day(now_utc())
                                 prop:value=move || ui_to_iso_date(&form.expires.get()).unwrap_or_default()
@@ -318,7 +349,7 @@ pub fn TokenFormDialog(
                 {move || form.general_error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
                 {regenerate}
                 <div class="dialog-actions">
-                    <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="button" on:click=move |_| on_close.run(())>{t_string!(i18n, common.cancel)}</button>
                     <button type="submit" class="primary">{action}</button>
                 </div>
             </form>
@@ -344,7 +375,9 @@ mod tests {
 
     use kunci_rules::expiry::Policy;
 
-    fn check(d: &str, e: &str, m: bool) -> Result<(), (Field, String)> {
+    use kunci_rules::expiry::ExpiryError;
+
+    fn check(d: &str, e: &str, m: bool) -> Result<(), (Field, Problem)> {
         check_fields(d, Some(e), Policy::default(), NOW, m, NOW)
     }
 
@@ -365,7 +398,13 @@ mod tests {
         assert_eq!(field(Some("27-02-2027"), NOW), None);
         let (f, m) = field(Some(""), NOW).unwrap();
         assert_eq!(f, Field::Expires);
-        assert!(m.contains("--token-max-lifetime"), "{m}");
+        assert!(
+            matches!(
+                m,
+                Problem::Expiry(ExpiryError::NeverRefused { max_days: 90 })
+            ),
+            "{m:?}"
+        );
         assert_eq!(
             field(Some("28-02-2027"), NOW).map(|(f, _)| f),
             Some(Field::Expires)

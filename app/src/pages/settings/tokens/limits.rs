@@ -3,6 +3,9 @@
 //! rules (`kunci_rules::restrict`).
 
 use leptos::prelude::*;
+
+use crate::i18n::*;
+use crate::language::restrict_problem;
 use leptos::task::spawn_local;
 
 use crate::api;
@@ -47,22 +50,22 @@ impl LimitsState {
     }
 
     /// What is wrong with the allowed addresses, as the server would say it.
-    pub fn address_problem(self) -> Option<String> {
+    pub fn address_problem(self) -> Option<restrict::RestrictError> {
         address_problem(&self.ip_allowlist.get())
     }
 
     /// What is wrong with the environments, as the server would say it.
-    pub fn env_problem(self) -> Option<String> {
+    pub fn env_problem(self) -> Option<restrict::RestrictError> {
         env_problem(&self.env_names.get())
     }
 }
 
-pub fn address_problem(raw: &str) -> Option<String> {
-    restrict::parse_allowlist(raw).err().map(|e| e.to_string())
+pub fn address_problem(raw: &str) -> Option<restrict::RestrictError> {
+    restrict::parse_allowlist(raw).err()
 }
 
-pub fn env_problem(raw: &str) -> Option<String> {
-    restrict::parse_env_scope(raw).err().map(|e| e.to_string())
+pub fn env_problem(raw: &str) -> Option<restrict::RestrictError> {
+    restrict::parse_env_scope(raw).err()
 }
 
 /// `raw` with the environment `name` added (`on`) or removed; other entries, patterns
@@ -95,16 +98,23 @@ pub fn LimitsFields(
     server_address_error: Signal<Option<String>>,
     server_env_error: Signal<Option<String>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let address_error = move || {
         state
             .address_problem()
+            .map(|e| restrict_problem(i18n, &e))
             .or_else(|| server_address_error.get())
     };
-    let env_error = move || state.env_problem().or_else(|| server_env_error.get());
+    let env_error = move || {
+        state
+            .env_problem()
+            .map(|e| restrict_problem(i18n, &e))
+            .or_else(|| server_env_error.get())
+    };
     let env_boxes = move || {
         state.envs.get().map(|names| {
             if names.is_empty() {
-                return view! { <p class="muted small">"No environments yet: type the names it will create."</p> }
+                return view! { <p class="muted small">{t_string!(i18n, limits.no_envs)}</p> }
                     .into_any();
             }
             names
@@ -134,16 +144,16 @@ pub fn LimitsFields(
     };
     view! {
         <fieldset class="limits">
-            <legend>"Restrictions"</legend>
+            <legend>{t_string!(i18n, limits.legend)}</legend>
             <div class="limit-field">
-                <label for="ip-allowlist-input">"Allowed addresses"</label>
+                <label for="ip-allowlist-input">{t_string!(i18n, limits.addresses)}</label>
                 <input
                     id="ip-allowlist-input"
                     type="text"
                     name="ip_allowlist"
                     autocomplete="off"
                     spellcheck="false"
-                    placeholder="Anywhere — or e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::/32"
+                    placeholder=t_string!(i18n, limits.addresses_placeholder)
                     aria-invalid=move || address_error().is_some().to_string()
                     aria-describedby="addresses-error"
                     prop:value=move || state.ip_allowlist.get()
@@ -154,14 +164,14 @@ pub fn LimitsFields(
                 </span>
             </div>
             <div class="limit-field">
-                <label for="env-names-input">"Environments"</label>
+                <label for="env-names-input">{t_string!(i18n, limits.environments)}</label>
                 <input
                     id="env-names-input"
                     type="text"
                     name="env_names"
                     autocomplete="off"
                     spellcheck="false"
-                    placeholder="All of yours — or names and prefixes, e.g. shop, pr-*"
+                    placeholder=t_string!(i18n, limits.environments_placeholder)
                     aria-invalid=move || env_error().is_some().to_string()
                     aria-describedby="envs-error"
                     prop:value=move || state.env_names.get()
@@ -171,9 +181,9 @@ pub fn LimitsFields(
                     {env_error}
                 </span>
             </div>
-            <div class="env-choices" aria-label="Your environments">{env_boxes}</div>
+            <div class="env-choices" aria-label=t_string!(i18n, limits.your_environments)>{env_boxes}</div>
             <p class="muted small">
-                "A limited token sees only these environments, and creates only environments whose names they cover."
+                {t_string!(i18n, limits.note)}
             </p>
         </fieldset>
     }
@@ -195,9 +205,9 @@ mod tests {
     #[test]
     fn problems_are_the_servers_messages() {
         assert_eq!(address_problem("10.0.0.0/8, 2001:db8::/32"), None);
-        let m = address_problem("10.0.0.0/8, nope").unwrap();
+        let m = address_problem("10.0.0.0/8, nope").unwrap().to_string();
         assert!(m.contains("[nope]"), "{m}");
         assert_eq!(env_problem("shop, pr-*"), None);
-        assert!(env_problem("sh").unwrap().contains("[sh]"));
+        assert!(env_problem("sh").unwrap().to_string().contains("[sh]"));
     }
 }

@@ -20,6 +20,8 @@ mod toolbar;
 mod value;
 
 use leptos::prelude::*;
+
+use crate::i18n::*;
 use leptos::task::spawn_local;
 
 use crate::api;
@@ -40,6 +42,7 @@ use value::ValueDialog;
 
 #[component]
 pub fn TokensTab() -> impl IntoView {
+    let i18n = use_i18n();
     let tokens: RwSignal<Vec<TokenView>> = RwSignal::new(Vec::new());
     let loading = RwSignal::new(true);
     let load_error: RwSignal<Option<AppError>> = RwSignal::new(None);
@@ -199,8 +202,8 @@ pub fn TokensTab() -> impl IntoView {
     view! {
         <div class="tokens-tab">
             <p class="muted">
-                "Personal access tokens authenticate API calls for scripts and tools, each with only the methods you allow. "
-                <a href="/docs/api" target="_blank" rel="noopener">"API reference"</a>
+                {t_string!(i18n, tokens.intro)} " "
+                <a href="/docs/api" target="_blank" rel="noopener">{t_string!(i18n, tokens.api_reference)}</a>
             </p>
             <ExpiryBanner
                 version=Signal::derive(move || tokens.with(|_| 0))

@@ -2,7 +2,9 @@
 
 use leptos::prelude::*;
 
-use super::flow::{Outcome, Pending};
+use crate::i18n::*;
+
+use super::flow::{Outcome, Pending, Purpose};
 use crate::api;
 use crate::error::AppError;
 use crate::pages::settings::dialog::Dialog;
@@ -37,8 +39,16 @@ pub fn PasswordDialog(
     on_confirm: Callback<(Pending, String)>,
     on_close: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let password = RwSignal::new(String::new());
-    let what = pending.purpose();
+    let what = match pending.purpose() {
+        Purpose::Create => t_string!(i18n, password.purpose_create),
+        Purpose::Copy => t_string!(i18n, password.purpose_copy),
+        Purpose::Edit => t_string!(i18n, password.purpose_edit),
+        Purpose::Regenerate => t_string!(i18n, password.purpose_regenerate),
+        Purpose::RemoveOne => t_string!(i18n, password.purpose_remove_one),
+        Purpose::RemoveMany => t_string!(i18n, password.purpose_remove_many),
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if !busy.get_untracked() {
@@ -47,16 +57,16 @@ pub fn PasswordDialog(
     };
     let message = move || {
         error.get().map(|e| match e {
-            AppError::InvalidPassword => "Wrong password. Nothing was changed.".to_string(),
-            other => other.to_string(),
+            AppError::InvalidPassword => t_string!(i18n, password.wrong).to_string(),
+            other => crate::language::error_text(i18n, &other),
         })
     };
     view! {
-        <Dialog id="password-dialog" title="Confirm with your password" on_close>
+        <Dialog id="password-dialog" title=t_string!(i18n, password.title) on_close>
             <form on:submit=submit>
-                <p>{format!("Enter your account password to {what}.")}</p>
+                <p>{crate::tf!(i18n, password.prompt, what = what)}</p>
                 <label>
-                    "Password"
+                    {t_string!(i18n, password.label)}
                     <input
                         type="password"
                         name="password"
@@ -73,9 +83,9 @@ pub fn PasswordDialog(
                     {message}
                 </p>
                 <div class="dialog-actions">
-                    <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="button" on:click=move |_| on_close.run(())>{t_string!(i18n, common.cancel)}</button>
                     <button type="submit" class="primary" disabled=move || busy.get()>
-                        {move || if busy.get() { "Confirming…" } else { "Confirm" }}
+                        {move || if busy.get() { t_string!(i18n, password.confirming) } else { t_string!(i18n, password.confirm) }}
                     </button>
                 </div>
             </form>

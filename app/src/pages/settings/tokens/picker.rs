@@ -5,6 +5,8 @@
 use std::collections::HashSet;
 
 use leptos::prelude::*;
+
+use crate::i18n::*;
 use leptos::task::spawn_local;
 
 use crate::api;
@@ -66,6 +68,7 @@ impl PickerState {
 /// token may hold, grouped by service and class).
 #[component]
 pub fn MethodPicker(state: PickerState, picker: PickerData) -> impl IntoView {
+    let i18n = use_i18n();
     let template_names = move || {
         picker.templates.with(|t| {
             t.as_ref()
@@ -114,13 +117,13 @@ pub fn MethodPicker(state: PickerState, picker: PickerData) -> impl IntoView {
 
     view! {
         <fieldset class="picker">
-            <legend>"API"</legend>
+            <legend>{t_string!(i18n, picker.api)}</legend>
             <div class="picker-head">
                 <label class="api-select">
-                    <span class="visually-hidden">"Permission set"</span>
+                    <span class="visually-hidden">{t_string!(i18n, picker.permission_set)}</span>
                     <select
                         name="api"
-                        aria-label="API permission set"
+                        aria-label=t_string!(i18n, picker.permission_set_label)
                         prop:value=move || state.template.get().unwrap_or_else(|| "Custom".into())
                         on:change=on_select
                     >
@@ -130,15 +133,15 @@ pub fn MethodPicker(state: PickerState, picker: PickerData) -> impl IntoView {
                                 .map(|n| view! { <option value=n.clone()>{n.clone()}</option> })
                                 .collect_view()
                         }}
-                        <option value="Custom">"Custom"</option>
+                        <option value="Custom">{t_string!(i18n, picker.custom)}</option>
                     </select>
                 </label>
                 <label class="search-box">
-                    <span class="visually-hidden">"Search methods"</span>
+                    <span class="visually-hidden">{t_string!(i18n, picker.search_label)}</span>
                     <input
                         type="search"
-                        placeholder="Search, e.g. stopenv"
-                        aria-label="Search methods"
+                        placeholder=t_string!(i18n, picker.search_placeholder)
+                        aria-label=t_string!(i18n, picker.search_label)
                         aria-controls="method-list"
                         prop:value=move || state.search.get()
                         on:input=move |ev| state.search.set(event_target_value(&ev))
@@ -150,12 +153,12 @@ pub fn MethodPicker(state: PickerState, picker: PickerData) -> impl IntoView {
                         prop:checked=move || state.only_checked.get()
                         on:change=move |ev| state.only_checked.set(event_target_checked(&ev))
                     />
-                    "Only Checked"
+                    {t_string!(i18n, picker.only_checked)}
                 </label>
-                <span class="checked-count" aria-live="polite">{move || format!("{} checked", count())}</span>
+                <span class="checked-count" aria-live="polite">{move || crate::tf!(i18n, picker.checked_count, n = count())}</span>
             </div>
             {move || match picker.methods.get() {
-                None => view! { <p class="loading">"Loading the method list…"</p> }.into_any(),
+                None => view! { <p class="loading">{t_string!(i18n, picker.loading)}</p> }.into_any(),
                 Some(methods) => view! { <MethodList methods state is_checked=Callback::new(move |n: String| is_checked(&n)) to_custom=Callback::new(move |_| to_custom())/> }.into_any(),
             }}
         </fieldset>
@@ -206,6 +209,7 @@ fn MethodList(
     is_checked: Callback<String, bool>,
     to_custom: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let keys: Vec<String> = methods.iter().map(|m| search_key(&m.method)).collect();
     let names: Vec<String> = methods.iter().map(|m| m.method.clone()).collect();
     let names = StoredValue::new(names);
@@ -279,10 +283,10 @@ fn MethodList(
                                     on:change=move |_| toggle(toggle_name.clone())
                                 />
                                 <code>{name.clone()}</code>
-                                {(!m.implemented).then(|| view! { <span class="muted small not-yet">" (not in Kunci yet)"</span> })}
+                                {(!m.implemented).then(|| view! { <span class="muted small not-yet">" " {t_string!(i18n, picker.not_in_kunci)}</span> })}
                             </label>
-                            <a class="docs-link" href=m.docs_href() target="_blank" rel="noopener" aria-label=format!("Docs for {name}")>
-                                "Docs"
+                            <a class="docs-link" href=m.docs_href() target="_blank" rel="noopener" aria-label=crate::tf!(i18n, picker.docs_for, method = name)>
+                                {t_string!(i18n, picker.docs)}
                             </a>
                         </div>
                     }
@@ -293,7 +297,7 @@ fn MethodList(
                     <label class="group-head">
                         <input
                             type="checkbox"
-                            aria-label=format!("All of {group_name}")
+                            aria-label=crate::tf!(i18n, picker.all_of, group = group_name)
                             prop:checked=move || all_checked.get()
                             prop:indeterminate=move || !all_checked.get() && some_checked.get()
                             on:change=toggle_group
@@ -306,11 +310,11 @@ fn MethodList(
         })
         .collect_view();
     view! {
-        <div id="method-list" class="method-list" aria-label="API methods">
+        <div id="method-list" class="method-list" aria-label=t_string!(i18n, picker.methods_label)>
             {list}
-            <p class="empty" class:hidden=move || shown() != 0>"No method matches."</p>
+            <p class="empty" class:hidden=move || shown() != 0>{t_string!(i18n, picker.no_match)}</p>
         </div>
-        <p class="muted small shown-count">{move || format!("{} of {} methods shown", shown(), methods.len())}</p>
+        <p class="muted small shown-count">{move || crate::tf!(i18n, picker.shown, shown = shown(), total = methods.len())}</p>
     }
 }
 

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::*;
+
 use super::flow::FormMode;
 use super::selection::Selection;
 use crate::model::TokenView;
@@ -18,6 +20,7 @@ pub fn Toolbar(
     /// Opens the selected token's detail view (facts, addresses, activity).
     on_details: Callback<TokenView>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let single = move || selection.with(|s| tokens.with(|t| s.single(t)));
     let open = move |mode: fn(TokenView) -> FormMode| {
         if let Some(t) = single() {
@@ -29,13 +32,13 @@ pub fn Toolbar(
         on_remove.run(chosen);
     };
     view! {
-        <div class="toolbar" role="toolbar" aria-label="Access token actions">
-            <button type="button" class="primary" on:click=move |_| on_form.run(FormMode::Generate)>"Generate"</button>
+        <div class="toolbar" role="toolbar" aria-label=t_string!(i18n, tokens.toolbar_label)>
+            <button type="button" class="primary" on:click=move |_| on_form.run(FormMode::Generate)>{t_string!(i18n, tokens.generate)}</button>
             <button type="button" disabled=move || single().is_none() on:click=move |_| open(FormMode::Edit)>
-                "Edit"
+                {t_string!(i18n, tokens.edit)}
             </button>
             <button type="button" disabled=move || single().is_none() on:click=move |_| open(FormMode::Copy)>
-                "Copy"
+                {t_string!(i18n, tokens.copy)}
             </button>
             <button
                 type="button"
@@ -46,19 +49,18 @@ pub fn Toolbar(
                     }
                 }
             >
-                "Details"
+                {t_string!(i18n, tokens.details)}
             </button>
             <button type="button" disabled=move || selection.with(Selection::is_empty) on:click=remove>
-                "Remove"
+                {t_string!(i18n, tokens.remove)}
             </button>
             <button type="button" on:click=move |_| on_refresh.run(()) disabled=move || loading.get()>
-                "Refresh"
+                {t_string!(i18n, tokens.refresh)}
             </button>
             <span class="toolbar-note muted" aria-live="polite">
                 {move || match selection.with(Selection::len) {
                     0 => String::new(),
-                    1 => "1 selected".to_string(),
-                    n => format!("{n} selected"),
+                    n => crate::tf!(i18n, tokens.selected, n = n),
                 }}
             </span>
         </div>

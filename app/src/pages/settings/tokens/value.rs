@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::*;
+
 use crate::browser::file_name_for;
 use crate::model::IssuedToken;
 use crate::pages::settings::dialog::Dialog;
@@ -11,6 +13,7 @@ use crate::pages::settings::show_once::ShowOnceActions;
 #[component]
 pub fn ValueDialog(issued: IssuedToken, on_close: Callback<()>) -> impl IntoView {
     let value: RwSignal<String> = RwSignal::new(issued.value);
+    let i18n = use_i18n();
     let file_name = file_name_for(&issued.token.description);
     let close = Callback::new(move |_| {
         // Drop the only copy the page holds.
@@ -18,13 +21,13 @@ pub fn ValueDialog(issued: IssuedToken, on_close: Callback<()>) -> impl IntoView
         on_close.run(());
     });
     view! {
-        <Dialog id="value-dialog" title="Your new access token" on_close=close>
+        <Dialog id="value-dialog" title=t_string!(i18n, value.title) on_close=close>
             <p class="warning" role="note">
-                <strong>"Save it now: this value will not be shown again."</strong>
-                " If you lose it, regenerate the token from its Edit dialog."
+                <strong>{t_string!(i18n, value.save_now)}</strong>
+                " " {t_string!(i18n, value.lost)}
             </p>
             <label>
-                {format!("Token for “{}”", issued.token.description)}
+                {crate::tf!(i18n, value.token_for, description = issued.token.description)}
                 <input
                     type="text"
                     class="token-value"
@@ -45,7 +48,7 @@ pub fn ValueDialog(issued: IssuedToken, on_close: Callback<()>) -> impl IntoView
                 />
             </label>
             <p class="muted small">
-                "Use it as the " <code>"session"</code> " parameter or as " <code>"Authorization: Bearer …"</code> "."
+                {t_string!(i18n, value.use_as)} " " <code>"session"</code> " " {t_string!(i18n, value.use_or)} " " <code>"Authorization: Bearer …"</code> "."
             </p>
             <ShowOnceActions text=value file_name ready=true on_done=close/>
         </Dialog>

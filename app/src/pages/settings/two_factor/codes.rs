@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::*;
+
 use crate::pages::settings::dialog::Dialog;
 use crate::pages::settings::show_once::ShowOnceActions;
 
@@ -17,6 +19,7 @@ pub fn RecoveryCodesDialog(
     on_close: Callback<()>,
 ) -> impl IntoView {
     let text: RwSignal<String> = RwSignal::new(codes.iter().map(|c| format!("{c}\n")).collect());
+    let i18n = use_i18n();
     let saved = RwSignal::new(false);
     let close = Callback::new(move |_| {
         // Drop the only copy the page holds.
@@ -29,18 +32,18 @@ pub fn RecoveryCodesDialog(
         }
     });
     let title = if replaced {
-        "Your new recovery codes"
+        t_string!(i18n, tf.new_codes_title)
     } else {
-        "Your recovery codes"
+        t_string!(i18n, tf.codes_title)
     };
     view! {
         <Dialog id="recovery-codes-dialog" title=title on_close=escape>
             <p class="warning" role="note">
-                <strong>"Save these codes now: they will not be shown again."</strong>
-                " Each one signs you in once if you lose your authenticator app."
-                {replaced.then_some(" Your previous codes no longer work.")}
+                <strong>{t_string!(i18n, tf.save_codes)}</strong>
+                " " {t_string!(i18n, tf.each_once)}
+                {replaced.then(|| format!(" {}", t_string!(i18n, tf.previous_gone)))}
             </p>
-            <ol class="recovery-codes" aria-label="Recovery codes" tabindex="-1" autofocus>
+            <ol class="recovery-codes" aria-label=t_string!(i18n, tf.codes_label) tabindex="-1" autofocus>
                 {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
             </ol>
             <label class="check-label">
@@ -49,7 +52,7 @@ pub fn RecoveryCodesDialog(
                     prop:checked=move || saved.get()
                     on:change=move |ev| saved.set(event_target_checked(&ev))
                 />
-                "I have saved these codes"
+                {t_string!(i18n, tf.saved_codes)}
             </label>
             <ShowOnceActions text file_name=FILE_NAME.to_string() ready=saved on_done=close/>
         </Dialog>

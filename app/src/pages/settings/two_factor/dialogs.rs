@@ -3,14 +3,14 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::*;
+
 use super::fields::{CodeField, Entry, FormError, PasswordField, SubmitButton};
 use super::flow::{grouped, Change};
 use crate::browser::focus_first;
 use crate::model::TwoFactorSetup;
 use crate::pages::settings::dialog::Dialog;
 use crate::pages::settings::show_once::{copy_text, CopyStatus};
-
-const SET_UP: &str = "Set up two-factor authentication";
 
 fn on_submit(on_submit: Callback<()>) -> impl Fn(leptos::ev::SubmitEvent) {
     move |ev| {
@@ -22,15 +22,16 @@ fn on_submit(on_submit: Callback<()>) -> impl Fn(leptos::ev::SubmitEvent) {
 /// Set up, first: the password.
 #[component]
 pub fn BeginDialog(entry: Entry, on_submit: Callback<()>, on_close: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <Dialog id="two-factor-begin" title=SET_UP on_close>
+        <Dialog id="two-factor-begin" title=t_string!(i18n, tf.set_up) on_close>
             <form on:submit=self::on_submit(on_submit) novalidate>
-                <p>"Enter your account password to set up two-factor authentication."</p>
+                <p>{t_string!(i18n, tf.begin_text)}</p>
                 <PasswordField entry/>
                 <FormError entry/>
                 <div class="dialog-actions">
-                    <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                    <SubmitButton entry label="Continue" busy_label="Checking…"/>
+                    <button type="button" on:click=move |_| on_close.run(())>{t_string!(i18n, common.cancel)}</button>
+                    <SubmitButton entry label=t_string!(i18n, tf.next) busy_label=t_string!(i18n, tf.checking)/>
                 </div>
             </form>
         </Dialog>
@@ -46,6 +47,7 @@ pub fn ScanDialog(
     on_submit: Callback<()>,
     on_close: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let copied: RwSignal<Option<bool>> = RwSignal::new(None);
     // The code field, not the first control (Copy key): after scanning, the code is next.
     Effect::new(|_| request_animation_frame(|| focus_first("two-factor-scan", "#tf-code")));
@@ -56,22 +58,22 @@ pub fn ScanDialog(
         .qr_svg
         .replacen("<svg", "<svg aria-hidden=\"true\"", 1);
     view! {
-        <Dialog id="two-factor-scan" title=SET_UP on_close>
+        <Dialog id="two-factor-scan" title=t_string!(i18n, tf.set_up) on_close>
             <form on:submit=self::on_submit(on_submit) novalidate>
-                <p>"1. Scan this QR code with your authenticator app."</p>
-                <div class="qr-code" role="img" aria-label="QR code for your authenticator app" inner_html=qr></div>
-                <p class="muted small">"Cannot scan it? Enter this setup key in the app instead:"</p>
+                <p>{t_string!(i18n, tf.scan)}</p>
+                <div class="qr-code" role="img" aria-label=t_string!(i18n, tf.qr_label) inner_html=qr></div>
+                <p class="muted small">{t_string!(i18n, tf.cannot_scan)}</p>
                 <div class="secret-row">
                     <code class="totp-secret" data-testid="totp-secret">{shown}</code>
-                    <button type="button" on:click=move |_| copy_text(secret.clone(), copied)>"Copy key"</button>
+                    <button type="button" on:click=move |_| copy_text(secret.clone(), copied)>{t_string!(i18n, tf.copy_key)}</button>
                 </div>
                 <CopyStatus copied/>
-                <p>"2. Enter the 6-digit code the app shows."</p>
-                <CodeField entry hint="Codes change every 30 seconds."/>
+                <p>{t_string!(i18n, tf.enter_code)}</p>
+                <CodeField entry hint=t_string!(i18n, tf.codes_change)/>
                 <FormError entry/>
                 <div class="dialog-actions">
-                    <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                    <SubmitButton entry label="Enable" busy_label="Enabling…"/>
+                    <button type="button" on:click=move |_| on_close.run(())>{t_string!(i18n, common.cancel)}</button>
+                    <SubmitButton entry label=t_string!(i18n, tf.enable) busy_label=t_string!(i18n, tf.enabling)/>
                 </div>
             </form>
         </Dialog>
@@ -86,20 +88,21 @@ pub fn ConfirmDialog(
     on_submit: Callback<()>,
     on_close: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let (title, intro, hint, label, busy_label) = match change {
         Change::Regenerate => (
-            "Regenerate recovery codes",
-            "Ten new recovery codes replace your current ones, which stop working.",
-            "The 6-digit code from your authenticator app.",
-            "Regenerate",
-            "Regenerating…",
+            t_string!(i18n, tf.regenerate_codes),
+            t_string!(i18n, tf.regenerate_intro),
+            t_string!(i18n, tf.hint_app),
+            t_string!(i18n, tf.regenerate),
+            t_string!(i18n, tf.regenerating),
         ),
         Change::Disable => (
-            "Disable two-factor authentication",
-            "Signing in will ask only for your password.",
-            "The 6-digit code from your authenticator app, or an unused recovery code.",
-            "Disable",
-            "Disabling…",
+            t_string!(i18n, tf.disable_title),
+            t_string!(i18n, tf.disable_intro),
+            t_string!(i18n, tf.hint_app_or_recovery),
+            t_string!(i18n, tf.disable),
+            t_string!(i18n, tf.disabling),
         ),
     };
     let danger = change == Change::Disable;
@@ -111,7 +114,7 @@ pub fn ConfirmDialog(
                 <CodeField entry hint/>
                 <FormError entry/>
                 <div class="dialog-actions">
-                    <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="button" on:click=move |_| on_close.run(())>{t_string!(i18n, common.cancel)}</button>
                     <SubmitButton entry label busy_label danger/>
                 </div>
             </form>

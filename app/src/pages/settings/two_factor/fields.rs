@@ -4,7 +4,25 @@
 
 use leptos::prelude::*;
 
-use super::flow::{Field, Problem};
+use crate::i18n::*;
+
+use super::flow::{Field, Problem, Says};
+use crate::error::AppError;
+use crate::language::{error_text, I18n};
+
+/// What a refusal says, in the page's language: a wrong password plainly, a malformed
+/// code like a wrong one, anything else as the error reads.
+fn says_text(i18n: I18n, says: &Says) -> String {
+    match says {
+        Says::CodeOrRecoveryCode => t_string!(i18n, tf.enter_code_or_recovery).to_string(),
+        Says::SixDigitCode => t_string!(i18n, tf.enter_six_digits).to_string(),
+        Says::Refused(AppError::InvalidPassword) => t_string!(i18n, password.wrong).to_string(),
+        Says::Refused(AppError::InvalidParameter { name, .. }) if name == "code" => {
+            t_string!(i18n, errors.invalid_code).to_string()
+        }
+        Says::Refused(other) => error_text(i18n, other),
+    }
+}
 
 /// The typed password and code, kept by the tab so a refused dialog keeps them, the
 /// refusal, and whether a call is under way.
@@ -14,6 +32,7 @@ pub struct Entry {
     pub code: RwSignal<String>,
     pub problem: RwSignal<Option<Problem>>,
     pub busy: RwSignal<bool>,
+    i18n: I18n,
 }
 
 impl Entry {
@@ -23,6 +42,7 @@ impl Entry {
             code: RwSignal::new(String::new()),
             problem: RwSignal::new(None),
             busy: RwSignal::new(false),
+            i18n: use_i18n(),
         }
     }
 
@@ -41,7 +61,7 @@ impl Entry {
             self.problem.with(|p| {
                 p.as_ref()
                     .filter(|p| p.field == Some(field))
-                    .map(|p| p.message.clone())
+                    .map(|p| says_text(self.i18n, &p.says))
             })
         })
     }
@@ -50,10 +70,11 @@ impl Entry {
 /// The account password.
 #[component]
 pub fn PasswordField(entry: Entry) -> impl IntoView {
+    let i18n = use_i18n();
     let error = entry.error_for(Field::Password);
     view! {
         <div class="stacked-field">
-            <label for="tf-password">"Password"</label>
+            <label for="tf-password">{t_string!(i18n, password.label)}</label>
             <input
                 id="tf-password"
                 type="password"
@@ -76,10 +97,11 @@ pub fn PasswordField(entry: Entry) -> impl IntoView {
 /// A code from the authenticator app (or, where `hint` says so, a recovery code).
 #[component]
 pub fn CodeField(entry: Entry, hint: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
     let error = entry.error_for(Field::Code);
     view! {
         <div class="stacked-field">
-            <label for="tf-code">"Authentication code"</label>
+            <label for="tf-code">{t_string!(i18n, tf.code_label)}</label>
             <input
                 id="tf-code"
                 type="text"
@@ -109,7 +131,7 @@ pub fn FormError(entry: Entry) -> impl IntoView {
         entry.problem.with(|p| {
             p.as_ref()
                 .filter(|p| p.field.is_none())
-                .map(|p| p.message.clone())
+                .map(|p| says_text(entry.i18n, &p.says))
         })
     };
     move || message().map(|m| view! { <p class="error" role="alert">{m}</p> })

@@ -49,7 +49,18 @@ pub enum Field {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub field: Option<Field>,
-    pub message: String,
+    pub says: Says,
+}
+
+/// What a refusal says; the fields word it in the page's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Says {
+    /// Disable with an empty code: the app's code or a recovery code.
+    CodeOrRecoveryCode,
+    /// Not six digits where only the app's code is taken.
+    SixDigitCode,
+    /// The server refused.
+    Refused(AppError),
 }
 
 impl Step {
@@ -79,17 +90,17 @@ impl Step {
     /// (spaces ignored), or for Disable a recovery code too. Answers the code to send.
     pub fn check_code(&self, typed: &str) -> Result<String, Problem> {
         let code: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
-        let problem = |message: &str| Problem {
+        let problem = |says: Says| Problem {
             field: Some(Field::Code),
-            message: message.to_string(),
+            says,
         };
         match self {
             Step::Confirm(Change::Disable) if code.is_empty() => {
-                Err(problem("Enter the code from your app, or a recovery code."))
+                Err(problem(Says::CodeOrRecoveryCode))
             }
             Step::Confirm(Change::Disable) => Ok(code),
             _ if code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()) => Ok(code),
-            _ => Err(problem("Enter the 6-digit code from your app.")),
+            _ => Err(problem(Says::SixDigitCode)),
         }
     }
 
@@ -103,18 +114,8 @@ impl Step {
         .filter(|f| self.fields().contains(f));
         Problem {
             field,
-            message: message(error),
+            says: Says::Refused(error.clone()),
         }
-    }
-}
-
-/// An error as the dialogs say it: a wrong password plainly, a refused field by its
-/// reason, anything else as it reads.
-pub fn message(error: &AppError) -> String {
-    match error {
-        AppError::InvalidPassword => "Wrong password. Nothing was changed.".to_string(),
-        AppError::InvalidParameter { reason, .. } => reason.clone(),
-        other => other.to_string(),
     }
 }
 
@@ -235,15 +236,19 @@ mod tests {
     }
 
     #[test]
-    fn messages_read_plainly() {
+    fn the_browser_checks_say_which_code_to_type() {
+        let scan = Step::Scan(setup());
         assert_eq!(
-            message(&AppError::InvalidPassword),
-            "Wrong password. Nothing was changed."
+            scan.check_code("12345").unwrap_err().says,
+            Says::SixDigitCode
         );
+        let disable = Step::Confirm(Change::Disable);
         assert_eq!(
-            message(&AppError::invalid("code", "The code is not valid.")),
-            "The code is not valid."
+            disable.check_code(" ").unwrap_err().says,
+            Says::CodeOrRecoveryCode
         );
+        let refused = disable.problem(&AppError::InvalidPassword);
+        assert_eq!(refused.says, Says::Refused(AppError::InvalidPassword));
     }
 
     #[test]

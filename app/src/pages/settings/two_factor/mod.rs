@@ -12,6 +12,8 @@ mod fields;
 mod flow;
 
 use leptos::prelude::*;
+
+use crate::i18n::*;
 use leptos::task::spawn_local;
 
 use crate::api;
@@ -42,6 +44,7 @@ async fn send(step: Step, password: String, code: String) -> Result<Outcome, App
 
 #[component]
 pub fn TwoFactorTab() -> impl IntoView {
+    let i18n = use_i18n();
     let status: RwSignal<Option<Result<TwoFactorView, AppError>>> = RwSignal::new(None);
     let step = RwSignal::new(Step::Closed);
     let entry = Entry::new();
@@ -148,11 +151,11 @@ pub fn TwoFactorTab() -> impl IntoView {
     view! {
         <div class="two-factor-tab">
             <p class="muted">
-                "With two-factor authentication, signing in asks for a code from an authenticator app after your password."
+                {t_string!(i18n, tf.intro)}
             </p>
             {move || match status.get() {
-                None => view! { <p class="loading">"Loading…"</p> }.into_any(),
-                Some(Err(error)) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                None => view! { <p class="loading">{t_string!(i18n, common.loading)}</p> }.into_any(),
+                Some(Err(error)) => view! { <p class="error" role="alert">{crate::language::error_text(i18n, &error)}</p> }.into_any(),
                 Some(Ok(state)) => view! { <Status state on_step=Callback::new(go)/> }.into_any(),
             }}
             {dialogs}
@@ -163,21 +166,22 @@ pub fn TwoFactorTab() -> impl IntoView {
 /// Whether two-factor sign-in is on, the recovery codes left, and what can be done.
 #[component]
 fn Status(state: TwoFactorView, on_step: Callback<Step>) -> impl IntoView {
+    let i18n = use_i18n();
     let left = state.recovery_codes_left;
     let codes_note = match left {
-        0 => "No recovery codes left: regenerate them now.".to_string(),
-        1 => "1 recovery code left.".to_string(),
-        n => format!("{n} recovery codes left."),
+        0 => t_string!(i18n, tf.no_codes_left).to_string(),
+        1 => t_string!(i18n, tf.one_code_left).to_string(),
+        n => crate::tf!(i18n, tf.codes_left, n = n),
     };
     if !state.enabled {
         return view! {
             <p data-testid="two-factor-status">
-                <span class="badge muted-badge">"Off"</span>
-                " Two-factor authentication is off."
+                <span class="badge muted-badge">{t_string!(i18n, tf.off)}</span>
+                " " {t_string!(i18n, tf.is_off)}
             </p>
             <div class="toolbar" id="two-factor-actions">
                 <button type="button" class="primary" on:click=move |_| on_step.run(Step::Begin)>
-                    "Set up two-factor authentication"
+                    {t_string!(i18n, tf.set_up)}
                 </button>
             </div>
         }
@@ -185,16 +189,16 @@ fn Status(state: TwoFactorView, on_step: Callback<Step>) -> impl IntoView {
     }
     view! {
         <p data-testid="two-factor-status">
-            <span class="badge ok">"On"</span>
-            " Two-factor authentication is on."
+            <span class="badge ok">{t_string!(i18n, tf.on)}</span>
+            " " {t_string!(i18n, tf.is_on)}
         </p>
         <p data-testid="recovery-codes-left" class:warning=left <= 3>{codes_note}</p>
         <div class="toolbar" id="two-factor-actions">
             <button type="button" on:click=move |_| on_step.run(Step::Confirm(Change::Regenerate))>
-                "Regenerate recovery codes"
+                {t_string!(i18n, tf.regenerate_codes)}
             </button>
             <button type="button" class="danger" on:click=move |_| on_step.run(Step::Confirm(Change::Disable))>
-                "Disable two-factor authentication"
+                {t_string!(i18n, tf.disable_title)}
             </button>
         </div>
     }
