@@ -78,9 +78,8 @@ impl Server {
             ),
             None => None,
         };
-        let store = Store::connect(&config.database_url).await?;
-        store.migrate().await?;
-        let key = load_server_key(&store, &config.secret_key_path()).await?;
+        // The port first: a server that cannot listen changes nothing on disk (no
+        // migration, no new key file) and says so in one line.
         let cannot_listen = |source: std::io::Error| StartError::Listen {
             addr: config.listen,
             hint: listen_hint(source.kind()),
@@ -90,6 +89,9 @@ impl Server {
             .await
             .map_err(cannot_listen)?;
         let addr = listener.local_addr().map_err(cannot_listen)?;
+        let store = Store::connect(&config.database_url).await?;
+        store.migrate().await?;
+        let key = load_server_key(&store, &config.secret_key_path()).await?;
         let kunci = Kunci::new(config, store, templates, key);
         if let Some(keys) = &leak_keys {
             tracing::info!(keys = ?keys.ids(), "leak reports accepted at POST /leak-reports");
