@@ -6,11 +6,21 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+pub use crate::refusal::{Limit, Refusal};
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
-    /// Result 3. `name` is the parameter as documented (`envName`), `reason` says what is wrong.
+    /// Result 3. `name` is the parameter as documented (`envName`), `reason` says what is
+    /// wrong in English (for logs, and the REST API's text); `refusal` says it as data, for
+    /// the page to word in its language. Without a refusal (a malformed request, a reason
+    /// only the REST API meets) a page names the parameter and shows no `reason`.
     #[error("invalid parameter [{name}]: {reason}")]
-    InvalidParameter { name: String, reason: String },
+    InvalidParameter {
+        name: String,
+        reason: String,
+        #[serde(default)]
+        refusal: Option<Refusal>,
+    },
     /// Result 11: unknown, or owned by someone else (the same answer, so nothing leaks).
     #[error("environment [{0}] does not exist")]
     EnvNotFound(String),
@@ -61,9 +71,9 @@ pub enum AppError {
     /// Result 2301: CreateEnvironment / CloneEnv with a name already in use on the platform.
     #[error("environment name [{0}] is already taken")]
     EnvNameTaken(String),
-    /// Result 2338.
-    #[error("account limit reached: {0}")]
-    LimitReached(String),
+    /// Result 2338: which limit, and its number.
+    #[error("account limit reached: {0:?}")]
+    LimitReached(Limit),
     /// Result 6001: the SSH key (its fingerprint given) is already on the account.
     #[error("this SSH key is already on the account ({0})")]
     SshKeyExists(String),
@@ -79,10 +89,20 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// Result 3 with an English reason only (a page shows the parameter's name alone).
     pub fn invalid(name: &str, reason: impl Into<String>) -> Self {
         AppError::InvalidParameter {
             name: name.to_string(),
             reason: reason.into(),
+            refusal: None,
+        }
+    }
+
+    /// The refusal of an invalid parameter, when the server said it as data.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            AppError::InvalidParameter { refusal, .. } => refusal.as_ref(),
+            _ => None,
         }
     }
 
@@ -188,7 +208,7 @@ mod tests {
                 2212,
             ),
             (AppError::EnvNameTaken("a".into()), 2301),
-            (AppError::LimitReached("a".into()), 2338),
+            (AppError::LimitReached(Limit::Tokens { max: 50 }), 2338),
             (AppError::SshKeyExists("SHA256:x".into()), 6001),
             (AppError::PermissionDenied("a".into()), 8202),
         ];

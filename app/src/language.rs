@@ -10,7 +10,7 @@
 
 use leptos::prelude::*;
 
-use crate::error::AppError;
+use crate::error::{AppError, Limit, Refusal};
 use crate::i18n::*;
 
 /// The i18n context of the page (`use_i18n()`); passed to the functions here so they
@@ -128,13 +128,17 @@ macro_rules! tf {
 }
 
 /// An [`AppError`] in the page's language, its parameters in place. Details the
-/// server wrote in English (why an account is blocked, what a permission lacks) are
-/// left out; the message says what happened and what to do.
+/// server wrote in English (why an account is blocked, what a permission lacks, the
+/// reason of a refusal it did not say as data) are left out; the message says what
+/// happened and what to do.
 pub fn error_text(i18n: I18n, error: &AppError) -> String {
     match error {
-        AppError::InvalidParameter { name, reason } => {
-            tf!(i18n, errors.invalid_parameter, name = name, reason = reason)
-        }
+        AppError::InvalidParameter {
+            name,
+            refusal: Some(refusal),
+            ..
+        } => refusal_text(i18n, name, refusal),
+        AppError::InvalidParameter { name, .. } => tf!(i18n, errors.invalid_parameter, name = name),
         AppError::EnvNotFound(env) => tf!(i18n, errors.env_not_found, env = env),
         AppError::AuthenticationFailed => t_string!(i18n, errors.authentication_failed).into(),
         AppError::NotAuthenticated => t_string!(i18n, errors.not_authenticated).into(),
@@ -156,13 +160,112 @@ pub fn error_text(i18n: I18n, error: &AppError) -> String {
             required = required
         ),
         AppError::EnvNameTaken(env) => tf!(i18n, errors.env_name_taken, env = env),
-        AppError::LimitReached(what) => tf!(i18n, errors.limit_reached, what = what),
+        AppError::LimitReached(limit) => {
+            tf!(i18n, errors.limit_reached, what = limit_text(i18n, *limit))
+        }
         AppError::SshKeyExists(fingerprint) => {
             tf!(i18n, errors.ssh_key_exists, fingerprint = fingerprint)
         }
         AppError::PermissionDenied(_) => t_string!(i18n, errors.permission_denied).into(),
         AppError::Internal(id) => tf!(i18n, errors.internal, id = id),
         AppError::Transport(_) => t_string!(i18n, errors.transport).into(),
+    }
+}
+
+/// Why the server refused the parameter `name`, in the page's language.
+pub fn refusal_text(i18n: I18n, name: &str, refusal: &Refusal) -> String {
+    use Refusal as R;
+    match refusal {
+        R::LoginRequired => t_string!(i18n, refused.login_required).into(),
+        R::EmailRequired => t_string!(i18n, refused.email_required).into(),
+        R::LoginTooLong { max } => tf!(i18n, refused.login_too_long, max = max),
+        R::LoginHasSpaces => t_string!(i18n, refused.login_has_spaces).into(),
+        R::LoginNotAnEmail => t_string!(i18n, refused.login_not_an_email).into(),
+        R::NameRequired => t_string!(i18n, refused.name_required).into(),
+        R::NameTooLong { max } => tf!(i18n, refused.name_too_long, max = max),
+        R::NameHasControl => t_string!(i18n, refused.name_has_control).into(),
+        R::PasswordTooShort { min } => tf!(i18n, refused.password_too_short, min = min),
+        R::PasswordTooLong { max_bytes } => {
+            tf!(i18n, refused.password_too_long, max = max_bytes)
+        }
+        R::PasswordOnlySpaces => t_string!(i18n, refused.password_only_spaces).into(),
+        R::PasswordRequired => t_string!(i18n, refused.password_required).into(),
+        R::UnknownLanguage => t_string!(i18n, refused.unknown_language).into(),
+        R::Description(e) => description_problem(i18n, *e),
+        R::Expiry(e) => expiry_problem(i18n, *e),
+        R::Restrict(e) => restrict_problem(i18n, e),
+        R::TooManyMethods { max } => tf!(i18n, refused.too_many_methods, max = max),
+        R::PrivateMethod { method } => tf!(i18n, refused.private_method, method = method),
+        R::UnknownMethods { names } => tf!(i18n, refused.unknown_methods, names = names),
+        R::NoMethod => t_string!(i18n, refused.no_method).into(),
+        R::UnknownTemplate { templates } => {
+            tf!(i18n, refused.unknown_template, templates = templates)
+        }
+        R::NoSuchToken { id } => tf!(i18n, refused.no_such_token, id = id),
+        R::NoSuchTokens { ids } => tf!(i18n, refused.no_such_tokens, ids = ids),
+        R::ExpiredNeedsExpiry { expired_on } => {
+            tf!(i18n, refused.expired_needs_expiry, date = expired_on)
+        }
+        R::NoTokenSelected => t_string!(i18n, refused.no_token_selected).into(),
+        R::CodeRequired => t_string!(i18n, refused.code_required).into(),
+        R::CodeMalformed => t_string!(i18n, refused.code_malformed).into(),
+        R::TwoFactorNotOn => t_string!(i18n, refused.two_factor_not_on).into(),
+        R::TwoFactorAlreadyOnSetUp => t_string!(i18n, refused.two_factor_already_on_set_up).into(),
+        R::TwoFactorAlreadyOn => t_string!(i18n, refused.two_factor_already_on).into(),
+        R::NothingBeingSetUp => t_string!(i18n, refused.nothing_being_set_up).into(),
+        R::SetupChanged => t_string!(i18n, refused.setup_changed).into(),
+        R::RecoveryCodeCannotRegenerate => {
+            t_string!(i18n, refused.recovery_code_cannot_regenerate).into()
+        }
+        R::SessionNeedsNoCode => t_string!(i18n, refused.session_needs_no_code).into(),
+        R::EnvName => t_string!(i18n, refused.env_name).into(),
+        // The platform's name of the label is English: the parameter's name stands in.
+        R::Label { max, .. } => tf!(i18n, refused.label, name = name, max = max),
+        R::NoNodes => t_string!(i18n, refused.no_nodes).into(),
+        R::TooManyNodes { max } => tf!(i18n, refused.too_many_nodes, max = max),
+        R::OutOfRange { field, min, max } => {
+            tf!(
+                i18n,
+                refused.out_of_range,
+                field = field,
+                min = min,
+                max = max
+            )
+        }
+        R::VarName(e) => var_name_problem(i18n, *e),
+        R::VarValueHasNul { name } => tf!(i18n, refused.var_value_has_nul, name = name),
+        R::VarsTooBig { kib } => tf!(i18n, refused.vars_too_big, kib = kib),
+        R::NoSuchNodeGroup => t_string!(i18n, refused.no_such_node_group).into(),
+        R::NodeGroupEmpty => t_string!(i18n, refused.node_group_empty).into(),
+        R::NoTokenNumbered { id } => tf!(i18n, refused.no_token_numbered, id = id),
+        R::TokensRevokedMeanwhile { ids } => {
+            tf!(i18n, refused.tokens_revoked_meanwhile, ids = ids)
+        }
+        R::NoAccount { login } => tf!(i18n, refused.no_account, login = login),
+        R::NotPending { login } => tf!(i18n, refused.not_pending, login = login),
+        R::NotPendingId { id } => tf!(i18n, refused.not_pending_id, id = id),
+        R::LastAdmin { login } => tf!(i18n, refused.last_admin, login = login),
+        R::NoSuchAlert { id } => tf!(i18n, refused.no_such_alert, id = id),
+    }
+}
+
+/// Which account limit was reached, with its number, in the page's language.
+pub fn limit_text(i18n: I18n, limit: Limit) -> String {
+    match limit {
+        Limit::Tokens { max } => tf!(i18n, refused.limit_tokens, max = max),
+        Limit::Environments { max } => tf!(i18n, refused.limit_environments, max = max),
+        Limit::EnvGroups { max } => tf!(i18n, refused.limit_env_groups, max = max),
+        Limit::SshKeys { max } => tf!(i18n, refused.limit_ssh_keys, max = max),
+    }
+}
+
+/// A variable name the shared rule refused, in the page's language.
+pub fn var_name_problem(i18n: I18n, e: kunci_rules::env::VarNameError) -> String {
+    use kunci_rules::env::{VarNameError, VAR_NAME_MAX_CHARS};
+    match e {
+        VarNameError::Empty => t_string!(i18n, vars.name_empty).into(),
+        VarNameError::TooLong => tf!(i18n, vars.name_too_long, max = VAR_NAME_MAX_CHARS),
+        VarNameError::NotAName => t_string!(i18n, vars.name_invalid).into(),
     }
 }
 
@@ -299,6 +402,194 @@ mod tests {
             );
             assert!(!id[key].trim().is_empty(), "{key} is empty in id.json");
         }
+    }
+
+    /// `f` run with the i18n context of `locale`, as a page in that language has it.
+    fn in_language<T>(locale: Locale, f: impl FnOnce(I18n) -> T) -> T {
+        // The context's effects need an executor; none of them runs here.
+        let _ = any_spawner::Executor::init_futures_executor();
+        let owner = Owner::new();
+        owner.with(|| {
+            f(leptos_i18n::context::init_i18n_subcontext::<Locale>(Some(
+                Signal::stored(locale),
+            )))
+        })
+    }
+
+    /// One of each refusal the server says as data, with parameters that show.
+    fn every_refusal() -> Vec<Refusal> {
+        use kunci_rules::description::DescriptionError;
+        use kunci_rules::env::VarNameError;
+        use kunci_rules::expiry::ExpiryError;
+        use kunci_rules::restrict::RestrictError;
+        vec![
+            Refusal::LoginRequired,
+            Refusal::EmailRequired,
+            Refusal::LoginTooLong { max: 254 },
+            Refusal::LoginHasSpaces,
+            Refusal::LoginNotAnEmail,
+            Refusal::NameRequired,
+            Refusal::NameTooLong { max: 100 },
+            Refusal::NameHasControl,
+            Refusal::PasswordTooShort { min: 12 },
+            Refusal::PasswordTooLong { max_bytes: 1024 },
+            Refusal::PasswordOnlySpaces,
+            Refusal::PasswordRequired,
+            Refusal::UnknownLanguage,
+            Refusal::Description(DescriptionError::TooLong),
+            Refusal::Expiry(ExpiryError::NotAhead),
+            Refusal::Restrict(RestrictError::NotAnAddress("300.1.1.1".into())),
+            Refusal::TooManyMethods { max: 2000 },
+            Refusal::PrivateMethod {
+                method: "users.Account.SignIn".into(),
+            },
+            Refusal::UnknownMethods {
+                names: "[env.Nope]".into(),
+            },
+            Refusal::NoMethod,
+            Refusal::UnknownTemplate {
+                templates: "Read only, Deploy".into(),
+            },
+            Refusal::NoSuchToken { id: 42 },
+            Refusal::NoSuchTokens {
+                ids: "42, 43".into(),
+            },
+            Refusal::ExpiredNeedsExpiry {
+                expired_on: "2026-01-31 23:59:59".into(),
+            },
+            Refusal::NoTokenSelected,
+            Refusal::CodeRequired,
+            Refusal::CodeMalformed,
+            Refusal::TwoFactorNotOn,
+            Refusal::TwoFactorAlreadyOnSetUp,
+            Refusal::TwoFactorAlreadyOn,
+            Refusal::NothingBeingSetUp,
+            Refusal::SetupChanged,
+            Refusal::RecoveryCodeCannotRegenerate,
+            Refusal::SessionNeedsNoCode,
+            Refusal::EnvName,
+            Refusal::Label {
+                what: "the display name".into(),
+                max: 100,
+            },
+            Refusal::NoNodes,
+            Refusal::TooManyNodes { max: 64 },
+            Refusal::OutOfRange {
+                field: "count".into(),
+                min: 1,
+                max: 16,
+            },
+            Refusal::VarName(VarNameError::NotAName),
+            Refusal::VarValueHasNul {
+                name: "DB_HOST".into(),
+            },
+            Refusal::VarsTooBig { kib: 64 },
+            Refusal::NoSuchNodeGroup,
+            Refusal::NodeGroupEmpty,
+            Refusal::NoTokenNumbered { id: 42 },
+            Refusal::TokensRevokedMeanwhile {
+                ids: "#42, #43".into(),
+            },
+            Refusal::NoAccount {
+                login: "ana@example.com".into(),
+            },
+            Refusal::NotPending {
+                login: "ana@example.com".into(),
+            },
+            Refusal::NotPendingId { id: 42 },
+            Refusal::LastAdmin {
+                login: "ana@example.com".into(),
+            },
+            Refusal::NoSuchAlert { id: 42 },
+        ]
+    }
+
+    /// A `{name}` left unfilled in a worded message.
+    fn unfilled(text: &str) -> Option<&str> {
+        parameters(text).into_iter().next()
+    }
+
+    #[test]
+    fn every_refusal_is_worded_in_both_languages_with_its_parameters() {
+        for refusal in every_refusal() {
+            let error = AppError::InvalidParameter {
+                name: "x".into(),
+                reason: "English reason".into(),
+                refusal: Some(refusal.clone()),
+            };
+            let en = in_language(Locale::en, |i18n| error_text(i18n, &error));
+            let id = in_language(Locale::id, |i18n| error_text(i18n, &error));
+            for text in [&en, &id] {
+                assert!(!text.trim().is_empty(), "{refusal:?}");
+                assert_eq!(unfilled(text), None, "{refusal:?}: {text}");
+                assert!(!text.contains("English reason"), "{refusal:?}: {text}");
+            }
+            assert_ne!(en, id, "{refusal:?} is not in Indonesian");
+        }
+    }
+
+    #[test]
+    fn refusals_show_their_parameters() {
+        let no_token = AppError::InvalidParameter {
+            name: "id".into(),
+            reason: "no token with id 42".into(),
+            refusal: Some(Refusal::NoSuchToken { id: 42 }),
+        };
+        let id = in_language(Locale::id, |i18n| error_text(i18n, &no_token));
+        assert_eq!(
+            id,
+            "tidak ada token dengan id 42: mungkin token itu sudah dihapus"
+        );
+        let label = AppError::InvalidParameter {
+            name: "displayName".into(),
+            reason: "the display name is 1 to 100 characters, without control characters".into(),
+            refusal: Some(Refusal::Label {
+                what: "the display name".into(),
+                max: 100,
+            }),
+        };
+        let id = in_language(Locale::id, |i18n| error_text(i18n, &label));
+        assert!(id.contains("[displayName]") && id.contains("100"), "{id}");
+    }
+
+    #[test]
+    fn every_limit_is_worded_in_both_languages_with_its_number() {
+        for limit in [
+            Limit::Tokens { max: 50 },
+            Limit::Environments { max: 20 },
+            Limit::EnvGroups { max: 100 },
+            Limit::SshKeys { max: 50 },
+        ] {
+            let error = AppError::LimitReached(limit);
+            let en = in_language(Locale::en, |i18n| error_text(i18n, &error));
+            let id = in_language(Locale::id, |i18n| error_text(i18n, &error));
+            for text in [&en, &id] {
+                assert_eq!(unfilled(text), None, "{limit:?}: {text}");
+                assert!(
+                    text.contains(&format!(
+                        " {} ",
+                        match limit {
+                            Limit::Tokens { max }
+                            | Limit::Environments { max }
+                            | Limit::EnvGroups { max }
+                            | Limit::SshKeys { max } => max,
+                        }
+                    )),
+                    "{limit:?}: {text}"
+                );
+            }
+            assert_ne!(en, id, "{limit:?} is not in Indonesian");
+            assert!(id.starts_with("batas akun tercapai: satu akun"), "{id}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_without_its_data_names_the_parameter_and_never_its_english_reason() {
+        let error = AppError::invalid("request", "missing field `password`");
+        let id = in_language(Locale::id, |i18n| error_text(i18n, &error));
+        assert_eq!(id, "parameter [request] tidak valid");
+        let en = in_language(Locale::en, |i18n| error_text(i18n, &error));
+        assert_eq!(en, "invalid parameter [request]");
     }
 
     #[test]

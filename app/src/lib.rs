@@ -12,6 +12,7 @@ pub mod error;
 pub mod language;
 pub mod model;
 mod pages;
+pub mod refusal;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};

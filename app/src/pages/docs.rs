@@ -278,7 +278,7 @@ mod tests {
                 required: "b".into(),
             },
             AppError::EnvNameTaken("x".into()),
-            AppError::LimitReached("x".into()),
+            AppError::LimitReached(crate::error::Limit::Tokens { max: 50 }),
             AppError::SshKeyExists("x".into()),
             AppError::PermissionDenied("x".into()),
         ];

@@ -2,12 +2,21 @@
 //! into its own answer (the REST envelope, the dashboard's error); an internal failure
 //! carries its cause for the adapter to log, and is never shown to a client.
 
+pub use crate::refusal::{Limit, Refusal};
+
 /// A failed rule or operation. `code()` is the platform's `result` code for it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
-    /// Result 3. `name` is the parameter as documented (`envName`), `reason` says what is wrong.
+    /// Result 3. `name` is the parameter as documented (`envName`), `reason` says what is
+    /// wrong in English (the REST API's text). `refusal` is the same as data, for an
+    /// adapter that words it in another language; `None` for the refusals only the REST
+    /// API or the CLI can meet, whose English `reason` is all there is.
     #[error("invalid parameter [{name}]: {reason}")]
-    InvalidParameter { name: String, reason: String },
+    InvalidParameter {
+        name: String,
+        reason: String,
+        refusal: Option<Refusal>,
+    },
     /// Result 11: unknown, or owned by someone else (the same answer, so nothing leaks).
     #[error("environment [{0}] does not exist")]
     EnvNotFound(String),
@@ -63,9 +72,9 @@ pub enum Error {
     /// Result 2301: CreateEnvironment / CloneEnv with a name already in use on the platform.
     #[error("environment name [{0}] is already taken")]
     EnvNameTaken(String),
-    /// Result 2338.
+    /// Result 2338: which limit, and its number.
     #[error("account limit reached: {0}")]
-    LimitReached(String),
+    LimitReached(Limit),
     /// Result 6001: AddSSHKey with a key (the same key material, whatever its title or
     /// comment) that is already on the account; holds its fingerprint.
     #[error("this SSH key is already on the account ({0})")]
@@ -79,10 +88,21 @@ pub enum Error {
 }
 
 impl Error {
+    /// Result 3 with an English reason only: for refusals the dashboard cannot meet.
     pub fn invalid(name: &str, reason: impl Into<String>) -> Self {
         Error::InvalidParameter {
             name: name.to_string(),
             reason: reason.into(),
+            refusal: None,
+        }
+    }
+
+    /// Result 3 for `refusal`, its English `reason` from the refusal's `Display`.
+    pub fn refused(name: &str, refusal: Refusal) -> Self {
+        Error::InvalidParameter {
+            name: name.to_string(),
+            reason: refusal.to_string(),
+            refusal: Some(refusal),
         }
     }
 
@@ -134,5 +154,17 @@ mod tests {
         let e = internal("connection refused at 10.0.0.5");
         assert_eq!(e.to_string(), "internal error");
         assert_eq!(e.code(), 99);
+    }
+
+    #[test]
+    fn refused_parameter_reads_as_its_refusal_in_english() {
+        let e = Error::refused("ids", Refusal::NoSuchToken { id: 7 });
+        assert_eq!(e.to_string(), "invalid parameter [ids]: no token with id 7");
+        assert_eq!(e.code(), 3);
+        let limit = Error::LimitReached(Limit::Tokens { max: 50 });
+        assert_eq!(
+            limit.to_string(),
+            "account limit reached: an account has at most 50 tokens: remove one first"
+        );
     }
 }

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod refusal;
 pub mod secrets;
 pub mod server_key;
 pub mod services;

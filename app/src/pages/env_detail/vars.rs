@@ -8,19 +8,8 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 
 use crate::i18n::*;
-use crate::language::{error_text, I18n};
+use crate::language::{error_text, var_name_problem};
 
-/// Why a variable name is refused (the shared rule's three cases), in the page's language.
-fn var_name_problem_text(i18n: I18n, name: &str) -> String {
-    use kunci_rules::env::VAR_NAME_MAX_CHARS;
-    if name.is_empty() {
-        t_string!(i18n, vars.name_empty).to_string()
-    } else if name.len() > VAR_NAME_MAX_CHARS {
-        crate::tf!(i18n, vars.name_too_long, max = VAR_NAME_MAX_CHARS)
-    } else {
-        t_string!(i18n, vars.name_invalid).to_string()
-    }
-}
 use leptos::task::spawn_local;
 
 use crate::api::{remove_env_var, save_env_var};
@@ -166,10 +155,7 @@ pub fn GroupVars(
         error.with(|e| {
             e.as_ref()
                 .filter(|e| field_of(e) == Some(field))
-                .map(|e| match e {
-                    AppError::InvalidParameter { reason, .. } => reason.clone(),
-                    other => error_text(i18n, other),
-                })
+                .map(|e| error_text(i18n, e))
         })
     };
     // The name's rule as it is typed (the server applies the same one on save).
@@ -178,9 +164,9 @@ pub fn GroupVars(
             let typed = name.get();
             let typed = typed.trim();
             (!typed.is_empty())
-                .then(|| kunci_rules::env::var_name_problem(typed))
+                .then(|| kunci_rules::env::check_var_name(typed).err())
                 .flatten()
-                .map(|_| var_name_problem_text(i18n, typed))
+                .map(|e| var_name_problem(i18n, e))
         })
     };
     let general_error = move || error.get().filter(|e| field_of(e).is_none());

@@ -3,6 +3,7 @@
 
 use super::values::{Link, Vars, label};
 use crate::Error;
+use crate::refusal::Refusal;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -36,10 +37,7 @@ impl EnvName {
         if valid {
             Ok(EnvName(s))
         } else {
-            Err(Error::invalid(
-                param,
-                "an environment name is 3 to 33 characters: a letter, then letters, digits or '-'",
-            ))
+            Err(Error::refused(param, Refusal::EnvName))
         }
     }
 
@@ -235,13 +233,13 @@ fn int_field(
     if range.contains(&value) {
         Ok(value)
     } else {
-        Err(Error::invalid(
+        Err(Error::refused(
             param,
-            format!(
-                "{name} must be between {} and {}",
-                range.start(),
-                range.end()
-            ),
+            Refusal::OutOfRange {
+                field: name.to_string(),
+                min: *range.start(),
+                max: *range.end(),
+            },
         ))
     }
 }
@@ -457,10 +455,7 @@ impl EnvSpec {
             .as_array()
             .ok_or_else(|| Error::invalid("nodes", "must be a JSON array of nodes"))?;
         if nodes.is_empty() {
-            return Err(Error::invalid(
-                "nodes",
-                "an environment needs at least one node",
-            ));
+            return Err(Error::refused("nodes", Refusal::NoNodes));
         }
         let nodes = nodes
             .iter()
@@ -504,10 +499,7 @@ impl EnvSpec {
             label(display_name, "displayName", "the display name", 100)?
         };
         if nodes.is_empty() {
-            return Err(Error::invalid(
-                "nodes",
-                "an environment needs at least one node",
-            ));
+            return Err(Error::refused("nodes", Refusal::NoNodes));
         }
         let nodes = nodes
             .iter()
@@ -528,9 +520,9 @@ impl EnvSpec {
     fn checked(self) -> Result<EnvSpec, Error> {
         let total: u32 = self.nodes.iter().map(|n| n.count).sum();
         if total > MAX_NODES {
-            return Err(Error::invalid(
+            return Err(Error::refused(
                 "nodes",
-                format!("an environment has at most {MAX_NODES} nodes"),
+                Refusal::TooManyNodes { max: MAX_NODES },
             ));
         }
         Ok(self)

@@ -10,6 +10,7 @@ pub mod token;
 pub mod values;
 
 use crate::Error;
+use crate::refusal::Refusal;
 use kunci_rules::account::{DISPLAY_NAME_MAX_CHARS, LOGIN_MAX_CHARS};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -20,20 +21,20 @@ pub struct Login(String);
 impl Login {
     pub fn parse(raw: &str) -> Result<Login, Error> {
         let s = raw.trim().to_lowercase();
-        let err = |reason: &str| Error::invalid("login", reason);
+        let err = |refusal: Refusal| Error::refused("login", refusal);
         if s.is_empty() {
-            return Err(err("an email address is required"));
+            return Err(err(Refusal::EmailRequired));
         }
         if s.chars().count() > LOGIN_MAX_CHARS {
-            return Err(err(&format!(
-                "an email address has at most {LOGIN_MAX_CHARS} characters"
-            )));
+            return Err(err(Refusal::LoginTooLong {
+                max: LOGIN_MAX_CHARS,
+            }));
         }
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(err("an email address has no spaces"));
+            return Err(err(Refusal::LoginHasSpaces));
         }
         let Some((local, domain)) = s.rsplit_once('@') else {
-            return Err(err("an email address looks like name@example.com"));
+            return Err(err(Refusal::LoginNotAnEmail));
         };
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
@@ -41,7 +42,7 @@ impl Login {
             && !domain.contains("..")
             && !domain.contains('@');
         if local.is_empty() || local.contains('@') || !domain_ok {
-            return Err(err("an email address looks like name@example.com"));
+            return Err(err(Refusal::LoginNotAnEmail));
         }
         Ok(Login(s))
     }
@@ -125,16 +126,18 @@ impl DisplayName {
     pub fn parse(raw: &str) -> Result<DisplayName, Error> {
         let s = raw.trim();
         if s.is_empty() {
-            return Err(Error::invalid("name", "a name is required"));
+            return Err(Error::refused("name", Refusal::NameRequired));
         }
         if s.chars().count() > DISPLAY_NAME_MAX_CHARS {
-            return Err(Error::invalid(
+            return Err(Error::refused(
                 "name",
-                format!("a name has at most {DISPLAY_NAME_MAX_CHARS} characters"),
+                Refusal::NameTooLong {
+                    max: DISPLAY_NAME_MAX_CHARS,
+                },
             ));
         }
         if s.chars().any(char::is_control) {
-            return Err(Error::invalid("name", "a name has no control characters"));
+            return Err(Error::refused("name", Refusal::NameHasControl));
         }
         Ok(DisplayName(s.to_string()))
     }
@@ -154,9 +157,11 @@ pub use kunci_rules::account::{
 /// [`MAX_PASSWORD_BYTES`] (longer cannot be an account's password, and is never hashed).
 pub fn check_password_length(raw: &SecretString) -> Result<(), Error> {
     if raw.expose_secret().len() > MAX_PASSWORD_BYTES {
-        return Err(Error::invalid(
+        return Err(Error::refused(
             "password",
-            format!("a password has at most {MAX_PASSWORD_BYTES} bytes"),
+            Refusal::PasswordTooLong {
+                max_bytes: MAX_PASSWORD_BYTES,
+            },
         ));
     }
     Ok(())
@@ -167,12 +172,14 @@ pub fn check_password_length(raw: &SecretString) -> Result<(), Error> {
 pub fn sign_in_login(raw: &str) -> Result<String, Error> {
     let s = raw.trim().to_lowercase();
     if s.is_empty() {
-        return Err(Error::invalid("login", "a login is required"));
+        return Err(Error::refused("login", Refusal::LoginRequired));
     }
     if s.chars().count() > LOGIN_MAX_CHARS {
-        return Err(Error::invalid(
+        return Err(Error::refused(
             "login",
-            format!("an email address has at most {LOGIN_MAX_CHARS} characters"),
+            Refusal::LoginTooLong {
+                max: LOGIN_MAX_CHARS,
+            },
         ));
     }
     Ok(s)
@@ -185,19 +192,23 @@ impl NewPassword {
     pub fn parse(raw: SecretString) -> Result<NewPassword, Error> {
         let s = raw.expose_secret();
         if s.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(Error::invalid(
+            return Err(Error::refused(
                 "password",
-                format!("a password has at least {MIN_PASSWORD_CHARS} characters"),
+                Refusal::PasswordTooShort {
+                    min: MIN_PASSWORD_CHARS,
+                },
             ));
         }
         if s.len() > MAX_PASSWORD_BYTES {
-            return Err(Error::invalid(
+            return Err(Error::refused(
                 "password",
-                format!("a password has at most {MAX_PASSWORD_BYTES} bytes"),
+                Refusal::PasswordTooLong {
+                    max_bytes: MAX_PASSWORD_BYTES,
+                },
             ));
         }
         if s.trim().is_empty() {
-            return Err(Error::invalid("password", "a password is not only spaces"));
+            return Err(Error::refused("password", Refusal::PasswordOnlySpaces));
         }
         Ok(NewPassword(raw))
     }

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use super::env::{EnvRecord, EnvStatus, MAX_NODES, NodeSpec};
 pub use super::values::*;
 use crate::Error;
+use crate::refusal::Refusal;
 
 /// Most bytes of free data per node group (ApplyData).
 pub const MAX_GROUP_DATA_BYTES: usize = 64 * 1024;
@@ -152,12 +153,7 @@ impl EnvModel {
         self.node_groups
             .iter()
             .find(|g| g.name.eq_ignore_ascii_case(name.trim()))
-            .ok_or_else(|| {
-                Error::invalid(
-                    "nodeGroup",
-                    "no node group of this environment has this name",
-                )
-            })
+            .ok_or_else(|| Error::refused("nodeGroup", Refusal::NoSuchNodeGroup))
     }
 
     fn group_index(&self, name: &str) -> Result<usize, Error> {
@@ -176,7 +172,7 @@ impl EnvModel {
             .iter()
             .filter(|n| &n.node_group == name)
             .max_by_key(|n| (n.is_master, -n.id))
-            .ok_or_else(|| Error::invalid("nodeGroup", "the node group has no node"))
+            .ok_or_else(|| Error::refused("nodeGroup", Refusal::NodeGroupEmpty))
     }
 
     /// Indexes of the nodes a choice names (§1.4 of the contract).
@@ -193,7 +189,7 @@ impl EnvModel {
                 .filter(|&i| self.nodes[i].node_group == name)
                 .collect();
             if found.is_empty() {
-                return Err(Error::invalid("nodeGroup", "the node group has no node"));
+                return Err(Error::refused("nodeGroup", Refusal::NodeGroupEmpty));
             }
             return Ok(found);
         }

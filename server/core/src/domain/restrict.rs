@@ -117,7 +117,7 @@ impl TryFrom<String> for EnvScope {
 }
 
 fn invalid(param: &str, e: RestrictError) -> Error {
-    Error::invalid(param, e.to_string())
+    Error::refused(param, crate::refusal::Refusal::Restrict(e))
 }
 
 #[cfg(test)]

@@ -201,7 +201,7 @@ mod tests {
 
     fn reason(raw: &str) -> String {
         match SshPublicKey::parse(raw) {
-            Err(Error::InvalidParameter { name, reason }) => {
+            Err(Error::InvalidParameter { name, reason, .. }) => {
                 assert_eq!(name, "sshKey", "{raw:?}");
                 reason
             }

@@ -11,6 +11,7 @@
 //! errors to the core's [`Error`].
 
 use crate::Error;
+use crate::refusal::Refusal;
 use secrecy::{ExposeSecret, SecretString};
 
 use kunci_rules::description::DescriptionError;
@@ -73,7 +74,7 @@ impl TokenDescription {
     pub fn parse(raw: &str) -> Result<TokenDescription, Error> {
         description::check(raw)
             .map(|s| TokenDescription(s.to_string()))
-            .map_err(|e: DescriptionError| Error::invalid("description", e.to_string()))
+            .map_err(|e: DescriptionError| Error::refused("description", Refusal::Description(e)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -89,7 +90,7 @@ pub use kunci_rules::expiry::{
 /// A token's expiry: `None` never expires; a time must be in the future and at most
 /// 10 × 366 days ahead ([`expiry::check`]).
 pub fn check_expiry(ts: Timestamp, now: Timestamp, param: &str) -> Result<Timestamp, Error> {
-    expiry::check(ts, now).map_err(|e| Error::invalid(param, e.to_string()))
+    expiry::check(ts, now).map_err(|e| Error::refused(param, Refusal::Expiry(e)))
 }
 
 /// The REST API's `expiresAt`: `yyyy-MM-dd HH:mm:ss` UTC (or `yyyy-MM-dd`, or ISO 8601).
@@ -111,7 +112,7 @@ pub fn parse_wire_expiry(raw: &str, now: Timestamp) -> Result<Option<Timestamp>,
 /// The dashboard's Expires At: `dd-mm-yyyy`, valid through the end of that day (UTC).
 /// Empty means "never". The browser checks it with the same function before sending it.
 pub fn parse_ui_expiry(raw: &str, now: Timestamp) -> Result<Option<Timestamp>, Error> {
-    expiry::parse_dd_mm_yyyy(raw, now).map_err(|e| Error::invalid("expires", e.to_string()))
+    expiry::parse_dd_mm_yyyy(raw, now).map_err(|e| Error::refused("expires", Refusal::Expiry(e)))
 }
 
 /// Splits an API list in any form the platform's clients send: a JSON array, a
@@ -149,9 +150,9 @@ pub const MAX_API_LIST: usize = 2000;
 pub fn parse_api_list(raw: &str, param: &str) -> Result<Vec<&'static ApiMethod>, Error> {
     let names = split_api_list(raw);
     if names.len() > MAX_API_LIST {
-        return Err(Error::invalid(
+        return Err(Error::refused(
             param,
-            format!("at most {MAX_API_LIST} methods"),
+            Refusal::TooManyMethods { max: MAX_API_LIST },
         ));
     }
     let catalog = Catalog::get();
@@ -160,12 +161,11 @@ pub fn parse_api_list(raw: &str, param: &str) -> Result<Vec<&'static ApiMethod>,
     for name in &names {
         match catalog.find(name) {
             Some(m) if m.is_private() => {
-                return Err(Error::invalid(
+                return Err(Error::refused(
                     param,
-                    format!(
-                        "{} cannot be granted to a token: authentication, token management and the account's own settings need a sign-in session",
-                        m.name
-                    ),
+                    Refusal::PrivateMethod {
+                        method: m.name.to_string(),
+                    },
                 ));
             }
             Some(m) => methods.push(m),
@@ -174,13 +174,15 @@ pub fn parse_api_list(raw: &str, param: &str) -> Result<Vec<&'static ApiMethod>,
     }
     if !unknown.is_empty() {
         let shown: Vec<String> = unknown.iter().take(5).map(|u| format!("[{u}]")).collect();
-        return Err(Error::invalid(
+        return Err(Error::refused(
             param,
-            format!("unknown method {}", shown.join(", ")),
+            Refusal::UnknownMethods {
+                names: shown.join(", "),
+            },
         ));
     }
     if methods.is_empty() {
-        return Err(Error::invalid(param, "choose at least one method"));
+        return Err(Error::refused(param, Refusal::NoMethod));
     }
     methods.sort_by_key(|m| m.id);
     methods.dedup_by_key(|m| m.id);

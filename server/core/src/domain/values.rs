@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::Error;
+use crate::refusal::Refusal;
 
 /// Container variables of one node: name → text.
 pub type Vars = BTreeMap<String, String>;
@@ -27,9 +28,9 @@ pub struct Link {
 /// A variable name: `[A-Za-z_][A-Za-z0-9_]*`, at most 256 characters (the rule the
 /// environment page applies as a name is typed: `kunci_rules::env`).
 pub fn var_name(raw: &str, param: &str) -> Result<String, Error> {
-    match kunci_rules::env::var_name_problem(raw) {
-        None => Ok(raw.to_string()),
-        Some(problem) => Err(Error::invalid(param, problem)),
+    match kunci_rules::env::check_var_name(raw) {
+        Ok(()) => Ok(raw.to_string()),
+        Err(e) => Err(Error::refused(param, Refusal::VarName(e))),
     }
 }
 
@@ -54,10 +55,7 @@ pub fn parse_vars(value: &Value, param: &str) -> Result<Vars, Error> {
             }
         };
         if text.contains('\0') {
-            return Err(Error::invalid(
-                param,
-                format!("the value of {name} contains a NUL character"),
-            ));
+            return Err(Error::refused(param, Refusal::VarValueHasNul { name }));
         }
         vars.insert(name, text);
     }
@@ -68,12 +66,11 @@ pub fn parse_vars(value: &Value, param: &str) -> Result<Vars, Error> {
 pub(crate) fn check_vars_size(vars: &Vars, param: &str) -> Result<(), Error> {
     let size: usize = vars.iter().map(|(k, v)| k.len() + v.len()).sum();
     if size > MAX_VARS_BYTES {
-        return Err(Error::invalid(
+        return Err(Error::refused(
             param,
-            format!(
-                "a node holds at most {} KiB of variables",
-                MAX_VARS_BYTES / 1024
-            ),
+            Refusal::VarsTooBig {
+                kib: MAX_VARS_BYTES / 1024,
+            },
         ));
     }
     Ok(())
@@ -249,9 +246,12 @@ pub fn with_ancestors(name: &str) -> Vec<String> {
 pub fn label(raw: &str, param: &str, what: &str, max: usize) -> Result<String, Error> {
     let s = raw.trim();
     if s.is_empty() || s.chars().count() > max || s.chars().any(char::is_control) {
-        return Err(Error::invalid(
+        return Err(Error::refused(
             param,
-            format!("{what} is 1 to {max} characters, without control characters"),
+            Refusal::Label {
+                what: what.to_string(),
+                max,
+            },
         ));
     }
     Ok(s.to_string())

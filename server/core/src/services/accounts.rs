@@ -2,6 +2,7 @@
 //! confirmation (see `throttle` for which budget each attempt draws on).
 
 use crate::Error;
+use crate::refusal::Refusal;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::now;
@@ -379,10 +380,7 @@ impl Accounts {
         purpose: &str,
     ) -> Result<(), Error> {
         let Some(password) = password else {
-            return Err(Error::invalid(
-                "password",
-                "the account password is required to confirm this change",
-            ));
+            return Err(Error::refused("password", Refusal::PasswordRequired));
         };
         check_password_length(&password)?;
         let budget = Budget::confirmations(user_id, session_id);
@@ -440,7 +438,7 @@ impl Accounts {
     /// `kunci_rules::language::LANGUAGES`); it then beats the browser's `Accept-Language`.
     pub async fn set_language(&self, user_id: i64, language: &str) -> Result<&'static str, Error> {
         let language = kunci_rules::language::parse(language)
-            .ok_or_else(|| Error::invalid("language", "not a language the dashboard speaks"))?;
+            .ok_or_else(|| Error::refused("language", Refusal::UnknownLanguage))?;
         self.store
             .set_user_language(user_id, Some(language), now())
             .await?;

@@ -13,6 +13,7 @@ use secrecy::SecretString;
 use crate::Error;
 use crate::clock::{Timestamp, now};
 use crate::domain::{Account, Login};
+use crate::refusal::Refusal;
 use crate::services::accounts::{Accounts, NewAccount};
 use crate::services::flood::FloodGuard;
 use crate::services::security_log::{EventKind, SecurityLog};
@@ -192,12 +193,14 @@ impl Admin {
         match &what {
             Revocation::Tokens(ids) => {
                 if ids.is_empty() {
-                    return Err(Error::invalid("ids", "select at least one token"));
+                    return Err(Error::refused("ids", Refusal::NoTokenSelected));
                 }
                 for &id in ids {
                     let owner = match self.store.token_owner(id).await? {
                         Some(owner) => owner,
-                        None => return Err(Error::invalid("ids", format!("no token #{id}"))),
+                        None => {
+                            return Err(Error::refused("ids", Refusal::NoTokenNumbered { id }));
+                        }
                     };
                     let login = self
                         .store
@@ -219,7 +222,12 @@ impl Admin {
                     .user_by_login(login.as_str())
                     .await?
                     .ok_or_else(|| {
-                        Error::invalid("login", format!("no account {}", login.as_str()))
+                        Error::refused(
+                            "login",
+                            Refusal::NoAccount {
+                                login: login.as_str().to_string(),
+                            },
+                        )
                     })?;
                 chosen.insert((owner.id, owner.login), None);
             }
@@ -260,9 +268,11 @@ impl Admin {
                 DeleteOutcome::Deleted(deleted) => deleted,
                 DeleteOutcome::Missing(missing) => {
                     let list: Vec<String> = missing.iter().map(|id| format!("#{id}")).collect();
-                    return Err(Error::invalid(
+                    return Err(Error::refused(
                         "ids",
-                        format!("no token {} (revoked meanwhile?)", list.join(", ")),
+                        Refusal::TokensRevokedMeanwhile {
+                            ids: list.join(", "),
+                        },
                     ));
                 }
             };
@@ -346,9 +356,11 @@ impl Admin {
             .await?
             .filter(|u| u.pending != 0)
             .ok_or_else(|| {
-                Error::invalid(
+                Error::refused(
                     "login",
-                    format!("no account {} waits for approval", login.as_str()),
+                    Refusal::NotPending {
+                        login: login.as_str().to_string(),
+                    },
                 )
             })?;
         self.approve(caller, user.id).await?;
@@ -374,23 +386,24 @@ impl Admin {
         self.check(caller).await?;
         match self.store.set_admin(login.as_str(), admin, now()).await? {
             AdminChange::Done => Ok(()),
-            AdminChange::NoSuchLogin => Err(Error::invalid(
+            AdminChange::NoSuchLogin => Err(Error::refused(
                 "login",
-                format!("no account {}", login.as_str()),
+                Refusal::NoAccount {
+                    login: login.as_str().to_string(),
+                },
             )),
-            AdminChange::LastAdmin => Err(Error::invalid(
+            AdminChange::LastAdmin => Err(Error::refused(
                 "login",
-                format!(
-                    "{} is the last administrator: promote another account first",
-                    login.as_str()
-                ),
+                Refusal::LastAdmin {
+                    login: login.as_str().to_string(),
+                },
             )),
         }
     }
 }
 
 fn no_pending(user_id: i64) -> Error {
-    Error::invalid("id", format!("no account #{user_id} waits for approval"))
+    Error::refused("id", Refusal::NotPendingId { id: user_id })
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use crate::Error;
+use crate::refusal::Limit;
 
 use crate::clock::{Timestamp, now};
 use crate::domain::env::{EnvAction, EnvName, EnvRecord, EnvSpec, EnvStatus};
@@ -113,10 +114,9 @@ impl Environments {
         {
             Ok(_) => self.info(owner, &model.env.name).await,
             Err(InsertEnvError::NameTaken) => Err(Error::EnvNameTaken(model.env.name.clone())),
-            Err(InsertEnvError::LimitReached) => Err(Error::LimitReached(format!(
-                "an account has at most {} environments",
-                self.max_per_owner
-            ))),
+            Err(InsertEnvError::LimitReached) => Err(Error::LimitReached(Limit::Environments {
+                max: i64::from(self.max_per_owner),
+            })),
             Err(InsertEnvError::Rule(e)) => Err(e),
             Err(InsertEnvError::Store(e)) => Err(e.into()),
         }

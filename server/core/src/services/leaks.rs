@@ -36,6 +36,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::Error;
 use crate::clock::{Timestamp, now};
 use crate::domain::token::PlainToken;
+use crate::refusal::Refusal;
 use crate::secrets::sha256_hex;
 use crate::services::flood::FloodGuard;
 use crate::services::security_log::EventKind;
@@ -553,7 +554,7 @@ impl Leaks {
         if self.store.dismiss_leak_alert(user_id, id).await? {
             Ok(())
         } else {
-            Err(Error::invalid("id", format!("no alert with id {id}")))
+            Err(Error::refused("id", Refusal::NoSuchAlert { id }))
         }
     }
 }

@@ -8,6 +8,7 @@
 //! - Additions and removals go to the account's security log.
 
 use crate::Error;
+use crate::refusal::Limit;
 
 use crate::clock::now;
 use crate::domain::ssh::{SshKey, SshKeyTitle, SshPublicKey};
@@ -53,9 +54,9 @@ impl SshKeys {
                 return Err(Error::SshKeyExists(key.fingerprint().to_string()));
             }
             Err(InsertSshKeyError::LimitReached) => {
-                return Err(Error::LimitReached(format!(
-                    "an account has at most {MAX_SSH_KEYS_PER_ACCOUNT} SSH keys: remove one first"
-                )));
+                return Err(Error::LimitReached(Limit::SshKeys {
+                    max: MAX_SSH_KEYS_PER_ACCOUNT,
+                }));
             }
             Err(InsertSshKeyError::Store(e)) => return Err(e.into()),
         };

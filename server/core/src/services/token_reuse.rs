@@ -24,6 +24,7 @@ use crate::Client;
 use crate::Error;
 use crate::clock::{Timestamp, now};
 use crate::config::TokenReuse;
+use crate::refusal::Refusal;
 use crate::services::flood::FloodGuard;
 use crate::services::security_log::{EventKind, SecurityLog};
 use crate::storage::{DeleteOutcome, RetiredTokenRow, ReuseSeen, Store};
@@ -216,7 +217,7 @@ impl ReuseWatch {
         if self.store.dismiss_reuse_alert(user_id, id).await? {
             Ok(())
         } else {
-            Err(Error::invalid("id", format!("no alert with id {id}")))
+            Err(Error::refused("id", Refusal::NoSuchAlert { id }))
         }
     }
 }

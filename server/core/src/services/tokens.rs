@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::Client;
 use crate::Error;
+use crate::refusal::{Limit, Refusal};
 use secrecy::SecretString;
 
 use crate::clock::{Timestamp, format_wire, now};
@@ -390,9 +391,11 @@ impl Tokens {
                 .iter()
                 .map(|t| t.name.as_str())
                 .collect();
-            Error::invalid(
+            Error::refused(
                 "tokenTemplate",
-                format!("unknown template: choose {} or Custom", names.join(", ")),
+                Refusal::UnknownTemplate {
+                    templates: names.join(", "),
+                },
             )
         })?;
         Ok(Some(Permissions::Template(found.key.clone())))
@@ -469,7 +472,7 @@ impl Tokens {
         let now = now();
         self.expiry
             .parse_dd_mm_yyyy(raw, issued_at.unwrap_or(now), now)
-            .map_err(|e| Error::invalid("expires", e.to_string()))
+            .map_err(|e| Error::refused("expires", Refusal::Expiry(e)))
     }
 
     /// `expires_at` for a token issued at `issued_at`, under the operator's policy:
@@ -483,7 +486,7 @@ impl Tokens {
         self.expiry
             .check(expires_at, issued_at, from_now)
             .map(|_| ())
-            .map_err(|e| Error::invalid("expiresAt", e.to_string()))
+            .map_err(|e| Error::refused("expiresAt", Refusal::Expiry(e)))
     }
 
     async fn issue(&self, user_id: i64, input: &TokenInput) -> Result<(Token, PlainToken), Error> {
@@ -515,9 +518,9 @@ impl Tokens {
                 self.flood.valid(value.hash().as_str());
                 Ok((Token { row }, value))
             }
-            Err(InsertTokenError::LimitReached) => Err(Error::LimitReached(format!(
-                "an account has at most {MAX_TOKENS_PER_USER} tokens: remove one first"
-            ))),
+            Err(InsertTokenError::LimitReached) => Err(Error::LimitReached(Limit::Tokens {
+                max: MAX_TOKENS_PER_USER,
+            })),
             Err(InsertTokenError::Store(e)) => Err(e.into()),
         }
     }
@@ -618,12 +621,11 @@ impl Tokens {
         let current = self.stored_one(actor.user_id, id).await?;
         let now = now();
         if let (None, Some(at)) = (expires_at, current.row.expires_at.filter(|at| *at <= now)) {
-            return Err(Error::invalid(
+            return Err(Error::refused(
                 "expiresAt",
-                format!(
-                    "this token expired on {} UTC: give it a new expiry in the same step, or the new value would not work either",
-                    format_wire(at)
-                ),
+                Refusal::ExpiredNeedsExpiry {
+                    expired_on: format_wire(at),
+                },
             ));
         }
         self.check_policy(expires_at.unwrap_or(current.row.expires_at), now, true)?;
@@ -658,7 +660,7 @@ impl Tokens {
         ids: Option<Vec<i64>>,
     ) -> Result<Vec<i64>, Error> {
         if ids.as_ref().is_some_and(Vec::is_empty) {
-            return Err(Error::invalid("ids", "select at least one token"));
+            return Err(Error::refused("ids", Refusal::NoTokenSelected));
         }
         let before = self.stored(actor.user_id, ids.as_deref()).await?;
         if let Some(ids) = &ids {
@@ -917,14 +919,16 @@ pub fn permits(
 }
 
 fn no_such_token(id: i64) -> Error {
-    Error::invalid("id", format!("no token with id {id}"))
+    Error::refused("id", Refusal::NoSuchToken { id })
 }
 
 fn no_such_tokens(ids: &[i64]) -> Error {
     let shown: Vec<String> = ids.iter().take(10).map(i64::to_string).collect();
-    Error::invalid(
+    Error::refused(
         "ids",
-        format!("no token with id {}; nothing was deleted", shown.join(", ")),
+        Refusal::NoSuchTokens {
+            ids: shown.join(", "),
+        },
     )
 }
 

@@ -22,6 +22,7 @@ use subtle::ConstantTimeEq;
 
 use crate::Error;
 use crate::clock::now;
+use crate::refusal::Refusal;
 use crate::server_key::ServerKey;
 use crate::services::accounts::{Accounts, DeviceCookie};
 use crate::services::security_log::{EventKind, SecurityLog};
@@ -86,15 +87,10 @@ impl std::fmt::Debug for OneTimeCode {
 
 impl OneTimeCode {
     pub fn parse(raw: &str) -> Result<OneTimeCode, Error> {
-        let malformed = || {
-            Error::invalid(
-                "code",
-                "a code is the 6 digits the authenticator app shows, or a recovery code like abcd-efgh-ij (letters, digits and dashes only)",
-            )
-        };
+        let malformed = || Error::refused("code", Refusal::CodeMalformed);
         let raw = raw.trim_matches(|c: char| c == ' ' || c == '\t');
         if raw.is_empty() {
-            return Err(Error::invalid("code", "a code is required"));
+            return Err(Error::refused("code", Refusal::CodeRequired));
         }
         if raw.len() > 32 || !raw.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
             return Err(malformed());
@@ -173,7 +169,7 @@ pub struct TwoFactor {
 }
 
 fn not_on() -> Error {
-    Error::invalid("code", "two-factor sign-in is not on for this account")
+    Error::refused("code", Refusal::TwoFactorNotOn)
 }
 
 impl TwoFactor {
@@ -227,10 +223,7 @@ impl TwoFactor {
             )
             .await?;
         if self.store.two_factor_enabled(actor.user_id).await? {
-            return Err(Error::invalid(
-                "password",
-                "two-factor sign-in is already on: turn it off first to move to another authenticator",
-            ));
+            return Err(Error::refused("password", Refusal::TwoFactorAlreadyOnSetUp));
         }
         let mut raw = [0u8; SECRET_BYTES];
         rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut raw)
@@ -241,10 +234,7 @@ impl TwoFactor {
             .set_pending_two_factor(actor.user_id, &sealed, now())
             .await?
         {
-            return Err(Error::invalid(
-                "password",
-                "two-factor sign-in is already on: turn it off first to move to another authenticator",
-            ));
+            return Err(Error::refused("password", Refusal::TwoFactorAlreadyOnSetUp));
         }
         self.log
             .record(
@@ -284,12 +274,9 @@ impl TwoFactor {
         let row = self.store.two_factor(actor.user_id).await?;
         let Some(pending) = row.as_ref().and_then(|r| r.pending_enc.clone()) else {
             return Err(if row.is_some_and(|r| r.secret_enc.is_some()) {
-                Error::invalid("code", "two-factor sign-in is already on")
+                Error::refused("code", Refusal::TwoFactorAlreadyOn)
             } else {
-                Error::invalid(
-                    "code",
-                    "no authenticator is being set up: start with Get2FAConfig (the dashboard's Set up)",
-                )
+                Error::refused("code", Refusal::NothingBeingSetUp)
             });
         };
         let secret = self.key.open(actor.user_id, &pending)?;
@@ -313,10 +300,7 @@ impl TwoFactor {
             .enable_two_factor(actor.user_id, &pending, step as i64, &macs, now())
             .await?
         {
-            return Err(Error::invalid(
-                "code",
-                "the authenticator being set up changed meanwhile: start again",
-            ));
+            return Err(Error::refused("code", Refusal::SetupChanged));
         }
         self.log
             .record(
@@ -339,9 +323,9 @@ impl TwoFactor {
     ) -> Result<RecoveryCodes, Error> {
         let code = OneTimeCode::parse(code)?;
         if matches!(code, OneTimeCode::Recovery(_)) {
-            return Err(Error::invalid(
+            return Err(Error::refused(
                 "code",
-                "enter the current 6-digit code of the authenticator app (a recovery code cannot make new ones)",
+                Refusal::RecoveryCodeCannotRegenerate,
             ));
         }
         let password = require_password(password)?;
@@ -404,10 +388,7 @@ impl TwoFactor {
     ) -> Result<DeviceCookie, Error> {
         let code = OneTimeCode::parse(code)?;
         if !step.pending {
-            return Err(Error::invalid(
-                "session",
-                "this session is signed in fully already: it needs no code",
-            ));
+            return Err(Error::refused("session", Refusal::SessionNeedsNoCode));
         }
         let (budgets, known) = self
             .accounts
@@ -643,12 +624,7 @@ impl TwoFactor {
 }
 
 fn require_password(password: Option<SecretString>) -> Result<SecretString, Error> {
-    password.ok_or_else(|| {
-        Error::invalid(
-            "password",
-            "the account password is required to confirm this change",
-        )
-    })
+    password.ok_or_else(|| Error::refused("password", Refusal::PasswordRequired))
 }
 
 /// The step within ±1 of `unix`'s whose code is `code` and that is later than

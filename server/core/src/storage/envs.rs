@@ -18,6 +18,7 @@ use crate::domain::env::EnvRecord;
 use crate::domain::model::{
     EnvModel, ExtDomain, Link, MountPoint, MountSource, Node, NodeGroup, Vars, with_ancestors,
 };
+use crate::refusal::Limit;
 
 /// Most environment groups per account.
 pub const MAX_ENV_GROUPS: i64 = 100;
@@ -470,9 +471,9 @@ macro_rules! write_parts {
                 .fetch_one(&mut *$tx)
                 .await?;
             if count > MAX_ENV_GROUPS {
-                outcome = Err(Error::LimitReached(format!(
-                    "an account has at most {MAX_ENV_GROUPS} environment groups"
-                )));
+                outcome = Err(Error::LimitReached(Limit::EnvGroups {
+                    max: MAX_ENV_GROUPS,
+                }));
             }
         }
         // External domains: unique on the whole server.
@@ -869,9 +870,9 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?;
             if count > MAX_ENV_GROUPS {
-                return Err(ChangeError::Rule(Error::LimitReached(format!(
-                    "an account has at most {MAX_ENV_GROUPS} environment groups"
-                ))));
+                return Err(ChangeError::Rule(Error::LimitReached(Limit::EnvGroups {
+                    max: MAX_ENV_GROUPS,
+                })));
             }
             created
         });

@@ -202,8 +202,8 @@ impl FormState {
             }
         }
         self.server_error.with(|e| match e {
-            Some(e @ AppError::InvalidParameter { reason, .. }) if field_of(e) == Some(field) => {
-                Some(reason.clone())
+            Some(e @ AppError::InvalidParameter { .. }) if field_of(e) == Some(field) => {
+                Some(error_text(self.i18n, e))
             }
             _ => None,
         })

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::i18n::*;
 
 use super::flow::{Field, Problem, Says};
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::language::{error_text, I18n};
 
 /// What a refusal says, in the page's language: a wrong password plainly, a malformed
@@ -17,7 +17,15 @@ fn says_text(i18n: I18n, says: &Says) -> String {
         Says::CodeOrRecoveryCode => t_string!(i18n, tf.enter_code_or_recovery).to_string(),
         Says::SixDigitCode => t_string!(i18n, tf.enter_six_digits).to_string(),
         Says::Refused(AppError::InvalidPassword) => t_string!(i18n, password.wrong).to_string(),
-        Says::Refused(AppError::InvalidParameter { name, .. }) if name == "code" => {
+        // A malformed code reads like a wrong one; the flow's other refusals (nothing
+        // being set up, changed meanwhile...) as they are.
+        Says::Refused(e @ AppError::InvalidParameter { name, .. })
+            if name == "code"
+                && matches!(
+                    e.refusal(),
+                    None | Some(Refusal::CodeMalformed | Refusal::CodeRequired)
+                ) =>
+        {
             t_string!(i18n, errors.invalid_code).to_string()
         }
         Says::Refused(other) => error_text(i18n, other),
