@@ -12,6 +12,7 @@ use leptos::prelude::*;
 
 use crate::error::{AppError, Limit, Refusal};
 use crate::i18n::*;
+use kunci_rules::language::{LANGUAGES, NATIVE_NAMES};
 
 /// The i18n context of the page (`use_i18n()`); passed to the functions here so they
 /// also work in event handlers, which run outside the component tree.
@@ -66,7 +67,7 @@ pub fn provide_language() {
     leptos_i18n::context::provide_i18n_subcontext::<Locale>(Some(Signal::stored(locale)));
 }
 
-/// "English" / "Bahasa Indonesia", each in its own language; the current one pressed.
+/// Every language the dashboard speaks, each named in itself; the current one pressed.
 #[component]
 pub fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
@@ -84,34 +85,52 @@ pub fn LanguageSwitch() -> impl IntoView {
     };
     view! {
         <div class="language-switch" role="group" aria-label=t_string!(i18n, language.switch_label)>
-            <button
-                type="button"
-                class="link-button"
-                lang="en"
-                aria-pressed=(current == "en").to_string()
-                on:click=move |_| choose("en")
-            >
-                "English"
-            </button>
-            <button
-                type="button"
-                class="link-button"
-                lang="id"
-                aria-pressed=(current == "id").to_string()
-                on:click=move |_| choose("id")
-            >
-                "Bahasa Indonesia"
-            </button>
+            {LANGUAGES
+                .into_iter()
+                .zip(NATIVE_NAMES)
+                .map(|(code, name)| view! {
+                    <button
+                        type="button"
+                        class="link-button"
+                        lang=code
+                        aria-pressed=(current == code).to_string()
+                        on:click=move |_| choose(code)
+                    >
+                        {name}
+                    </button>
+                })
+                .collect_view()}
         </div>
     }
 }
 
 /// `template` with each `{name}` replaced by its value: the messages' parameters.
 pub fn fill(template: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
-    let mut out = template.to_string();
-    for (name, value) in args {
-        out = out.replace(&format!("{{{name}}}"), &value.to_string());
+    // One pass over the template: a value that itself holds `{name}` (a description a
+    // user typed) is never filled in again.
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let arg = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            args.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, value)| (value, close))
+        });
+        match arg {
+            Some((value, close)) => {
+                out.push_str(&value.to_string());
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -600,5 +619,17 @@ mod tests {
             "3 of x, 3"
         );
         assert_eq!(fill("no parameters", &[]), "no parameters");
+    }
+
+    #[test]
+    fn a_value_holding_a_parameter_name_is_not_filled_again() {
+        let typed = "{id} {x";
+        assert_eq!(
+            fill(
+                "#{id} “{description}” {",
+                &[("description", &typed), ("id", &7)]
+            ),
+            "#7 “{id} {x” {"
+        );
     }
 }

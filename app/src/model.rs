@@ -233,13 +233,48 @@ pub struct TemplateView {
     pub methods: Vec<String>,
 }
 
+/// One entry of the security log: its kind (`token.created`...) and what it names,
+/// which the dashboard words in the page's language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityEventView {
     pub id: i64,
     pub at: String,
     pub kind: String,
     pub ip: String,
+    pub params: SecurityEventParams,
+    /// The English sentence of an event recorded before events were data (shown as
+    /// written); empty for every newer event.
     pub detail: String,
+}
+
+/// What a security event names; the fields its kind uses are set. Codes are the
+/// core's (`purpose`: `create_token`..., `because`: `expired`/`regenerated`/`deleted`,
+/// `changed`: `description`/`expiry`/`permissions`/`allowed_addresses`/`environments`,
+/// `turned_off_with`: `app_code`/`recovery_code`/`console`, `step`: `sign_in`/`change`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityEventParams {
+    /// The token's id and description (empty when the event did not load it).
+    pub token: Option<(i64, String)>,
+    pub from: Option<i64>,
+    pub changed: Vec<String>,
+    pub purpose: Option<String>,
+    pub because: Option<String>,
+    pub method: Option<String>,
+    pub revoked_on_reuse: bool,
+    /// Wire time (`yyyy-MM-dd HH:mm:ss`, UTC).
+    pub expires_at: Option<String>,
+    pub address: Option<String>,
+    pub allowed: Vec<String>,
+    /// The SSH key's id, title and fingerprint.
+    pub ssh_key: Option<(i64, String, String)>,
+    pub by: Option<String>,
+    pub by_console: bool,
+    pub owner: Option<String>,
+    pub source: Option<String>,
+    pub url: Option<String>,
+    pub turned_off_with: Option<String>,
+    pub step: Option<String>,
+    pub count: Option<i64>,
 }
 
 /// An open alert: a token value that was regenerated away or deleted, used again.

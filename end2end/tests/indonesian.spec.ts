@@ -284,6 +284,12 @@ test('the whole Access Tokens journey, in Indonesian', async ({ browser, baseURL
   const log = frame.getByRole('table', { name: t('security.table') });
   await expect(log.locator('tr[data-kind="token.created"]')).toHaveCount(2);
   await expect(log.locator('tr[data-kind="token.created"]').first()).toContainText(t('security.token_created'));
+  // The details are worded in Indonesian too (the server records data, not sentences).
+  await expect(log.locator('tr[data-kind="password.confirmation_failed"]')).toContainText(
+    t('security.d_password_failed', { purpose: t('security.purpose_create_token') }),
+  );
+  await expect(log.locator('tr[data-kind="token.edited"]').first()).toContainText(t('security.part_description'));
+  await noEnglish(page, 'Security log');
   await frame.getByRole('tab', { name: t('settings.tab_sessions') }).click();
   await expect(frame.getByRole('table', { name: t('sessions.table') }).getByText(t('sessions.this_session'))).toHaveCount(1);
   await noEnglish(page, 'Sessions');

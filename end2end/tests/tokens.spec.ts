@@ -214,6 +214,8 @@ test('the whole Access Tokens journey', async ({ page, context, request, baseURL
   await expect(log.locator('tr[data-kind="token.created"]')).toHaveCount(3);
   await expect(log.locator('tr[data-kind="token.copied"]')).toHaveCount(1);
   await expect(log.locator('tr[data-kind="password.confirmation_failed"]')).toHaveCount(1);
+  await expect(log.locator('tr[data-kind="password.confirmation_failed"]')).toContainText('Wrong password to');
+  await expect(log.locator('tr[data-kind="token.copied"]')).toContainText('copied from token #');
   await expect(log.locator('tr[data-kind="token.dead_value_used"]').first()).toBeVisible();
   await shot(page, '09-security-log');
   expect(errors).toEqual([]);

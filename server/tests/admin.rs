@@ -526,19 +526,24 @@ both_databases!(
             .find(|e| e.kind == "token.revoked_by_admin")
             .expect("owner's log");
         assert!(
-            e.detail.contains(&format!("#{a1}")) && e.detail.contains("admin@example.com"),
+            e.params.to_json().contains(&format!("\"id\":{a1},"))
+                && e.params.to_json().contains("admin@example.com"),
             "{}",
-            e.detail
+            e.params.to_json()
         );
         let bob_log = s.kunci.security_log.list(bob_id, 100).await.unwrap();
-        assert!(bob_log.iter().any(|e| e.kind == "token.revoked_by_admin" && e.detail.contains(&format!("#{b1}"))));
+        assert!(bob_log.iter().any(|e| e.kind == "token.revoked_by_admin"
+            && e.params.to_json().contains(&format!("\"id\":{b1},"))));
         let admin_log = s.kunci.security_log.list(admin_id, 100).await.unwrap();
         let mine: Vec<_> = admin_log
             .iter()
             .filter(|e| e.kind == "admin.token_revoked")
             .collect();
         assert_eq!(mine.len(), 2, "{admin_log:?}");
-        assert!(mine.iter().any(|e| e.detail.contains("ann@example.com")));
+        assert!(
+            mine.iter()
+                .any(|e| e.params.to_json().contains("ann@example.com"))
+        );
 
         // The retired value still raises the owner's reuse alert.
         assert_eq!(env_call(&api, &a1_value).await, 702);

@@ -63,7 +63,10 @@ async fn snapshot(db: &TestDb) -> String {
             "retired_token_hashes",
             "secret_hash, token_id, user_id, reason, retired_at",
         ),
-        ("security_events", "id, user_id, at, kind, ip, detail"),
+        (
+            "security_events",
+            "id, user_id, at, kind, ip, detail, params",
+        ),
     ];
     let mut out = String::new();
     for (table, cols) in tables {

@@ -405,7 +405,7 @@ both_databases!(
                 .unwrap()
                 .into_iter()
                 .filter(|e| e.kind == "token.expiring_soon")
-                .map(|e| e.detail)
+                .map(|e| e.params.to_json())
                 .collect::<Vec<_>>()
         };
         let tokens = &s.kunci.tokens;
@@ -414,13 +414,13 @@ both_databases!(
         assert_eq!(tokens.warn_expiring(now()).await.unwrap(), 0, "once");
         let w = warnings().await;
         assert_eq!(w.len(), 1, "{w:?}");
-        assert!(w[0].contains(&format!("token #{soon} ")), "{w:?}");
+        assert!(w[0].contains(&format!("\"id\":{soon},")), "{w:?}");
 
         // The window's edge: 7 days ahead, to the second.
         assert_eq!(tokens.warn_expiring(e - 7 * DAY - 1).await.unwrap(), 0);
         assert_eq!(tokens.warn_expiring(e - 7 * DAY).await.unwrap(), 1);
         assert_eq!(tokens.warn_expiring(e - 7 * DAY).await.unwrap(), 0);
-        assert!(warnings().await[0].contains(&format!("token #{later} ")));
+        assert!(warnings().await[0].contains(&format!("\"id\":{later},")));
 
         // A new expiry is announced again when it comes near.
         let moved = format_wire(now() + 5 * DAY);

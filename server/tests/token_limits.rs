@@ -57,7 +57,7 @@ async fn refusals(s: &TestServer, user: i64) -> Vec<String> {
         .unwrap()
         .into_iter()
         .filter(|e| e.kind == "token.address_refused")
-        .map(|e| format!("{} {}", e.ip, e.detail))
+        .map(|e| format!("{} {}", e.ip, e.params.to_json()))
         .collect()
 }
 
@@ -181,7 +181,7 @@ both_databases!(
             .collect();
         assert_eq!(of_burst.len(), 1, "{logged:?}");
         assert!(
-            of_burst[0].contains(&format!("token #{id}")),
+            of_burst[0].contains(&format!("\"id\":{id},")),
             "{of_burst:?}"
         );
         assert!(of_burst[0].contains("203.0.113.0/24"), "{of_burst:?}");

@@ -135,8 +135,18 @@ both_databases!(
             .collect();
         assert_eq!(reused.len(), 1, "{events:?}");
         assert_eq!(reused[0].ip, THIEF);
-        assert!(reused[0].detail.contains("env.control.GetEnvInfo"));
-        assert!(reused[0].detail.contains(&format!("#{id}")));
+        assert!(
+            reused[0]
+                .params
+                .to_json()
+                .contains("env.control.GetEnvInfo")
+        );
+        assert!(
+            reused[0]
+                .params
+                .to_json()
+                .contains(&format!("\"id\":{id},"))
+        );
         assert!(
             !format!("{events:?}").contains(&old),
             "no secret in the log"
@@ -192,7 +202,7 @@ both_databases!(
         assert!(
             events
                 .iter()
-                .any(|e| e.kind == "token.deleted" && e.detail.contains("revoked")),
+                .any(|e| e.kind == "token.deleted" && e.params.to_json().contains("revoked")),
             "{events:?}"
         );
     }

@@ -1221,9 +1221,15 @@ both_databases!(
         for secret in [old.as_str(), new.as_str(), PW, session.as_str()] {
             assert!(!text.contains(secret), "a secret in the security log");
         }
-        assert!(events.iter().any(|e| e.detail.contains("regenerated")));
         assert!(
-            events.iter().any(|e| e.detail.contains("<b>audited</b>")),
+            events
+                .iter()
+                .any(|e| e.params.to_json().contains("regenerated"))
+        );
+        assert!(
+            events
+                .iter()
+                .any(|e| e.params.to_json().contains("<b>audited</b>")),
             "descriptions are stored as given, escaped when shown"
         );
     }
@@ -1372,6 +1378,25 @@ both_databases!(
         ] {
             assert!(kinds.contains(&k), "{k} in {kinds:?}");
         }
+        // Events travel as data for the page to word, never as an English sentence.
+        let of = |kind: &str| {
+            events
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["kind"] == kind)
+                .unwrap()
+                .clone()
+        };
+        assert!(events.as_array().unwrap().iter().all(|e| e["detail"] == ""));
+        let copied = of("token.copied");
+        assert_eq!(copied["params"]["from"], id, "{copied}");
+        assert_eq!(copied["params"]["token"][1], "a copy", "{copied}");
+        assert_eq!(
+            of("password.confirmation_failed")["params"]["purpose"],
+            "create_token"
+        );
+        assert_eq!(of("token.regenerated")["params"]["token"][0], id);
         let found = web::call(
             &base,
             "/api/tokens/api_list",

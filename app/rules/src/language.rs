@@ -7,6 +7,9 @@
 /// default. Adding one: a code here and `app/locales/<code>.json` (see README).
 pub const LANGUAGES: [&str; 2] = ["en", "id"];
 
+/// Each of [`LANGUAGES`] named in itself, in the same order (the header's switch).
+pub const NATIVE_NAMES: [&str; LANGUAGES.len()] = ["English", "Bahasa Indonesia"];
+
 /// The cookie that keeps a signed-out visitor's choice.
 pub const LANGUAGE_COOKIE: &str = "kunci_lang";
 

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::auth::caller_fields;
 use super::{Call, Fields};
 use kunci_core::domain::ssh::{SshKey, SshKeyTitle, SshPublicKey};
+use kunci_core::services::security_log::Purpose;
 
 /// The SSH key object: `isPrivate` is always false (Kunci stores no private keys).
 fn key_json(key: &SshKey) -> Value {
@@ -140,7 +141,7 @@ pub async fn get_2fa_backup_codes(call: &Call<'_>) -> Result<Fields, Error> {
             actor.session_id,
             super::tokens::password(call),
             actor.ip,
-            "see the recovery codes left",
+            Purpose::SeeRecoveryCodesLeft,
         )
         .await?;
     let status = call.kunci.two_factor.status(actor.user_id).await?;

@@ -8,6 +8,7 @@ use super::env_wire::{EnvInfoWire, info_wire};
 use super::{Call, Fields, Reply};
 use kunci_core::domain::env::{EnvAction, EnvSpec};
 use kunci_core::services::envs::NodeFilter;
+use kunci_core::services::security_log::Purpose;
 
 pub async fn get_envs(call: &Call<'_>) -> Result<Reply, Error> {
     let lazy = call.params.bool("lazy")?.unwrap_or(false);
@@ -143,7 +144,7 @@ pub async fn delete_env(call: &Call<'_>) -> Result<Fields, Error> {
             &call.kunci.accounts,
             super::tokens::password(call),
             &call.client.ip,
-            "delete an environment",
+            Purpose::DeleteEnvironment,
         )
         .await?;
     envs.delete(caller.user_id, name).await?;

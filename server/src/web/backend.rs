@@ -702,13 +702,7 @@ impl Backend for WebBackend {
         let events = self.kunci.security_log.list(user.user_id, 200).await.ui()?;
         Ok(events
             .into_iter()
-            .map(|e| SecurityEventView {
-                id: e.id,
-                at: format_wire(e.at),
-                kind: e.kind,
-                ip: e.ip,
-                detail: e.detail,
-            })
+            .map(super::security_log::event_view)
             .collect())
     }
 

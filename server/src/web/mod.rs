@@ -6,6 +6,7 @@ pub mod backend;
 pub mod errors;
 mod leaks;
 mod middleware;
+mod security_log;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

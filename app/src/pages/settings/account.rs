@@ -1,84 +1,14 @@
-//! The Security log and Sessions tabs.
+//! The Sessions tab.
 
 use leptos::prelude::*;
 
 use crate::i18n::*;
-use crate::language::{error_text, I18n};
+use crate::language::error_text;
 use leptos::task::spawn_local;
 
 use crate::api;
 use crate::error::AppError;
-use crate::model::{wire_to_ui_datetime, SecurityEventView, SessionView};
-
-fn event_label(i18n: I18n, kind: &str) -> &'static str {
-    match kind {
-        "token.created" => t_string!(i18n, security.token_created),
-        "token.edited" => t_string!(i18n, security.token_edited),
-        "token.copied" => t_string!(i18n, security.token_copied),
-        "token.regenerated" => t_string!(i18n, security.token_regenerated),
-        "token.deleted" => t_string!(i18n, security.token_deleted),
-        "password.confirmation_failed" => t_string!(i18n, security.password_failed),
-        "token.dead_value_used" => t_string!(i18n, security.dead_value),
-        "ssh_key.added" => t_string!(i18n, security.ssh_added),
-        "ssh_key.deleted" => t_string!(i18n, security.ssh_removed),
-        "token.leaked" => t_string!(i18n, security.token_leaked),
-        _ => t_string!(i18n, security.event),
-    }
-}
-
-#[component]
-pub fn SecurityLogTab() -> impl IntoView {
-    let i18n = use_i18n();
-    let events: RwSignal<Option<Result<Vec<SecurityEventView>, AppError>>> = RwSignal::new(None);
-    let load = move || {
-        spawn_local(async move {
-            events.set(Some(api::security_log().await));
-        })
-    };
-    Effect::new(move |_| load());
-    view! {
-        <div class="toolbar" role="toolbar" aria-label=t_string!(i18n, security.actions)>
-            <button type="button" on:click=move |_| load()>{t_string!(i18n, tokens.refresh)}</button>
-        </div>
-        <p class="muted">{t_string!(i18n, security.intro)}</p>
-        {move || match events.get() {
-            None => view! { <p class="loading">{t_string!(i18n, security.loading)}</p> }.into_any(),
-            Some(Err(error)) => view! { <p class="error" role="alert">{error_text(i18n, &error)}</p> }.into_any(),
-            Some(Ok(list)) if list.is_empty() => view! { <p class="empty">{t_string!(i18n, security.empty)}</p> }.into_any(),
-            Some(Ok(list)) => view! {
-                <div class="table-wrap">
-                    <table class="log-table" aria-label=t_string!(i18n, security.table)>
-                        <thead>
-                            <tr>
-                                <th scope="col">{t_string!(i18n, security.when)}</th>
-                                <th scope="col">{t_string!(i18n, security.event)}</th>
-                                <th scope="col">{t_string!(i18n, security.details)}</th>
-                                <th scope="col">{t_string!(i18n, security.ip)}</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {list
-                                .into_iter()
-                                .map(|e| {
-                                    let alert = e.kind == "password.confirmation_failed" || e.kind == "token.dead_value_used" || e.kind == "token.leaked";
-                                    view! {
-                                        <tr class:alert-row=alert data-kind=e.kind.clone()>
-                                            <td>{wire_to_ui_datetime(&e.at)}</td>
-                                            <td>{event_label(i18n, &e.kind)}</td>
-                                            <td class="detail">{e.detail}</td>
-                                            <td><code>{e.ip}</code></td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-            }
-            .into_any(),
-        }}
-    }
-}
+use crate::model::{wire_to_ui_datetime, SessionView};
 
 #[component]
 pub fn SessionsTab() -> impl IntoView {

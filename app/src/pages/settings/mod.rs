@@ -3,6 +3,7 @@
 
 mod account;
 pub(crate) mod dialog;
+mod security_log;
 mod show_once;
 mod tokens;
 mod two_factor;
@@ -117,7 +118,7 @@ pub fn SettingsFrame(on_close: Callback<()>) -> impl IntoView {
                 <div id="settings-panel" class="tab-panel" role="tabpanel" aria-labelledby=move || tab.get().id()>
                     {move || match tab.get() {
                         Tab::Tokens => view! { <tokens::TokensTab/> }.into_any(),
-                        Tab::SecurityLog => view! { <account::SecurityLogTab/> }.into_any(),
+                        Tab::SecurityLog => view! { <security_log::SecurityLogTab/> }.into_any(),
                         Tab::Sessions => view! { <account::SessionsTab/> }.into_any(),
                         Tab::TwoFactor => view! { <two_factor::TwoFactorTab/> }.into_any(),
                     }}

@@ -11,7 +11,7 @@ use crate::domain::Account;
 use crate::domain::{DisplayName, Login, NewPassword, check_password_length, sign_in_login};
 use crate::secrets::{SessionSecret, sha256_hex};
 use crate::services::passwords::Hasher;
-use crate::services::security_log::{EventKind, SecurityLog};
+use crate::services::security_log::{Event, Purpose, SecurityLog};
 use crate::services::throttle::{Attempt, Budget, Throttle, human_wait, sign_in_locked};
 use crate::storage::{NewUser, Store};
 
@@ -366,7 +366,7 @@ impl Accounts {
         self.wait
     }
 
-    /// Confirms a protected change (`purpose`, e.g. "delete tokens") asked by session
+    /// Confirms a protected change (`purpose`, e.g. deleting tokens) asked by session
     /// `session_id` with the account's password: 801 when wrong, 705 once that session
     /// has spent its budget (no other session, nor anyone behind the same address, is
     /// locked by it). A wrong password is recorded in the account's security log.
@@ -377,7 +377,7 @@ impl Accounts {
         session_id: i64,
         password: Option<SecretString>,
         ip: &str,
-        purpose: &str,
+        purpose: Purpose,
     ) -> Result<(), Error> {
         let Some(password) = password else {
             return Err(Error::refused("password", Refusal::PasswordRequired));
@@ -409,10 +409,8 @@ impl Accounts {
             }
             Ok(false) => {
                 self.throttle.fail(attempt).await?;
-                let detail = format!("wrong password to {purpose}");
-                self.log
-                    .record(user_id, EventKind::PasswordConfirmationFailed, ip, &detail)
-                    .await;
+                let event = Event::PasswordConfirmationFailed(purpose);
+                self.log.record(user_id, ip, event).await;
                 Err(Error::InvalidPassword)
             }
             Err(e) => {

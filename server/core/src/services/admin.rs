@@ -16,7 +16,7 @@ use crate::domain::{Account, Login};
 use crate::refusal::Refusal;
 use crate::services::accounts::{Accounts, NewAccount};
 use crate::services::flood::FloodGuard;
-use crate::services::security_log::{EventKind, SecurityLog};
+use crate::services::security_log::{Event, Purpose, SecurityLog, TokenRef};
 use crate::services::tokens::{Actor, TokenInfo, Tokens};
 use crate::storage::{AdminChange, DeleteOutcome, Store};
 
@@ -233,7 +233,7 @@ impl Admin {
             }
         }
         if let Revoker::Account { actor, password } = revoker {
-            let purpose = "revoke other accounts' tokens";
+            let purpose = Purpose::RevokeOthersTokens;
             self.accounts
                 .confirm_password(actor.user_id, actor.session_id, password, actor.ip, purpose)
                 .await?;
@@ -278,28 +278,17 @@ impl Admin {
             };
             hashes.iter().for_each(|h| self.flood.dead(h));
             for token in before.iter().filter(|t| deleted.contains(&t.id)) {
-                let what = format!("token #{} “{}”", token.id, token.description);
-                let by = match admin {
-                    Some(a) => format!("the administrator {}", a.login),
-                    None => "the operator (server console)".to_string(),
+                let token = TokenRef::new(token.id, &token.description);
+                let by = admin.map(|a| a.login.to_string());
+                let event = Event::TokenRevokedByAdmin {
+                    token: token.clone(),
+                    by,
                 };
-                self.log
-                    .record(
-                        owner,
-                        EventKind::TokenRevokedByAdmin,
-                        ip,
-                        &format!("{what} revoked by {by}"),
-                    )
-                    .await;
+                self.log.record(owner, ip, event).await;
                 if let Some(a) = admin {
-                    self.log
-                        .record(
-                            a.id,
-                            EventKind::AdminRevokedToken,
-                            ip,
-                            &format!("revoked {what} of {owner_login}"),
-                        )
-                        .await;
+                    let owner = owner_login.to_string();
+                    let event = Event::AdminRevokedToken { token, owner };
+                    self.log.record(a.id, ip, event).await;
                 }
             }
             revoked.extend(deleted);

@@ -14,6 +14,7 @@ use crate::clock::Timestamp;
 use crate::domain::catalog::ApiMethod;
 use crate::domain::restrict::EnvScope;
 use crate::services::accounts::Accounts;
+use crate::services::security_log::Purpose;
 use crate::services::sessions::Sessions;
 use crate::services::tokens::{Actor, TokenAuth, Tokens};
 
@@ -86,7 +87,7 @@ impl Principal {
         })
     }
 
-    /// Confirms a protected change (`purpose`, e.g. "delete an environment"): a sign-in
+    /// Confirms a protected change (`purpose`, e.g. deleting an environment): a sign-in
     /// session gives the account password (801 when wrong, 705 once its budget is
     /// spent); a token that was allowed the method needs none (its holder has no
     /// password to give, and the token's permissions are the owner's consent).
@@ -95,7 +96,7 @@ impl Principal {
         accounts: &Accounts,
         password: Option<SecretString>,
         ip: &str,
-        purpose: &str,
+        purpose: Purpose,
     ) -> Result<(), Error> {
         match self.via {
             Via::Session { session_id } => {

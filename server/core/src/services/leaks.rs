@@ -39,7 +39,7 @@ use crate::domain::token::PlainToken;
 use crate::refusal::Refusal;
 use crate::secrets::sha256_hex;
 use crate::services::flood::FloodGuard;
-use crate::services::security_log::EventKind;
+use crate::services::security_log::{Event, EventKind, TokenRef};
 use crate::storage::{LeakedValue, Store};
 
 /// A report's body may be at most this large (the adapter answers 413 past it).
@@ -559,24 +559,19 @@ impl Leaks {
     }
 }
 
-/// The security log's entry for a token revoked because its value leaked.
+/// The security log's entry for a token revoked because its value leaked (JSON
+/// parameters, as [`SecurityLog::record`](super::security_log::SecurityLog::record)
+/// stores them).
 fn describe(token_id: i64, description: &str, found: &LeakedValue<'_>) -> String {
-    let mut s = format!("token #{token_id} “{description}” revoked: its value was ");
-    if found.source == OPERATOR_SOURCE {
-        s.push_str("reported leaked by an operator");
-    } else {
-        s.push_str("reported leaked");
-        if !found.source.is_empty() {
-            s.push_str(&format!(" ({})", found.source));
-        }
+    let by_operator = found.source == OPERATOR_SOURCE;
+    Event::TokenLeaked {
+        token: TokenRef::new(token_id, description),
+        by_operator,
+        source: if by_operator { "" } else { found.source }.to_string(),
+        url: found.url.to_string(),
     }
-    if !found.url.is_empty() {
-        s.push_str(&format!(" at {}", found.url));
-    }
-    if !found.token_type.is_empty() {
-        s.push_str(&format!("; type {}", found.token_type));
-    }
-    s
+    .params()
+    .to_json()
 }
 
 /// `raw` safe to store and show: control and bidirectional-formatting characters

@@ -12,7 +12,7 @@ use crate::refusal::Limit;
 
 use crate::clock::now;
 use crate::domain::ssh::{SshKey, SshKeyTitle, SshPublicKey};
-use crate::services::security_log::{EventKind, SecurityLog};
+use crate::services::security_log::{Event, KeyRef, SecurityLog};
 use crate::storage::{InsertSshKeyError, NewSshKey, Store};
 
 /// SSH keys one account may hold.
@@ -61,7 +61,7 @@ impl SshKeys {
             Err(InsertSshKeyError::Store(e)) => return Err(e.into()),
         };
         self.log
-            .record(user_id, EventKind::SshKeyAdded, ip, &describe(&added))
+            .record(user_id, ip, Event::SshKeyAdded(key_ref(&added)))
             .await;
         Ok(added)
     }
@@ -80,13 +80,17 @@ impl SshKeys {
             .await?
             .ok_or_else(|| Error::invalid("id", format!("no SSH key with id {id}")))?;
         self.log
-            .record(user_id, EventKind::SshKeyDeleted, ip, &describe(&removed))
+            .record(user_id, ip, Event::SshKeyDeleted(key_ref(&removed)))
             .await;
         Ok(())
     }
 }
 
 /// "SSH key #3 “laptop” (SHA256:…)" for the security log.
-fn describe(key: &SshKey) -> String {
-    format!("SSH key #{} “{}” ({})", key.id, key.title, key.fingerprint)
+fn key_ref(key: &SshKey) -> KeyRef {
+    KeyRef {
+        id: key.id,
+        title: key.title.clone(),
+        fingerprint: key.fingerprint.clone(),
+    }
 }

@@ -26,7 +26,7 @@ use crate::clock::{Timestamp, now};
 use crate::config::TokenReuse;
 use crate::refusal::Refusal;
 use crate::services::flood::FloodGuard;
-use crate::services::security_log::{EventKind, SecurityLog};
+use crate::services::security_log::{DeadBecause, Event, SecurityLog, TokenRef};
 use crate::storage::{DeleteOutcome, RetiredTokenRow, ReuseSeen, Store};
 
 /// A (value, address) pair is handled at most once per this many seconds per instance.
@@ -109,17 +109,16 @@ impl ReuseWatch {
         let revoked = self.policy == TokenReuse::Revoke
             && retired.reason == "regenerated"
             && self.revoke(&retired, &client.ip).await?;
-        let detail = format!(
-            "refused: token #{} “{}” was {}; its value was used again with {method}{}",
-            retired.token_id,
-            retired.description,
-            retired.reason,
-            if revoked {
-                "; the token was revoked"
+        let event = Event::DeadTokenUsed {
+            token: TokenRef::new(retired.token_id, &retired.description),
+            because: if retired.reason == "regenerated" {
+                DeadBecause::Regenerated
             } else {
-                ""
-            }
-        );
+                DeadBecause::Deleted
+            },
+            method: Some(method.to_string()),
+            revoked,
+        };
         let opened = self
             .store
             .record_reuse_alert(&ReuseSeen {
@@ -131,14 +130,7 @@ impl ReuseWatch {
             })
             .await?;
         if opened || revoked {
-            self.log
-                .record(
-                    retired.user_id,
-                    EventKind::DeadTokenUsed,
-                    &client.ip,
-                    &detail,
-                )
-                .await;
+            self.log.record(retired.user_id, &client.ip, event).await;
         }
         Ok(true)
     }
@@ -179,12 +171,8 @@ impl ReuseWatch {
         self.log
             .record(
                 retired.user_id,
-                EventKind::TokenDeleted,
                 ip,
-                &format!(
-                    "token #{} “{}” revoked: a value it was regenerated from was used again",
-                    retired.token_id, retired.description
-                ),
+                Event::TokenRevokedOnReuse(TokenRef::new(retired.token_id, &retired.description)),
             )
             .await;
         Ok(true)

@@ -24,7 +24,9 @@ use crate::domain::restrict::{EnvScope, IpAllowlist};
 use crate::domain::token::{PlainToken, TokenDescription};
 use crate::services::accounts::Accounts;
 use crate::services::flood::FloodGuard;
-use crate::services::security_log::{EventKind, SecurityLog};
+use crate::services::security_log::{
+    DeadBecause, Event, Purpose, SecurityLog, TokenPart, TokenRef,
+};
 use crate::services::templates::Templates;
 use crate::services::token_reuse::ReuseWatch;
 use crate::storage::{DeleteOutcome, InsertTokenError, Store, TokenAuthRow, TokenFields, TokenRow};
@@ -246,6 +248,11 @@ impl Tokens {
 
     // ----- reading -----
 
+    /// How many tokens of every account have not expired.
+    pub async fn live_count(&self) -> Result<i64, Error> {
+        Ok(self.store.count_live_tokens(now()).await?)
+    }
+
     /// The user's tokens, all or those with `ids` (ids of others are simply absent).
     pub async fn list(&self, user_id: i64, ids: Option<&[i64]>) -> Result<Vec<TokenInfo>, Error> {
         let stored = self.stored(user_id, ids).await?;
@@ -408,7 +415,7 @@ impl Tokens {
         &self,
         actor: &Actor<'_>,
         password: Option<SecretString>,
-        purpose: &str,
+        purpose: Purpose,
     ) -> Result<(), Error> {
         self.accounts
             .confirm_password(actor.user_id, actor.session_id, password, actor.ip, purpose)
@@ -422,14 +429,13 @@ impl Tokens {
         input: TokenInput,
     ) -> Result<(TokenInfo, PlainToken), Error> {
         self.check_policy(input.expires_at, now(), true)?;
-        self.confirm(&actor, password, "create a token").await?;
+        self.confirm(&actor, password, Purpose::CreateToken).await?;
         let (token, value) = self.issue(actor.user_id, &input).await?;
         self.log
             .record(
                 actor.user_id,
-                EventKind::TokenCreated,
                 actor.ip,
-                &describe(&token),
+                Event::TokenCreated(token_ref(&token)),
             )
             .await;
         Ok((self.info(&token), value))
@@ -445,12 +451,13 @@ impl Tokens {
     ) -> Result<(TokenInfo, PlainToken), Error> {
         self.stored_one(actor.user_id, source_id).await?;
         self.check_policy(input.expires_at, now(), true)?;
-        self.confirm(&actor, password, "copy a token").await?;
+        self.confirm(&actor, password, Purpose::CopyToken).await?;
         let (token, value) = self.issue(actor.user_id, &input).await?;
-        let detail = format!("{} (copied from token #{source_id})", describe(&token));
-        self.log
-            .record(actor.user_id, EventKind::TokenCopied, actor.ip, &detail)
-            .await;
+        let event = Event::TokenCopied {
+            token: token_ref(&token),
+            from: source_id,
+        };
+        self.log.record(actor.user_id, actor.ip, event).await;
         Ok((self.info(&token), value))
     }
 
@@ -537,7 +544,7 @@ impl Tokens {
         if let Some(expires_at) = patch.expires_at {
             self.check_policy(expires_at, current.row.issued_at, false)?;
         }
-        self.confirm(&actor, password, "edit a token").await?;
+        self.confirm(&actor, password, Purpose::EditToken).await?;
         let description = patch
             .description
             .as_ref()
@@ -575,35 +582,34 @@ impl Tokens {
             .await?
             .ok_or_else(|| no_such_token(id))?;
         // What really changed (the dashboard sends every field).
-        let changed: Vec<&str> = [
-            (row.description != current.row.description, "description"),
-            (row.expires_at != current.row.expires_at, "expiry"),
+        let changed: Vec<TokenPart> = [
+            (
+                row.description != current.row.description,
+                TokenPart::Description,
+            ),
+            (row.expires_at != current.row.expires_at, TokenPart::Expiry),
             (
                 row.template != current.row.template || row.api_list != current.row.api_list,
-                "permissions",
+                TokenPart::Permissions,
             ),
             (
                 row.ip_allowlist != current.row.ip_allowlist,
-                "allowed addresses",
+                TokenPart::AllowedAddresses,
             ),
-            (row.env_names != current.row.env_names, "environments"),
+            (
+                row.env_names != current.row.env_names,
+                TokenPart::Environments,
+            ),
         ]
         .into_iter()
         .filter_map(|(differs, name)| differs.then_some(name))
         .collect();
         let token = Token { row };
-        let detail = format!(
-            "{}: changed {}",
-            describe(&token),
-            if changed.is_empty() {
-                "nothing".into()
-            } else {
-                changed.join(", ")
-            }
-        );
-        self.log
-            .record(actor.user_id, EventKind::TokenEdited, actor.ip, &detail)
-            .await;
+        let event = Event::TokenEdited {
+            token: token_ref(&token),
+            changed,
+        };
+        self.log.record(actor.user_id, actor.ip, event).await;
         Ok(self.info(&token))
     }
 
@@ -629,7 +635,8 @@ impl Tokens {
             ));
         }
         self.check_policy(expires_at.unwrap_or(current.row.expires_at), now, true)?;
-        self.confirm(&actor, password, "regenerate a token").await?;
+        self.confirm(&actor, password, Purpose::RegenerateToken)
+            .await?;
         let retired = self.hashes_of(actor.user_id, &[id]).await?;
         let value = PlainToken::generate();
         let row = self
@@ -643,9 +650,8 @@ impl Tokens {
         self.log
             .record(
                 actor.user_id,
-                EventKind::TokenRegenerated,
                 actor.ip,
-                &describe(&token),
+                Event::TokenRegenerated(token_ref(&token)),
             )
             .await;
         Ok((self.info(&token), value))
@@ -673,7 +679,8 @@ impl Tokens {
                 return Err(no_such_tokens(&missing));
             }
         }
-        self.confirm(&actor, password, "delete tokens").await?;
+        self.confirm(&actor, password, Purpose::DeleteTokens)
+            .await?;
         let chosen: Vec<i64> = before.iter().map(Token::id).collect();
         let retired = self.hashes_of(actor.user_id, &chosen).await?;
         match self
@@ -687,9 +694,8 @@ impl Tokens {
                     self.log
                         .record(
                             actor.user_id,
-                            EventKind::TokenDeleted,
                             actor.ip,
-                            &describe(token),
+                            Event::TokenDeleted(token_ref(token)),
                         )
                         .await;
                 }
@@ -743,13 +749,11 @@ impl Tokens {
         let mut recorded = 0;
         for (user_id, id, description, expires_at) in due {
             if self.store.mark_expiry_warned(id, expires_at).await? {
-                let detail = format!(
-                    "token #{id} “{description}” expires on {} UTC: give it a new expiry with Edit, or regenerate it with one",
-                    format_wire(expires_at)
-                );
-                self.log
-                    .record(user_id, EventKind::TokenExpiringSoon, "server", &detail)
-                    .await;
+                let event = Event::TokenExpiringSoon {
+                    token: TokenRef::new(id, &description),
+                    expires_at,
+                };
+                self.log.record(user_id, "server", event).await;
                 recorded += 1;
             }
         }
@@ -789,13 +793,14 @@ impl Tokens {
         };
         let now = now();
         if row.expires_at.is_some_and(|e| e <= now) {
-            self.dead_use(
-                hash.as_str(),
-                row.user_id,
-                client,
-                &format!("token #{} has expired", row.id),
-            )
-            .await;
+            let event = Event::DeadTokenUsed {
+                token: TokenRef::new(row.id, ""),
+                because: DeadBecause::Expired,
+                method: Some(method.to_string()),
+                revoked: false,
+            };
+            self.dead_use(hash.as_str(), row.user_id, client, event)
+                .await;
             return Err(Error::NotAuthenticated);
         }
         row.status.admit()?;
@@ -827,13 +832,12 @@ impl Tokens {
             self.log
                 .record(
                     token.user_id,
-                    EventKind::TokenAddressRefused,
                     &client.ip,
-                    &format!(
-                        "refused: token #{} may not be used from {shown} (it allows {})",
-                        token.id,
-                        token.row.ip_allowlist.entries().join(", ")
-                    ),
+                    Event::TokenAddressRefused {
+                        token: TokenRef::new(token.id, ""),
+                        address: shown.clone(),
+                        allowed: token.row.ip_allowlist.entries(),
+                    },
                 )
                 .await;
         }
@@ -889,18 +893,11 @@ impl Tokens {
     }
 
     /// Logs a use of a dead value, at most once per value every ten minutes.
-    async fn dead_use(&self, hash: &str, user_id: i64, client: &Client, detail: &str) {
+    async fn dead_use(&self, hash: &str, user_id: i64, client: &Client, event: Event) {
         if !self.first_in_a_while(hash) {
             return;
         }
-        self.log
-            .record(
-                user_id,
-                EventKind::DeadTokenUsed,
-                &client.ip,
-                &format!("refused: {detail}"),
-            )
-            .await;
+        self.log.record(user_id, &client.ip, event).await;
     }
 }
 
@@ -955,8 +952,8 @@ fn custom_methods(api_list: &str) -> Vec<&'static ApiMethod> {
 }
 
 /// "token #12 “gitlab deploy”" for the security log (no secret).
-fn describe(token: &Token) -> String {
-    format!("token #{} “{}”", token.row.id, token.row.description)
+fn token_ref(token: &Token) -> TokenRef {
+    TokenRef::new(token.row.id, &token.row.description)
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use crate::clock::now;
 use crate::refusal::Refusal;
 use crate::server_key::ServerKey;
 use crate::services::accounts::{Accounts, DeviceCookie};
-use crate::services::security_log::{EventKind, SecurityLog};
+use crate::services::security_log::{CodeStep, Event, Purpose, SecurityLog, TurnedOffWith};
 use crate::services::sessions::Sessions;
 use crate::services::throttle::sign_in_locked;
 use crate::services::tokens::Actor;
@@ -219,7 +219,7 @@ impl TwoFactor {
                 actor.session_id,
                 password,
                 actor.ip,
-                "set up two-factor sign-in",
+                Purpose::SetUpTwoFactor,
             )
             .await?;
         if self.store.two_factor_enabled(actor.user_id).await? {
@@ -237,12 +237,7 @@ impl TwoFactor {
             return Err(Error::refused("password", Refusal::TwoFactorAlreadyOnSetUp));
         }
         self.log
-            .record(
-                actor.user_id,
-                EventKind::TwoFactorEnrolmentStarted,
-                actor.ip,
-                "a new authenticator secret was made (not on until confirmed with a code)",
-            )
+            .record(actor.user_id, actor.ip, Event::TwoFactorEnrolmentStarted)
             .await;
         let secret = data_encoding::BASE32_NOPAD.encode(&raw);
         // The label is `issuer:account`, each part percent-encoded (Google's Key URI
@@ -291,7 +286,7 @@ impl TwoFactor {
                 actor.session_id,
                 Some(password),
                 actor.ip,
-                "turn on two-factor sign-in",
+                Purpose::TurnOnTwoFactor,
             )
             .await?;
         let (codes, macs) = self.new_recovery_codes(actor.user_id);
@@ -305,9 +300,10 @@ impl TwoFactor {
         self.log
             .record(
                 actor.user_id,
-                EventKind::TwoFactorEnabled,
                 actor.ip,
-                "two-factor sign-in turned on; 10 recovery codes issued",
+                Event::TwoFactorEnabled {
+                    recovery_codes: RECOVERY_CODES as i64,
+                },
             )
             .await;
         Ok(codes)
@@ -329,7 +325,7 @@ impl TwoFactor {
             ));
         }
         let password = require_password(password)?;
-        self.confirm_with_code(actor, password, &code, "make new recovery codes")
+        self.confirm_with_code(actor, password, &code, Purpose::MakeRecoveryCodes)
             .await?;
         let (codes, macs) = self.new_recovery_codes(actor.user_id);
         if !self
@@ -342,9 +338,10 @@ impl TwoFactor {
         self.log
             .record(
                 actor.user_id,
-                EventKind::RecoveryCodesRegenerated,
                 actor.ip,
-                "10 new recovery codes issued; the previous ones no longer work",
+                Event::RecoveryCodesRegenerated {
+                    recovery_codes: RECOVERY_CODES as i64,
+                },
             )
             .await;
         Ok(codes)
@@ -360,20 +357,15 @@ impl TwoFactor {
     ) -> Result<(), Error> {
         let code = OneTimeCode::parse(code)?;
         let password = require_password(password)?;
-        self.confirm_with_code(actor, password, &code, "turn off two-factor sign-in")
+        self.confirm_with_code(actor, password, &code, Purpose::TurnOffTwoFactor)
             .await?;
         self.store.disable_two_factor(actor.user_id).await?;
-        let how = match code {
-            OneTimeCode::Totp(_) => "with a code of the authenticator app",
-            OneTimeCode::Recovery(_) => "with a recovery code",
+        let with = match code {
+            OneTimeCode::Totp(_) => TurnedOffWith::AppCode,
+            OneTimeCode::Recovery(_) => TurnedOffWith::RecoveryCode,
         };
         self.log
-            .record(
-                actor.user_id,
-                EventKind::TwoFactorDisabled,
-                actor.ip,
-                &format!("two-factor sign-in turned off {how}"),
-            )
+            .record(actor.user_id, actor.ip, Event::TwoFactorDisabled(with))
             .await;
         Ok(())
     }
@@ -421,9 +413,8 @@ impl TwoFactor {
             self.log
                 .record(
                     step.user_id,
-                    EventKind::TwoFactorCodeRejected,
                     step.ip,
-                    "a wrong or used code at the second step of a sign-in",
+                    Event::TwoFactorCodeRejected(CodeStep::SignIn),
                 )
                 .await;
             return Err(Error::InvalidCode);
@@ -435,9 +426,8 @@ impl TwoFactor {
             self.log
                 .record(
                     step.user_id,
-                    EventKind::RecoveryCodeUsed,
                     step.ip,
-                    &format!("signed in with a recovery code; {left} left"),
+                    Event::RecoveryCodeUsed { left: left as i64 },
                 )
                 .await;
         }
@@ -461,9 +451,8 @@ impl TwoFactor {
         if was_on {
             log.record(
                 user_id,
-                EventKind::TwoFactorDisabled,
                 "console",
-                "two-factor sign-in turned off by the operator at the console",
+                Event::TwoFactorDisabled(TurnedOffWith::Console),
             )
             .await;
         }
@@ -478,7 +467,7 @@ impl TwoFactor {
         actor: &Actor<'_>,
         password: SecretString,
         code: &OneTimeCode,
-        purpose: &str,
+        purpose: Purpose,
     ) -> Result<(), Error> {
         let Some(row) = self
             .store
@@ -531,9 +520,8 @@ impl TwoFactor {
                 self.log
                     .record(
                         actor.user_id,
-                        EventKind::TwoFactorCodeRejected,
                         actor.ip,
-                        "a wrong or used code to confirm a two-factor change",
+                        Event::TwoFactorCodeRejected(CodeStep::Change),
                     )
                     .await;
                 Err(Error::InvalidCode)

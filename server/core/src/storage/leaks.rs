@@ -92,8 +92,8 @@ impl Store {
 
     /// Deletes the live tokens among `values` as DeleteTokens does (each value hash
     /// retired, reason `deleted`) and, in the same transaction, gives each owner an
-    /// alert and a security event of kind `event_kind` from `ip` whose text `describe`
-    /// writes. Answers the tokens this call deleted: a token another call deleted first
+    /// alert and a security event of kind `event_kind` from `ip` whose parameters (JSON)
+    /// `describe` writes. Answers the tokens this call deleted: a token another call deleted first
     /// is not among them, so a report handled twice at once alerts once.
     pub async fn revoke_leaked(
         &self,
@@ -167,24 +167,21 @@ impl Store {
                 }
                 q.execute(&mut *tx).await?;
                 let rows: Vec<String> = (0..chunk.len())
-                    .map(|i| format!("({})", placeholders(i * 5 + 1, 5)))
+                    .map(|i| format!("({}, '')", placeholders(i * 5 + 1, 5)))
                     .collect();
                 let events = format!(
-                    "INSERT INTO security_events (user_id, at, kind, ip, detail) VALUES {}",
+                    "INSERT INTO security_events (user_id, at, kind, ip, params, detail) VALUES {}",
                     rows.join(", ")
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(events.as_str()));
                 for (t, v) in &chunk {
-                    let detail: String = describe(t.token_id, &t.description, v)
-                        .chars()
-                        .take(1000)
-                        .collect();
+                    let params = describe(t.token_id, &t.description, v);
                     q = q
                         .bind(t.user_id)
                         .bind(at)
                         .bind(event_kind)
                         .bind(ip)
-                        .bind(detail);
+                        .bind(params);
                 }
                 q.execute(&mut *tx).await?;
             }

@@ -62,6 +62,7 @@ pub struct SecurityEventRow {
     pub kind: String,
     pub ip: String,
     pub detail: String,
+    pub params: String,
 }
 
 /// The editable fields of a token, as they will be stored.
@@ -392,17 +393,17 @@ impl Store {
         at: Timestamp,
         kind: &str,
         ip: &str,
-        detail: &str,
+        params: &str,
     ) -> Result<(), StoreError> {
         write_tx!(self, |tx| {
             sqlx::query(
-                "INSERT INTO security_events (user_id, at, kind, ip, detail) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO security_events (user_id, at, kind, ip, detail, params) VALUES ($1, $2, $3, $4, '', $5)",
             )
             .bind(user_id)
             .bind(at)
             .bind(kind)
             .bind(ip)
-            .bind(detail)
+            .bind(params)
             .execute(&mut *tx)
             .await?;
             // The account keeps its newest events only.
@@ -426,7 +427,7 @@ impl Store {
     ) -> Result<Vec<SecurityEventRow>, StoreError> {
         Ok(with_pool!(self, |pool| {
             sqlx::query_as::<_, SecurityEventRow>(
-            "SELECT id, at, kind, ip, detail FROM security_events WHERE user_id = $1 ORDER BY id DESC LIMIT $2"
+            "SELECT id, at, kind, ip, detail, params FROM security_events WHERE user_id = $1 ORDER BY id DESC LIMIT $2"
         )
         .bind(user_id)
         .bind(limit)
