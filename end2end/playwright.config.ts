@@ -34,16 +34,17 @@ export default defineConfig({
       ],
     },
   },
-  // The release build that `cargo leptos build --release` made, on its own database.
+  // The release build that `cargo leptos build --release --precompress` made (the
+  // dashboard inside the binary, started from an empty directory), on its own database.
   // `--signup open`: every spec signs its own fresh user up through the sign-up page (the
   // flow many of them test), and under the default (closed) only the run's first would
   // get in. The closed default and the administrators' own account creation are tested
   // in server/tests/admin.rs; admin.spec.ts makes its administrator with the CLI.
   webServer: {
     command: `${root}/target/release/server serve --listen 127.0.0.1:${port} ` +
-      `--database-url sqlite://${process.env.KUNCI_E2E_DB} --site-root ${root}/target/site --signup open`,
+      `--database-url sqlite://${process.env.KUNCI_E2E_DB} --signup open`,
     url: `http://127.0.0.1:${port}/readyz`,
-    cwd: root,
+    cwd: os.tmpdir(),
     reuseExistingServer: false,
     timeout: 60_000,
     stdout: 'ignore',

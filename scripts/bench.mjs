@@ -70,7 +70,7 @@ async function start(url, port) {
   const stray = await fetch(`http://127.0.0.1:${port}/readyz`).then(() => true, () => false);
   if (stray) throw new Error(`port ${port} is in use by another server: stop it first`);
   const t0 = process.hrtime.bigint();
-  const child = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--database-url', url, '--site-root', path.join(root, 'target/site')], {
+  const child = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--database-url', url], {
     env: { ...process.env, RUST_LOG: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -123,6 +123,14 @@ ensure_oha() {
   cargo install oha --version "$OHA_VERSION" --locked
 }
 
+# cargo-deb, to build the Debian package from the release binary (scripts/deb-check.sh).
+CARGO_DEB_VERSION=3.8.0
+ensure_cargo_deb() {
+  if cargo deb --version 2>/dev/null | grep -q "$CARGO_DEB_VERSION"; then return 0; fi
+  say "installing cargo-deb $CARGO_DEB_VERSION (a few minutes)"
+  cargo install cargo-deb --version "$CARGO_DEB_VERSION" --locked --no-default-features
+}
+
 # psql, to create and drop the benchmarks' PostgreSQL databases.
 ensure_psql() {
   command -v psql >/dev/null 2>&1 || apt_install postgresql-client

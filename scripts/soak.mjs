@@ -53,7 +53,7 @@ for (let i = 0; i < USERS; i++) {
   sh(bin, ['user', 'create', '--login', `soak${i}@example.com`, '--database-url', dbUrl], `${PASSWORD}\n`);
 }
 
-const server = spawn(bin, ['serve', '--listen', `127.0.0.1:${PORT}`, '--database-url', dbUrl, '--site-root', path.join(root, 'target/site')], {
+const server = spawn(bin, ['serve', '--listen', `127.0.0.1:${PORT}`, '--database-url', dbUrl], {
   env: { ...process.env, RUST_LOG: 'warn' },
   stdio: ['ignore', 'ignore', 'inherit'],
 });

@@ -9,6 +9,7 @@ started=$SECONDS
 ensure_build_env
 ensure_chromium
 ensure_postgres
+ensure_cargo_deb
 
 say "cargo fmt --check"
 cargo_fmt --all -- --check
@@ -19,8 +20,12 @@ cargo_clippy -p kunci-rules -p kunci-core -p server -p app --all-targets --locke
 cargo_clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
 say "unit and integration tests (SQLite and PostgreSQL)"
 cargo test -p kunci-rules -p kunci-core -p server -p app --locked
-say "release build (server + optimised WASM)"
-cargo leptos build --release --cargo-locked
+say "release build (optimised WASM, its brotli and gzip twins, then the server that embeds them)"
+cargo leptos build --release --precompress --cargo-locked
+say "the release server alone: copied into an empty directory, it serves the dashboard"
+node scripts/standalone.mjs
+say "the Debian package: built from that binary, unpacked and run"
+scripts/deb-check.sh
 say "end-to-end tests in Chromium"
 (cd end2end && npx playwright test)
 say "benchmark smoke run (timings reported, not asserted)"

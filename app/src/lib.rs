@@ -54,13 +54,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
     // The language the server chose for this page; the browser reads it back from here.
     let lang = language::page_language();
+    // The server names the WASM, JS and CSS by their content (`kunci.<hash>`).
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang=lang>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="stylesheet" id="leptos" href="/pkg/kunci.css"/>
+                <link rel="stylesheet" id="leptos" href=stylesheet/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <HydrationScripts options/>
                 <MetaTags/>

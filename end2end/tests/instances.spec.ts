@@ -11,7 +11,7 @@ const root = path.resolve(__dirname, '..', '..');
 
 async function startInstance(port: number, url: string): Promise<ChildProcess> {
   const child = spawn(path.join(root, 'target/release/server'), [
-    'serve', '--listen', `127.0.0.1:${port}`, '--database-url', url, '--site-root', path.join(root, 'target/site'),
+    'serve', '--listen', `127.0.0.1:${port}`, '--database-url', url,
   ], { env: { ...process.env, RUST_LOG: 'warn' }, stdio: 'ignore' });
   for (let i = 0; i < 200; i++) {
     try {

@@ -207,9 +207,10 @@ struct ServeArgs {
     listen: String,
     #[command(flatten)]
     db: DbArgs,
-    /// Directory holding the compiled site (pkg/ with WASM, JS and CSS).
-    #[arg(long, env = "KUNCI_SITE_ROOT", default_value = "target/site")]
-    site_root: PathBuf,
+    /// Serve the compiled site (pkg/ with WASM, JS and CSS) from this directory instead
+    /// of the one built into the binary (development: `target/site`).
+    #[arg(long, env = "KUNCI_SITE_ROOT")]
+    site_root: Option<PathBuf>,
     /// Log format on stderr.
     #[arg(long, env = "KUNCI_LOG_FORMAT", value_enum, default_value = "human")]
     log_format: LogFormat,

@@ -79,8 +79,9 @@ impl Default for Limits {
 pub struct Config {
     pub listen: SocketAddr,
     pub database_url: String,
-    /// Where cargo-leptos put the compiled site (`pkg/` with the WASM, JS and CSS).
-    pub site_root: PathBuf,
+    /// A compiled site (`pkg/` with the WASM, JS and CSS) to serve instead of the one
+    /// built into the binary (development).
+    pub site_root: Option<PathBuf>,
     /// Domain under which environments get their names (`my-project.<domain>`).
     pub platform_domain: String,
     pub max_environments: u32,
@@ -109,7 +110,7 @@ impl Config {
         Config {
             listen: "127.0.0.1:0".parse().expect("valid address"),
             database_url: database_url.to_string(),
-            site_root: PathBuf::from("target/site"),
+            site_root: None,
             platform_domain: "kunci.local".into(),
             max_environments: 50,
             token_expiry: Default::default(),

@@ -55,6 +55,9 @@ pub enum StartError {
     /// The secret key file is unreadable, invalid, or not this database's key.
     #[error("{0}")]
     SecretKey(String),
+    /// The `--site-root` directory is unreadable.
+    #[error("{0} (check --site-root)")]
+    Site(#[from] web::site::SiteError),
 }
 
 /// A bound, migrated server, ready to run.
@@ -62,6 +65,7 @@ pub struct Server {
     listener: TcpListener,
     addr: SocketAddr,
     kunci: Arc<Kunci>,
+    site: Arc<web::site::Site>,
 }
 
 impl Server {
@@ -78,6 +82,12 @@ impl Server {
             ),
             None => None,
         };
+        let site = web::site::Site::load(config.site_root.as_deref())?;
+        if !site.has_dashboard() {
+            tracing::warn!(
+                "this server holds no compiled dashboard: build it with `cargo leptos build --release --precompress`, or pass --site-root"
+            );
+        }
         // The port first: a server that cannot listen changes nothing on disk (no
         // migration, no new key file) and says so in one line.
         let cannot_listen = |source: std::io::Error| StartError::Listen {
@@ -107,6 +117,7 @@ impl Server {
             listener,
             addr,
             kunci,
+            site: Arc::new(site),
         })
     }
 
@@ -120,7 +131,7 @@ impl Server {
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) {
-        let router = web::router(self.kunci.clone(), self.addr);
+        let router = web::router(self.kunci.clone(), self.addr, self.site.clone());
         let housekeeping = tokio::spawn(housekeeping(self.kunci.clone()));
         let live = tokio::spawn(self.kunci.flood.clone().follow());
         let activity = tokio::spawn(self.kunci.activity.clone().run());

@@ -7,6 +7,7 @@ pub mod errors;
 mod leaks;
 mod middleware;
 mod security_log;
+pub mod site;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use app::backend::SharedBackend;
 use axum::Router;
 use axum::extract::{FromRef, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{any, get, post};
 use leptos::prelude::*;
@@ -27,6 +28,7 @@ use crate::kunci::Kunci;
 pub struct AppState {
     pub kunci: Arc<Kunci>,
     pub leptos: Arc<LeptosOptions>,
+    pub site: Arc<site::Site>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -42,10 +44,12 @@ impl FromRef<AppState> for Arc<Kunci> {
     }
 }
 
-pub fn router(kunci: Arc<Kunci>, addr: SocketAddr) -> Router {
+pub fn router(kunci: Arc<Kunci>, addr: SocketAddr, site: Arc<site::Site>) -> Router {
+    // The pages link the content-hashed names; `site` serves every file from memory, so
+    // Leptos' own file handler is given no directory.
     let leptos = LeptosOptions::builder()
-        .output_name("kunci")
-        .site_root(kunci.config.site_root.to_string_lossy().to_string())
+        .output_name(site.output_name())
+        .site_root("")
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .env(leptos::config::Env::PROD)
@@ -53,9 +57,38 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr) -> Router {
     let state = AppState {
         kunci: kunci.clone(),
         leptos: Arc::new(leptos.clone()),
+        site,
     };
     let backend: SharedBackend = Arc::new(backend::WebBackend::new(kunci.clone()));
     let routes = generate_route_list(app::App);
+    // A path that is no page: a file of the site, else the dashboard's "not found" (404).
+    let not_found = leptos_axum::render_app_to_stream_in_order_with_context(
+        {
+            let backend = backend.clone();
+            move || provide_context(backend.clone())
+        },
+        {
+            let leptos = leptos.clone();
+            move || app::shell(leptos.clone())
+        },
+    );
+    let fallback = move |State(state): State<AppState>, req: axum::extract::Request| {
+        let not_found = not_found.clone();
+        async move {
+            let read = matches!(*req.method(), Method::GET | Method::HEAD);
+            if let Some(file) = read
+                .then(|| state.site.answer(req.uri().path(), req.headers()))
+                .flatten()
+            {
+                return file;
+            }
+            let mut page = not_found(req).await;
+            if page.status() == StatusCode::OK {
+                *page.status_mut() = StatusCode::NOT_FOUND;
+            }
+            page
+        }
+    };
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -71,9 +104,8 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr) -> Router {
             move || provide_context(backend.clone()),
             move || app::shell(leptos.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
+        .fallback(fallback)
+        .layer(compress_pages())
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             kunci.config.limits.request_timeout,
@@ -90,6 +122,27 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr) -> Router {
             middleware::request_context,
         ))
         .with_state(state)
+}
+
+/// Pages (HTML) go brotli- or gzip-compressed when the client accepts it; the site's
+/// files come precompressed (`site`), and the REST API's answers are left as they are
+/// (small, and on the hot path).
+fn compress_pages()
+-> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{Predicate, SizeAbove};
+    let html = |_: StatusCode,
+                _: axum::http::Version,
+                headers: &axum::http::HeaderMap,
+                _: &axum::http::Extensions| {
+        headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"))
+    };
+    tower_http::compression::CompressionLayer::new()
+        .no_deflate()
+        .no_zstd()
+        .compress_when(SizeAbove::new(256).and(html))
 }
 
 /// Answers a request whose handling panicked with result 99 and HTTP 500, naming the

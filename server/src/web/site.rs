@@ -1,0 +1,392 @@
+//! The compiled dashboard (WASM, JS, CSS, public files), served from memory: embedded
+//! in the binary at build time (`cargo leptos build --release --precompress` builds the
+//! site, its `.br` and `.gz` twins, then the server that embeds them), or read from
+//! `--site-root` at start for development. The WASM, JS and CSS are also served under
+//! content-hashed names (`/pkg/kunci.<hash>.wasm`), which the pages link and which are
+//! cached for a year (`immutable`); every other file is revalidated by its `ETag`. A
+//! file's brotli or gzip twin is sent when the client accepts it.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+/// The site as `cargo leptos build` left it in `target/site` when the server was
+/// compiled. In a debug build it is read from there at run time instead.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "../target/site"]
+#[allow_missing = true]
+struct Embedded;
+
+/// The name cargo-leptos gives the WASM, JS and CSS (`output-name`).
+const OUTPUT_NAME: &str = "kunci";
+
+/// A year: what a content-hashed file may be cached for.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// One file, with its compressed twins when the build made them.
+struct Asset {
+    content_type: HeaderValue,
+    etag: String,
+    identity: Arc<[u8]>,
+    brotli: Option<Arc<[u8]>>,
+    gzip: Option<Arc<[u8]>>,
+    /// Served under a content-hashed name: cached for good.
+    immutable: bool,
+}
+
+/// Every file of the site by its URL path (`/pkg/kunci.wasm`, `/favicon.svg`).
+pub struct Site {
+    files: HashMap<String, Asset>,
+    /// `kunci.<hash>`: the name the pages use for the WASM, JS and CSS.
+    output_name: String,
+}
+
+/// A content-addressed file name could not be built, or a `--site-root` is unreadable.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the site at {path}: {error}")]
+pub struct SiteError {
+    path: String,
+    error: std::io::Error,
+}
+
+impl Site {
+    /// The embedded site, or the one at `root` when given.
+    pub fn load(root: Option<&Path>) -> Result<Site, SiteError> {
+        let raw = match root {
+            Some(root) => read_dir(root, root).map_err(|error| SiteError {
+                path: root.display().to_string(),
+                error,
+            })?,
+            None => Embedded::iter()
+                .filter_map(|name| {
+                    let file = Embedded::get(&name)?;
+                    Some((name.replace('\\', "/"), Arc::from(file.data.into_owned())))
+                })
+                .collect(),
+        };
+        Ok(Site::from_files(raw))
+    }
+
+    /// Whether the site has the dashboard's WASM (a release built without
+    /// cargo-leptos embeds none).
+    pub fn has_dashboard(&self) -> bool {
+        self.files.contains_key(&format!("/pkg/{OUTPUT_NAME}.wasm"))
+    }
+
+    /// The `output_name` for Leptos' options: `kunci.<hash>`, so the pages link the
+    /// hashed names.
+    pub fn output_name(&self) -> &str {
+        &self.output_name
+    }
+
+    fn from_files(raw: HashMap<String, Arc<[u8]>>) -> Site {
+        // One hash over the three files the pages link: a change to any renames all.
+        let mut hasher = Sha256::new();
+        for ext in ["js", "wasm", "css"] {
+            if let Some(bytes) = raw.get(&format!("pkg/{OUTPUT_NAME}.{ext}")) {
+                hasher.update(bytes);
+            }
+        }
+        let hash = hex::encode(&hasher.finalize()[..8]);
+        let output_name = format!("{OUTPUT_NAME}.{hash}");
+        let mut files = HashMap::new();
+        for (name, bytes) in &raw {
+            if name.ends_with(".br") || name.ends_with(".gz") {
+                continue;
+            }
+            let twin = |ext: &str| raw.get(&format!("{name}.{ext}")).cloned();
+            let asset = |immutable: bool| Asset {
+                content_type: HeaderValue::from_str(
+                    mime_guess::from_path(name)
+                        .first_or_octet_stream()
+                        .essence_str(),
+                )
+                .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+                etag: format!("\"{}\"", hex::encode(&Sha256::digest(bytes)[..12])),
+                identity: bytes.clone(),
+                brotli: twin("br"),
+                gzip: twin("gz"),
+                immutable,
+            };
+            for ext in ["js", "wasm", "css"] {
+                if *name == format!("pkg/{OUTPUT_NAME}.{ext}") {
+                    files.insert(format!("/pkg/{output_name}.{ext}"), asset(true));
+                    if ext == "wasm" {
+                        // Leptos links `<name>_bg.wasm` when built outside cargo-leptos.
+                        files.insert(format!("/pkg/{output_name}_bg.wasm"), asset(true));
+                    }
+                }
+            }
+            files.insert(format!("/{name}"), asset(false));
+        }
+        Site { files, output_name }
+    }
+
+    /// The file at `path` for a request with `headers`, or `None` when there is none.
+    pub fn answer(&self, path: &str, headers: &HeaderMap) -> Option<Response> {
+        let asset = self.files.get(path)?;
+        let vary = (header::VARY, HeaderValue::from_static("accept-encoding"));
+        let cache = HeaderValue::from_static(if asset.immutable {
+            IMMUTABLE
+        } else {
+            "no-cache"
+        });
+        let accepted = Encoding::chosen(headers, asset.brotli.is_some(), asset.gzip.is_some());
+        let (bytes, encoding) = match accepted {
+            Encoding::Brotli => (asset.brotli.clone()?, Some("br")),
+            Encoding::Gzip => (asset.gzip.clone()?, Some("gzip")),
+            Encoding::Identity => (asset.identity.clone(), None),
+        };
+        // One validator per representation.
+        let etag = match encoding {
+            Some(e) => format!("{}-{e}\"", asset.etag.trim_end_matches('"')),
+            None => asset.etag.clone(),
+        };
+        let etag = HeaderValue::from_str(&etag).ok()?;
+        let fresh = headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        if fresh {
+            return Some(
+                (
+                    StatusCode::NOT_MODIFIED,
+                    [(header::ETAG, etag), (header::CACHE_CONTROL, cache), vary],
+                )
+                    .into_response(),
+            );
+        }
+        let mut response = (
+            [
+                (header::CONTENT_TYPE, asset.content_type.clone()),
+                (header::ETAG, etag),
+                (header::CACHE_CONTROL, cache),
+                vary,
+            ],
+            Body::from(bytes::Bytes::from_owner(ArcBytes(bytes))),
+        )
+            .into_response();
+        if let Some(e) = encoding {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
+        }
+        Some(response)
+    }
+}
+
+/// Shares a file's bytes with each response without copying them.
+struct ArcBytes(Arc<[u8]>);
+
+impl AsRef<[u8]> for ArcBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// How a file is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+impl Encoding {
+    /// The best encoding `Accept-Encoding` allows among those the file has: the
+    /// highest `q`, brotli before gzip on a tie; `q=0` refuses one.
+    fn chosen(headers: &HeaderMap, has_brotli: bool, has_gzip: bool) -> Encoding {
+        let mut brotli = 0u16;
+        let mut gzip = 0u16;
+        for value in headers.get_all(header::ACCEPT_ENCODING) {
+            let Ok(value) = value.to_str() else { continue };
+            for part in value.split(',') {
+                let mut pieces = part.split(';');
+                let coding = pieces
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase();
+                let q = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .map_or(Some(1000), |q| {
+                        q.trim()
+                            .parse::<f32>()
+                            .ok()
+                            .filter(|q| (0.0..=1.0).contains(q))
+                            .map(|q| (q * 1000.0) as u16)
+                    })
+                    .unwrap_or(0);
+                match coding.as_str() {
+                    "br" => brotli = q,
+                    "gzip" | "x-gzip" => gzip = q,
+                    "*" => {
+                        brotli = brotli.max(q);
+                        gzip = gzip.max(q);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let brotli = if has_brotli { brotli } else { 0 };
+        let gzip = if has_gzip { gzip } else { 0 };
+        if brotli > 0 && brotli >= gzip {
+            Encoding::Brotli
+        } else if gzip > 0 {
+            Encoding::Gzip
+        } else {
+            Encoding::Identity
+        }
+    }
+}
+
+/// Every file under `dir`, by its path relative to `root` (`/`-separated).
+fn read_dir(root: &Path, dir: &Path) -> std::io::Result<HashMap<String, Arc<[u8]>>> {
+    let mut out = HashMap::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            out.extend(read_dir(root, &path)?);
+        } else if let Ok(relative) = path.strip_prefix(root) {
+            let name = relative.to_string_lossy().replace('\\', "/");
+            out.insert(name, Arc::from(std::fs::read(&path)?));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> Site {
+        let files: HashMap<String, Arc<[u8]>> = [
+            ("pkg/kunci.wasm", &b"\0asm wasm"[..]),
+            ("pkg/kunci.wasm.br", b"br bytes"),
+            ("pkg/kunci.wasm.gz", b"gz bytes"),
+            ("pkg/kunci.js", b"export default 1"),
+            ("pkg/kunci.css", b"body{}"),
+            ("favicon.svg", b"<svg/>"),
+        ]
+        .into_iter()
+        .map(|(n, b)| (n.to_string(), Arc::from(b)))
+        .collect();
+        Site::from_files(files)
+    }
+
+    fn get(site: &Site, path: &str, headers: &[(&'static str, &str)]) -> Option<Response> {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        site.answer(path, &map)
+    }
+
+    fn head(r: &Response, name: header::HeaderName) -> &str {
+        r.headers().get(name).map_or("", |v| v.to_str().unwrap())
+    }
+
+    #[test]
+    fn encodings_follow_accept_encoding_and_its_weights() {
+        let h = |v: &str| {
+            let mut m = HeaderMap::new();
+            m.insert(
+                header::ACCEPT_ENCODING,
+                HeaderValue::from_bytes(v.as_bytes()).unwrap(),
+            );
+            m
+        };
+        let cases = [
+            ("gzip, deflate, br", Encoding::Brotli),
+            ("gzip", Encoding::Gzip),
+            ("br;q=0.5, gzip;q=0.8", Encoding::Gzip),
+            ("br;q=0, gzip;q=0", Encoding::Identity),
+            ("*", Encoding::Brotli),
+            ("identity", Encoding::Identity),
+            ("br;q=2", Encoding::Identity),
+            ("BR", Encoding::Brotli),
+            // Bytes that are no text: the header is ignored.
+            ("br\u{e9}, gzip", Encoding::Identity),
+            ("br;q=abc", Encoding::Identity),
+        ];
+        for (value, want) in cases {
+            assert_eq!(Encoding::chosen(&h(value), true, true), want, "{value:?}");
+        }
+        assert_eq!(
+            Encoding::chosen(&HeaderMap::new(), true, true),
+            Encoding::Identity
+        );
+        assert_eq!(Encoding::chosen(&h("br"), false, true), Encoding::Identity);
+    }
+
+    #[test]
+    fn hashed_names_are_immutable_and_plain_names_revalidate() {
+        let site = site();
+        let name = site.output_name().to_string();
+        assert!(name.starts_with("kunci.") && name.len() == "kunci.".len() + 16);
+        let hashed = get(
+            &site,
+            &format!("/pkg/{name}.wasm"),
+            &[("accept-encoding", "br")],
+        )
+        .unwrap();
+        assert_eq!(head(&hashed, header::CACHE_CONTROL), IMMUTABLE);
+        assert_eq!(head(&hashed, header::CONTENT_ENCODING), "br");
+        assert_eq!(head(&hashed, header::CONTENT_TYPE), "application/wasm");
+        assert_eq!(head(&hashed, header::VARY), "accept-encoding");
+        let plain = get(&site, "/pkg/kunci.wasm", &[]).unwrap();
+        assert_eq!(head(&plain, header::CACHE_CONTROL), "no-cache");
+        assert_eq!(head(&plain, header::CONTENT_ENCODING), "");
+        // A file with no compressed twin goes as it is.
+        let js = get(
+            &site,
+            &format!("/pkg/{name}.js"),
+            &[("accept-encoding", "br, gzip")],
+        )
+        .unwrap();
+        assert_eq!(head(&js, header::CONTENT_ENCODING), "");
+        assert_eq!(head(&js, header::CONTENT_TYPE), "text/javascript");
+        assert!(
+            get(&site, "/pkg/kunci.wasm.br", &[]).is_none(),
+            "twins are not files"
+        );
+        assert!(get(&site, "/pkg/other.wasm", &[]).is_none());
+        assert!(get(&site, &format!("/pkg/{name}_bg.wasm"), &[]).is_some());
+    }
+
+    #[test]
+    fn a_known_etag_answers_304_per_representation() {
+        let site = site();
+        let first = get(&site, "/favicon.svg", &[]).unwrap();
+        let etag = head(&first, header::ETAG).to_string();
+        let again = get(&site, "/favicon.svg", &[("if-none-match", &etag)]).unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        let br = get(&site, "/pkg/kunci.wasm", &[("accept-encoding", "br")]).unwrap();
+        let plain = get(&site, "/pkg/kunci.wasm", &[]).unwrap();
+        assert_ne!(head(&br, header::ETAG), head(&plain, header::ETAG));
+        let stale = get(
+            &site,
+            "/pkg/kunci.wasm",
+            &[
+                ("accept-encoding", "br"),
+                ("if-none-match", head(&plain, header::ETAG)),
+            ],
+        )
+        .unwrap();
+        assert_eq!(stale.status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn a_change_to_any_linked_file_renames_them() {
+        let a = site().output_name().to_string();
+        let mut files: HashMap<String, Arc<[u8]>> = HashMap::new();
+        files.insert("pkg/kunci.css".into(), Arc::from(&b"body{color:red}"[..]));
+        let b = Site::from_files(files).output_name().to_string();
+        assert_ne!(a, b);
+    }
+}
