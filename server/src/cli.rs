@@ -298,6 +298,10 @@ struct ServeArgs {
     /// Every instance on one PostgreSQL database needs the same file.
     #[arg(long, env = "KUNCI_SECRET_KEY_FILE")]
     secret_key_file: Option<PathBuf>,
+    /// Serve Prometheus metrics at /metrics on this HOST:PORT, a listener of their own
+    /// (the public one never answers /metrics). Off when not given.
+    #[arg(long, env = "KUNCI_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -677,6 +681,10 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
     crate::telemetry::init(args.log_format);
     let config = Config {
         listen: resolve_listen(&args.listen)?,
+        metrics_listen: match &args.metrics_listen {
+            Some(addr) => Some(resolve_address("--metrics-listen", addr)?),
+            None => None,
+        },
         database_url: args.db.database_url,
         site_root: args.site_root,
         platform_domain: args.platform_domain,
@@ -714,6 +722,9 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
         },
     };
     let server = crate::Server::start(config).await?;
+    if let Some(at) = server.metrics_addr() {
+        tracing::info!("Prometheus metrics at http://{at}/metrics");
+    }
     tracing::info!(url = %format!("http://{}", server.addr()), "Kunci is running: open http://{}", server.addr());
     server.run_until_signal().await;
     tracing::info!("stopped");
@@ -721,9 +732,14 @@ async fn serve(args: ServeArgs) -> Result<(), CliError> {
 }
 
 fn resolve_listen(listen: &str) -> Result<SocketAddr, CliError> {
+    resolve_address("--listen", listen)
+}
+
+/// `HOST:PORT` given to `flag`, resolved.
+fn resolve_address(flag: &str, listen: &str) -> Result<SocketAddr, CliError> {
     let bad = || {
         CliError(format!(
-            "--listen '{listen}' is not HOST:PORT (for example 127.0.0.1:3000 or 0.0.0.0:8080)"
+            "{flag} '{listen}' is not HOST:PORT (for example 127.0.0.1:3000 or 0.0.0.0:8080)"
         ))
     };
     listen

@@ -78,6 +78,8 @@ impl Default for Limits {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// Where Prometheus scrapes `/metrics` (`--metrics-listen`); `None`: no metrics.
+    pub metrics_listen: Option<SocketAddr>,
     pub database_url: String,
     /// A compiled site (`pkg/` with the WASM, JS and CSS) to serve instead of the one
     /// built into the binary (development).
@@ -109,6 +111,7 @@ impl Config {
     pub fn for_database(database_url: &str) -> Config {
         Config {
             listen: "127.0.0.1:0".parse().expect("valid address"),
+            metrics_listen: None,
             database_url: database_url.to_string(),
             site_root: None,
             platform_domain: "kunci.local".into(),

@@ -42,6 +42,8 @@ pub struct Kunci {
     pub leaks: Leaks,
     /// Two-factor sign-in (TOTP and recovery codes).
     pub two_factor: TwoFactor,
+    /// What operators watch; `None` without `--metrics-listen` (nothing is counted).
+    pub metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl Kunci {
@@ -86,6 +88,9 @@ impl Kunci {
             security_log.clone(),
         );
         Arc::new(Kunci {
+            metrics: config
+                .metrics_listen
+                .map(|_| Arc::new(crate::metrics::Metrics::new())),
             two_factor,
             admin,
             leaks: Leaks::new(store.clone(), flood.clone()),

@@ -11,6 +11,7 @@ pub mod config;
 pub mod cookies;
 pub mod form;
 pub mod kunci;
+pub mod metrics;
 pub mod rest;
 pub mod telemetry;
 pub mod web;
@@ -66,6 +67,8 @@ pub struct Server {
     addr: SocketAddr,
     kunci: Arc<Kunci>,
     site: Arc<web::site::Site>,
+    /// `--metrics-listen`'s socket and its bound address.
+    metrics: Option<(TcpListener, SocketAddr)>,
 }
 
 impl Server {
@@ -99,6 +102,19 @@ impl Server {
             .await
             .map_err(cannot_listen)?;
         let addr = listener.local_addr().map_err(cannot_listen)?;
+        let metrics = match config.metrics_listen {
+            Some(at) => {
+                let cannot_listen = |source: std::io::Error| StartError::Listen {
+                    addr: at,
+                    hint: "check --metrics-listen",
+                    source,
+                };
+                let listener = TcpListener::bind(at).await.map_err(cannot_listen)?;
+                let bound = listener.local_addr().map_err(cannot_listen)?;
+                Some((listener, bound))
+            }
+            None => None,
+        };
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
         let key = load_server_key(&store, &config.secret_key_path()).await?;
@@ -118,7 +134,13 @@ impl Server {
             addr,
             kunci,
             site: Arc::new(site),
+            metrics,
         })
+    }
+
+    /// Where `/metrics` is served (`None`: metrics are off).
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, addr)| *addr)
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -131,11 +153,26 @@ impl Server {
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) {
-        let router = web::router(self.kunci.clone(), self.addr, self.site.clone());
+        let mut router = web::router(self.kunci.clone(), self.addr, self.site.clone());
+        let mut metrics_server = None;
+        if let (Some((listener, _)), Some(metrics)) = (self.metrics, &self.kunci.metrics) {
+            router = router.layer(axum::middleware::from_fn_with_state(
+                metrics.clone(),
+                metrics::track,
+            ));
+            let scrape = metrics::router(self.kunci.clone(), metrics.clone());
+            let limits = self.kunci.config.limits.clone();
+            metrics_server = Some(tokio::spawn(async move {
+                serve(listener, scrape, &limits, std::future::pending()).await
+            }));
+        }
         let housekeeping = tokio::spawn(housekeeping(self.kunci.clone()));
         let live = tokio::spawn(self.kunci.flood.clone().follow());
         let activity = tokio::spawn(self.kunci.activity.clone().run());
         serve(self.listener, router, &self.kunci.config.limits, shutdown).await;
+        if let Some(task) = metrics_server {
+            task.abort();
+        }
         self.kunci.activity.flush().await;
         activity.abort();
         housekeeping.abort();

@@ -150,6 +150,18 @@ async fn misconfiguration_is_one_line_and_non_zero() {
     );
     assert_one_line_error(&bad_listen, "--listen");
 
+    let bad_metrics = server(
+        &[
+            "serve",
+            "--metrics-listen",
+            "nowhere",
+            "--database-url",
+            "sqlite::memory:",
+        ],
+        "",
+    );
+    assert_one_line_error(&bad_metrics, "--metrics-listen 'nowhere' is not HOST:PORT");
+
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().to_string();
     let db = format!("sqlite://{}/k.db", dir.path().display());
@@ -176,6 +188,39 @@ async fn migrate_then_serve_and_sigterm_shuts_down_cleanly() {
             .iter()
             .any(|l| l.contains("shutting down"))
     );
+}
+
+/// `--metrics-listen` opens a listener of its own for `/metrics`, which it names in
+/// the log; the public one does not answer it.
+#[tokio::test]
+async fn metrics_listen_serves_metrics_on_their_own_address() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let p = ServerProcess::start(&db.url, &["--metrics-listen", "127.0.0.1:0"]).await;
+    let log = p.log_text();
+    let at: String = log
+        .split("metrics at http://")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no metrics address in the log: {log}"))
+        .chars()
+        .take_while(|c| *c != '/')
+        .collect();
+    let client = common::client();
+    let healthz = client.get(p.url("/healthz")).send().await.unwrap();
+    assert_eq!(healthz.status(), 200);
+    let scrape = client
+        .get(format!("http://{at}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scrape.status(), 200);
+    let text = scrape.text().await.unwrap();
+    assert!(
+        text.contains(r#"kunci_http_requests_total{route="/healthz",status="200"} 1"#),
+        "{text}"
+    );
+    let public = client.get(p.url("/metrics")).send().await.unwrap();
+    assert_eq!(public.status(), 404);
+    assert!(p.terminate().await.success());
 }
 
 #[test]

@@ -11,6 +11,10 @@ use super::Fields;
 
 const JSON: &str = "application/json;charset=UTF-8";
 
+/// The `result` an envelope carries, on its response (for the metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResultCode(pub i32);
+
 /// Removes every `null` field, at any depth.
 pub fn strip_nulls(value: &mut Value) {
     match value {
@@ -23,14 +27,15 @@ pub fn strip_nulls(value: &mut Value) {
     }
 }
 
-fn respond(status: StatusCode, mut body: Value) -> Response {
+fn respond(status: StatusCode, code: i32, mut body: Value) -> Response {
     strip_nulls(&mut body);
-    json_response(status, body.to_string())
+    json_response(status, code, body.to_string())
 }
 
 /// A serialized JSON body with the envelope's headers (JSON, never cached).
-fn json_response(status: StatusCode, body: String) -> Response {
+fn json_response(status: StatusCode, code: i32, body: String) -> Response {
     let mut response = (status, body).into_response();
+    response.extensions_mut().insert(ResultCode(code));
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
@@ -44,7 +49,7 @@ pub fn success(fields: Fields) -> Response {
     let mut body = Map::with_capacity(fields.len() + 1);
     body.insert("result".into(), Value::from(0));
     body.extend(fields);
-    respond(StatusCode::OK, Value::Object(body))
+    respond(StatusCode::OK, 0, Value::Object(body))
 }
 
 /// `{"result":0, ...}` around an already serialized JSON object (no nulls in it).
@@ -60,12 +65,13 @@ pub fn success_object(object: &str) -> Response {
     } else {
         format!("{{\"result\":0,{inner}}}")
     };
-    json_response(StatusCode::OK, body)
+    json_response(StatusCode::OK, 0, body)
 }
 
 /// The envelope of a failure. An internal one is logged here with the request id,
 /// and the client gets that id only.
 pub fn failure(error: &Error, status: StatusCode) -> Response {
+    crate::metrics::answered_error(error);
     let message = match error {
         Error::Internal(cause) => {
             let request_id = crate::telemetry::current_request_id();
@@ -80,6 +86,7 @@ pub fn failure(error: &Error, status: StatusCode) -> Response {
 pub fn failure_with(code: i32, message: &str, status: StatusCode) -> Response {
     respond(
         status,
+        code,
         serde_json::json!({"result": code, "error": message, "source": "kunci"}),
     )
 }

@@ -347,8 +347,17 @@ fn credential<'p>(params: &'p Params, headers: &'p axum::http::HeaderMap) -> Opt
 }
 
 pub async fn handle(State(kunci): State<Arc<Kunci>>, req: Request) -> Response {
+    let api = method_of_path(req.uri().path());
+    let mut response = handle_method(&kunci, api, req).await;
+    response
+        .extensions_mut()
+        .insert(crate::metrics::Answered(api));
+    response
+}
+
+async fn handle_method(kunci: &Kunci, api: Option<&'static ApiMethod>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let Some(api) = method_of_path(parts.uri.path()) else {
+    let Some(api) = api else {
         let shown = parts.uri.path().trim_start_matches("/1.0/");
         return failure_with(
             1702,
@@ -408,19 +417,17 @@ pub async fn handle(State(kunci): State<Arc<Kunci>>, req: Request) -> Response {
             user_agent: String::new(),
             https: false,
         });
+    let presented = credential(&params, &parts.headers);
     let decision = kunci
         .authz
-        .authorize_call(
-            credential(&params, &parts.headers),
-            api,
-            &core_client(&client),
-        )
+        .authorize_call(presented, api, &core_client(&client))
         .await;
+    count_credential(kunci, api, presented, &decision);
     let token = decision.token;
     let mut response = match decision.outcome {
         Ok(principal) => {
             let call = Call {
-                kunci: &kunci,
+                kunci,
                 params,
                 principal,
                 client,
@@ -434,7 +441,7 @@ pub async fn handle(State(kunci): State<Arc<Kunci>>, req: Request) -> Response {
         }
         Err(e) => {
             if let Some(token) = &token {
-                activity::record_refused(&kunci, token, api, &params, &client, &e);
+                activity::record_refused(kunci, token, api, &params, &client, &e);
             }
             failure(&e, StatusCode::OK)
         }
@@ -448,6 +455,45 @@ pub async fn handle(State(kunci): State<Arc<Kunci>>, req: Request) -> Response {
     response
 }
 
+/// Counts the authentication of the credential a call presented (for the metrics): a
+/// token that was recognised authenticated, whatever it was then allowed.
+fn count_credential(
+    kunci: &Kunci,
+    api: &ApiMethod,
+    presented: Option<&str>,
+    decision: &kunci_core::services::authz::Decision,
+) {
+    use crate::metrics::AuthKind;
+    let Some(credential) = presented.map(str::trim).filter(|c| !c.is_empty()) else {
+        return;
+    };
+    if kunci_core::services::authz::is_public(api) {
+        return;
+    }
+    let kind = if kunci_core::services::tokens::Tokens::looks_like_token(credential) {
+        AuthKind::Token
+    } else {
+        AuthKind::Session
+    };
+    let result = match (&decision.token, &decision.outcome) {
+        (Some(_), _) | (None, Ok(_)) => Ok(()),
+        (None, Err(e)) => Err(e),
+    };
+    crate::metrics::authenticated(kunci.metrics.as_deref(), kind, result);
+}
+
+/// The kind of authentication a method's own answer is (Signin's password, the second
+/// step's code, SigninByToken's token).
+fn authenticates(api: &ApiMethod) -> Option<crate::metrics::AuthKind> {
+    use crate::metrics::AuthKind;
+    match api.key.as_str() {
+        "users.authentication.signin" => Some(AuthKind::Password),
+        "users.authentication.verify2facode" => Some(AuthKind::TwoFactorCode),
+        "users.authentication.signinbytoken" => Some(AuthKind::Token),
+        _ => None,
+    }
+}
+
 /// On every answer to a token that expires (GitHub's `GitHub-Authentication-Token-Expiration`).
 pub const TOKEN_EXPIRATION: &str = "kunci-token-expiration";
 
@@ -458,6 +504,10 @@ async fn answer(call: &Call<'_>) -> Response {
         Err(e) => Err(e),
     };
     activity::record(call, result.as_ref().err().map_or(0, Error::code));
+    if let Some(kind) = authenticates(call.api) {
+        let result = result.as_ref().map(|_| ());
+        crate::metrics::authenticated(call.kunci.metrics.as_deref(), kind, result);
+    }
     let mut response = match result {
         Ok(Reply::Fields(fields)) => success(fields),
         Ok(Reply::Object(json)) => envelope::success_object(&json),

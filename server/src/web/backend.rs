@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::client::core_client;
 use crate::cookies::{clear_session_cookie, device_cookie, session_cookie};
 use crate::kunci::Kunci;
+use crate::metrics::AuthKind;
 use crate::web::errors::ToUi;
 use kunci_core::clock::{format_wire, now};
 use kunci_core::domain::Account;
@@ -135,11 +136,19 @@ impl WebBackend {
     /// The signed-in user of this request: 702 without a valid web session.
     pub async fn require_user(&self, ctx: &RequestCtx) -> Result<Principal, AppError> {
         let secret = ctx.session.as_ref().ok_or(AppError::NotAuthenticated)?;
-        self.kunci
+        let user = self
+            .kunci
             .authz
             .dashboard_user(secret.expose_secret(), &core_client(&ctx.client))
-            .await
-            .ui()
+            .await;
+        self.count(AuthKind::Session, &user);
+        user.ui()
+    }
+
+    /// Counts an authentication for the metrics (when they are on).
+    fn count<T>(&self, kind: AuthKind, result: &Result<T, kunci_core::Error>) {
+        let result = result.as_ref().map(|_| ());
+        crate::metrics::authenticated(self.kunci.metrics.as_deref(), kind, result);
     }
 }
 
@@ -156,8 +165,9 @@ impl Backend for WebBackend {
             .kunci
             .authz
             .dashboard_user_pending_ok(secret.expose_secret(), &core_client(&ctx.client))
-            .await
-            .ui()?;
+            .await;
+        self.count(AuthKind::Session, &user);
+        let user = user.ui()?;
         if !user.pending {
             return Err(AppError::NotAuthenticated);
         }
@@ -175,8 +185,9 @@ impl Backend for WebBackend {
                 },
                 &code,
             )
-            .await
-            .ui()?;
+            .await;
+        self.count(AuthKind::TwoFactorCode, &device);
+        let device = device.ui()?;
         Ok(SecretString::from(device_cookie(
             device.expose(),
             self.secure(ctx),
@@ -354,8 +365,9 @@ impl Backend for WebBackend {
             .kunci
             .accounts
             .authenticate(&login, password, &ctx.client.ip, ctx.device.as_deref())
-            .await
-            .ui()?;
+            .await;
+        self.count(AuthKind::Password, &signed_in);
+        let signed_in = signed_in.ui()?;
         self.open(
             ctx,
             signed_in.user,

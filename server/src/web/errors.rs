@@ -8,6 +8,7 @@ use kunci_core::Error;
 use kunci_core::refusal::{Limit, Refusal};
 
 pub fn ui_error(error: Error) -> AppError {
+    crate::metrics::answered_error(&error);
     match error {
         Error::InvalidParameter {
             name,

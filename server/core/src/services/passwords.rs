@@ -11,7 +11,7 @@
 //! `SecretString` is zeroed when dropped).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::Error;
@@ -76,6 +76,18 @@ pub struct Hasher {
     /// unknown login costs the same time as a wrong password.
     dummy: Arc<OnceCell<String>>,
     verifications: Arc<AtomicU64>,
+    /// Places in the queue, and the jobs a thread is running now.
+    capacity: usize,
+    running: Arc<AtomicUsize>,
+}
+
+/// What the hashing queue holds at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashLoad {
+    /// Jobs waiting for a thread.
+    pub queued: usize,
+    /// Jobs a thread is running.
+    pub running: usize,
 }
 
 impl Hasher {
@@ -87,12 +99,15 @@ impl Hasher {
     /// a request waits for a place.
     pub fn with_queue(concurrency: usize, per_thread: usize, slot_wait: Duration) -> Hasher {
         let threads = concurrency.max(1);
+        let capacity = threads * per_thread.max(1);
         Hasher {
             workers: Arc::new(Workers::start(threads)),
-            places: Arc::new(Semaphore::new(threads * per_thread.max(1))),
+            places: Arc::new(Semaphore::new(capacity)),
             slot_wait,
             dummy: Arc::new(OnceCell::new()),
             verifications: Arc::new(AtomicU64::new(0)),
+            capacity,
+            running: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -141,6 +156,16 @@ impl Hasher {
         self.verifications.load(Ordering::Relaxed)
     }
 
+    /// The jobs waiting and running now (for the operator's metrics).
+    pub fn load(&self) -> HashLoad {
+        let taken = self.capacity - self.places.available_permits();
+        let running = self.running.load(Ordering::Relaxed).min(taken);
+        HashLoad {
+            queued: taken - running,
+            running,
+        }
+    }
+
     /// Computes the dummy hash now, so the first unknown login costs no more than later ones.
     pub async fn warm_up(&self) -> Result<(), Error> {
         self.dummy_hash().await.map(|_| ())
@@ -162,13 +187,17 @@ impl Hasher {
             .map_err(|_| Error::Busy(self.slot_wait.as_secs().max(1)))?
             .map_err(internal)?;
         let (tx, rx) = tokio::sync::oneshot::channel();
+        let running = self.running.clone();
         let job: Job = Box::new(move || {
-            let _place = place;
             // The request is gone: drop the work (and the password it holds) unrun.
             if tx.is_closed() {
                 return;
             }
-            let _ = tx.send(f());
+            running.fetch_add(1, Ordering::Relaxed);
+            let answer = f();
+            running.fetch_sub(1, Ordering::Relaxed);
+            drop(place);
+            let _ = tx.send(answer);
         });
         self.workers.queue.send(job).map_err(internal)?;
         rx.await.map_err(internal)
@@ -178,6 +207,42 @@ impl Hasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Polls the hasher's load until it is `want` (or a few seconds have passed).
+    async fn load_becomes(hasher: &Hasher, want: HashLoad) -> HashLoad {
+        let mut seen = hasher.load();
+        for _ in 0..5000 {
+            seen = hasher.load();
+            if seen == want {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        seen
+    }
+
+    #[tokio::test]
+    async fn the_load_counts_the_running_hash_and_the_waiting_one() {
+        let idle = HashLoad {
+            queued: 0,
+            running: 0,
+        };
+        let hasher = Hasher::with_queue(1, 2, Duration::from_secs(10));
+        assert_eq!(hasher.load(), idle);
+        let hash = |p: &str| {
+            let hasher = hasher.clone();
+            let password = SecretString::from(p.to_string());
+            tokio::spawn(async move { hasher.hash(password).await })
+        };
+        let (a, b) = (hash("first"), hash("second"));
+        let both = HashLoad {
+            queued: 1,
+            running: 1,
+        };
+        assert_eq!(load_becomes(&hasher, both).await, both);
+        assert!(a.await.unwrap().is_ok() && b.await.unwrap().is_ok());
+        assert_eq!(load_becomes(&hasher, idle).await, idle);
+    }
 
     #[tokio::test]
     async fn hashes_are_argon2id_at_owasp_parameters_and_verify() {

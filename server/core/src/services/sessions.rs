@@ -244,6 +244,20 @@ impl Sessions {
         Ok(self.store.delete_sessions_of(user_id, ids).await?)
     }
 
+    /// How many sessions are live now (pending ones included while they may still
+    /// complete).
+    pub async fn live_count(&self) -> Result<i64, Error> {
+        let now = now();
+        Ok(self
+            .store
+            .count_live_sessions(
+                now - self.policy.session_idle.as_secs() as i64,
+                now - self.policy.session_lifetime.as_secs() as i64,
+                now - PENDING_LIFETIME_SECS,
+            )
+            .await?)
+    }
+
     /// Deletes every expired session (run periodically).
     pub async fn purge_expired(&self) -> Result<u64, Error> {
         let now = now();

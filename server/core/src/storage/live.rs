@@ -26,6 +26,35 @@ impl Store {
         .await)?)
     }
 
+    /// How many tokens have not expired at `now` (for the operator's metrics).
+    pub async fn count_live_tokens(&self, now: i64) -> Result<i64, StoreError> {
+        Ok(with_pool!(self, |pool| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM tokens WHERE expires_at IS NULL OR expires_at > $1"
+        )
+        .bind(now)
+        .fetch_one(pool)
+        .await)?)
+    }
+
+    /// How many sessions were seen after `seen_after` and created after `created_after`
+    /// (a pending one after `pending_created_after`): the live ones.
+    pub async fn count_live_sessions(
+        &self,
+        seen_after: i64,
+        created_after: i64,
+        pending_created_after: i64,
+    ) -> Result<i64, StoreError> {
+        Ok(with_pool!(self, |pool| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM sessions WHERE last_seen_at > $1 AND created_at > $2 \
+             AND (pending = 0 OR created_at > $3)"
+        )
+        .bind(seen_after)
+        .bind(created_after)
+        .bind(pending_created_after)
+        .fetch_one(pool)
+        .await)?)
+    }
+
     /// The `(id, secret_hash)` of the user's tokens, to forget the values it retires.
     pub async fn token_hashes_of(&self, user_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
         Ok(with_pool!(self, |pool| {
