@@ -45,7 +45,8 @@ test('New environment form creates one, and errors show in place', async ({ page
   const form = page.getByRole('form', { name: 'New environment' });
   await form.getByLabel('Name', { exact: true }).fill('Bad Name!');
   await form.getByRole('button', { name: 'Create environment' }).click();
-  await expect(form.getByRole('alert')).toContainText('invalid parameter [envName]');
+  // The server's refusal, worded by the dashboard (not the REST API's "invalid parameter").
+  await expect(form.getByRole('alert')).toContainText('an environment name is 3 to 33 characters');
 
   const name = `form-${Date.now() % 1e8}`;
   await form.getByLabel('Name', { exact: true }).fill(name);

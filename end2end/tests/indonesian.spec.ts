@@ -38,7 +38,8 @@ const englishOnly = [...new Set(values(en).flatMap(words).map((w) => w.toLowerCa
 
 /** Every piece of text a person sees on the page: visible text (dialogs included), the
  * title, and the labels, placeholders and tooltips of visible elements. Code (method and
- * parameter names) and values the user typed are not the dashboard's words. */
+ * parameter names), values the user typed and text marked `translate="no"` (a browser's
+ * user agent) are not the dashboard's words. */
 async function visibleTexts(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const out: string[] = [document.title];
@@ -46,7 +47,7 @@ async function visibleTexts(page: Page): Promise<string[]> {
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       const parent = n.parentElement;
-      if (!parent || parent.closest('code, script, style, option:not(:checked)') || !visible(parent)) continue;
+      if (!parent || parent.closest('code, script, style, option:not(:checked), [translate="no"]') || !visible(parent)) continue;
       if (n.textContent && n.textContent.trim()) out.push(n.textContent);
     }
     for (const el of Array.from(document.querySelectorAll('[aria-label], [title], [placeholder]'))) {

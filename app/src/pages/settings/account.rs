@@ -70,7 +70,7 @@ pub fn SessionsTab() -> impl IntoView {
                                         <tr data-session-id=id.to_string()>
                                             <td>{if s.kind == "api" { t_string!(i18n, sessions.api) } else { t_string!(i18n, sessions.browser) }}</td>
                                             <td><code>{s.host}</code></td>
-                                            <td class="detail">{s.user_agent}</td>
+                                            <td class="detail" translate="no">{s.user_agent}</td>
                                             <td>{wire_to_ui_datetime(&s.created_on)}</td>
                                             <td>{wire_to_ui_datetime(&s.last_access)}</td>
                                             <td class="row-actions">
