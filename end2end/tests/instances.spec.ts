@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { PASSWORD, hydrated, uniqueLogin } from './helpers';
 
@@ -9,9 +11,12 @@ import { PASSWORD, hydrated, uniqueLogin } from './helpers';
 const PG_ADMIN = process.env.KUNCI_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const root = path.resolve(__dirname, '..', '..');
 
+// Both instances share one server key (as a cluster must), in a directory of the test's.
+const keyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kunci-instances-')), 'kunci-secret.key');
+
 async function startInstance(port: number, url: string): Promise<ChildProcess> {
   const child = spawn(path.join(root, 'target/release/server'), [
-    'serve', '--listen', `127.0.0.1:${port}`, '--database-url', url,
+    'serve', '--listen', `127.0.0.1:${port}`, '--database-url', url, '--secret-key-file', keyFile,
   ], { env: { ...process.env, RUST_LOG: 'warn' }, stdio: 'ignore' });
   for (let i = 0; i < 200; i++) {
     try {
