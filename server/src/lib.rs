@@ -13,6 +13,7 @@ pub mod form;
 pub mod kunci;
 pub mod metrics;
 pub mod rest;
+mod scrape;
 pub mod telemetry;
 pub mod web;
 
@@ -156,11 +157,12 @@ impl Server {
         let mut router = web::router(self.kunci.clone(), self.addr, self.site.clone());
         let mut metrics_server = None;
         if let (Some((listener, _)), Some(metrics)) = (self.metrics, &self.kunci.metrics) {
+            let method_of_path: metrics::MethodOfPath = rest::method_of_path;
             router = router.layer(axum::middleware::from_fn_with_state(
-                metrics.clone(),
+                (metrics.clone(), method_of_path),
                 metrics::track,
             ));
-            let scrape = metrics::router(self.kunci.clone(), metrics.clone());
+            let scrape = scrape::router(self.kunci.clone(), metrics.clone());
             let limits = self.kunci.config.limits.clone();
             metrics_server = Some(tokio::spawn(async move {
                 serve(listener, scrape, &limits, std::future::pending()).await

@@ -16,16 +16,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use kunci_core::Error;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
-use crate::kunci::Kunci;
-use crate::rest::envelope::ResultCode;
+use kunci_core::domain::catalog::ApiMethod;
 
 /// The label of a REST call whose path names no catalog method.
 pub const UNKNOWN_METHOD: &str = "unknown";
@@ -91,10 +90,27 @@ fn refusal(error: &Error) -> Option<&'static str> {
     }
 }
 
+/// Which catalog method a REST path names (`rest::method_of_path`, handed in by the
+/// server, so that this module needs nothing of the REST adapter).
+pub type MethodOfPath = fn(&str) -> Option<&'static ApiMethod>;
+
+/// The `result` an answer carries (set by the REST envelope), for [`track`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResultCode(pub i32);
+
+/// What a scrape reads besides the counters: the hashing queue's load and the live
+/// token and session counts (`None` when they could not be counted).
+pub struct Live {
+    pub hash_queued: usize,
+    pub hash_running: usize,
+    pub tokens: Option<i64>,
+    pub sessions: Option<i64>,
+}
+
 /// The metric label of a REST path: the catalog name of the method it names (in the
 /// catalog's spelling, whatever the path's case), else [`UNKNOWN_METHOD`].
-pub fn api_method_label(path: &str) -> &'static str {
-    crate::rest::method_of_path(path).map_or(UNKNOWN_METHOD, |m| m.name.as_str())
+pub fn api_method_label(method_of_path: MethodOfPath, path: &str) -> &'static str {
+    method_of_path(path).map_or(UNKNOWN_METHOD, |m| m.name.as_str())
 }
 
 /// The route label of a request that is not a REST call: the template of the route it
@@ -220,17 +236,16 @@ impl Metrics {
     }
 
     /// The text exposition of every metric, the gauges read now.
-    async fn scrape(&self, kunci: &Kunci) -> Result<(String, Vec<u8>), prometheus::Error> {
-        let load = kunci.hasher.load();
-        self.hash_queued.set(load.queued as i64);
-        self.hash_running.set(load.running as i64);
-        match kunci.tokens.live_count().await {
-            Ok(n) => self.live_tokens.set(n),
-            Err(e) => tracing::warn!(error = %e, "cannot count the live tokens"),
+    /// The text exposition, with `live` read just before (a gauge that could not be
+    /// read keeps its last value).
+    pub fn scrape(&self, live: Live) -> Result<(String, Vec<u8>), prometheus::Error> {
+        self.hash_queued.set(live.hash_queued as i64);
+        self.hash_running.set(live.hash_running as i64);
+        if let Some(n) = live.tokens {
+            self.live_tokens.set(n);
         }
-        match kunci.sessions.live_count().await {
-            Ok(n) => self.live_sessions.set(n),
-            Err(e) => tracing::warn!(error = %e, "cannot count the live sessions"),
+        if let Some(n) = live.sessions {
+            self.live_sessions.set(n);
         }
         let encoder = TextEncoder::new();
         let mut text = Vec::new();
@@ -269,7 +284,11 @@ pub struct Answered(pub Option<&'static kunci_core::domain::catalog::ApiMethod>)
 
 /// Times and counts every request of the public listener (installed only when metrics
 /// are on).
-pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
+pub async fn track(
+    State((metrics, method_of_path)): State<(Arc<Metrics>, MethodOfPath)>,
+    req: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let uri = req.uri().clone();
     let matched = req.extensions().get::<MatchedPath>().cloned();
@@ -280,7 +299,7 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
         let method = match answered {
             Some(Answered(api)) => api.map_or(UNKNOWN_METHOD, |m| m.name.as_str()),
             // A timeout or a panic: the handler said nothing.
-            None => api_method_label(uri.path()),
+            None => api_method_label(method_of_path, uri.path()),
         };
         let result = response.extensions().get::<ResultCode>().map(|c| c.0);
         let result = result.map_or_else(|| "none".to_string(), |c| c.to_string());
@@ -292,51 +311,9 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
     response
 }
 
-/// The metrics listener's router: `/metrics` and nothing else.
-pub fn router(kunci: Arc<Kunci>, metrics: Arc<Metrics>) -> axum::Router {
-    axum::Router::new()
-        .route("/metrics", axum::routing::get(serve_metrics))
-        .with_state((kunci, metrics))
-}
-
-async fn serve_metrics(State((kunci, metrics)): State<(Arc<Kunci>, Arc<Metrics>)>) -> Response {
-    match metrics.scrape(&kunci).await {
-        Ok((content_type, text)) => ([(header::CONTENT_TYPE, content_type)], text).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot encode the metrics");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_path_naming_no_catalog_method_is_labelled_unknown() {
-        for path in [
-            "/1.0/environment/control/rest/nosuchmethod",
-            "/1.0/users/authentication/rest/signin-ALICE-secret",
-            "/1.0/env/control/rest/getenvinfo/extra",
-            "/1.0/",
-            "/2.0/environment/control/rest/getenvinfo",
-            "/1.0/environment/control/rest/getenvinfo\u{0}",
-        ] {
-            assert_eq!(api_method_label(path), UNKNOWN_METHOD, "{path:?}");
-        }
-    }
-
-    #[test]
-    fn a_catalog_method_is_labelled_with_its_catalog_name_in_any_case() {
-        for path in [
-            "/1.0/environment/control/rest/getenvinfo",
-            "/1.0/ENV/Control/REST/GETENVINFO",
-            "/1.0/env/control/rest/GetEnvInfo/",
-        ] {
-            assert_eq!(api_method_label(path), "env.control.GetEnvInfo", "{path}");
-        }
-    }
 
     #[test]
     fn only_locks_and_the_flood_guard_are_refusals() {
@@ -361,7 +338,7 @@ mod tests {
     fn the_exposition_has_every_metric_and_no_more_series_than_used() {
         let m = Metrics::new();
         m.authenticated(AuthKind::Password, Err(&Error::AuthenticationFailed));
-        m.api_call(api_method_label("/1.0/x/y/rest/z"), "1702", 0.001);
+        m.api_call(UNKNOWN_METHOD, "1702", 0.001);
         let text = String::from_utf8({
             let mut out = Vec::new();
             TextEncoder::new()

@@ -8,12 +8,9 @@ use kunci_core::Error;
 use serde_json::{Map, Value};
 
 use super::Fields;
+use crate::metrics::ResultCode;
 
 const JSON: &str = "application/json;charset=UTF-8";
-
-/// The `result` an envelope carries, on its response (for the metrics).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ResultCode(pub i32);
 
 /// Removes every `null` field, at any depth.
 pub fn strip_nulls(value: &mut Value) {

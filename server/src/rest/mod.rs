@@ -528,6 +528,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_path_naming_no_catalog_method_is_labelled_unknown() {
+        for path in [
+            "/1.0/environment/control/rest/nosuchmethod",
+            "/1.0/users/authentication/rest/signin-ALICE-secret",
+            "/1.0/env/control/rest/getenvinfo/extra",
+            "/1.0/",
+            "/2.0/environment/control/rest/getenvinfo",
+            "/1.0/environment/control/rest/getenvinfo\u{0}",
+        ] {
+            assert_eq!(
+                crate::metrics::api_method_label(method_of_path, path),
+                crate::metrics::UNKNOWN_METHOD,
+                "{path:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_catalog_method_is_labelled_with_its_catalog_name_in_any_case() {
+        for path in [
+            "/1.0/environment/control/rest/getenvinfo",
+            "/1.0/ENV/Control/REST/GETENVINFO",
+            "/1.0/env/control/rest/GetEnvInfo/",
+        ] {
+            assert_eq!(
+                crate::metrics::api_method_label(method_of_path, path),
+                "env.control.GetEnvInfo",
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
     fn every_implemented_method_is_in_the_catalog() {
         for key in IMPLEMENTED {
             assert!(
