@@ -87,11 +87,6 @@ impl Server {
             None => None,
         };
         let site = web::site::Site::load(config.site_root.as_deref())?;
-        if !site.has_dashboard() {
-            tracing::warn!(
-                "this server holds no compiled dashboard: build it with `cargo leptos build --release --precompress`, or pass --site-root"
-            );
-        }
         // The port first: a server that cannot listen changes nothing on disk (no
         // migration, no new key file) and says so in one line.
         let cannot_listen = |source: std::io::Error| StartError::Listen {
@@ -154,6 +149,12 @@ impl Server {
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) {
+        // Said once the server is up, so a start-up failure stays one line.
+        if !self.site.has_dashboard() {
+            tracing::warn!(
+                "this server holds no compiled dashboard: build it with `cargo leptos build --release --precompress`, or pass --site-root"
+            );
+        }
         let mut router = web::router(self.kunci.clone(), self.addr, self.site.clone());
         let mut metrics_server = None;
         if let (Some((listener, _)), Some(metrics)) = (self.metrics, &self.kunci.metrics) {
