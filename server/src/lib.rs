@@ -171,6 +171,8 @@ impl Server {
         }
         let housekeeping = tokio::spawn(housekeeping(self.kunci.clone()));
         let live = tokio::spawn(self.kunci.flood.clone().follow());
+        let store = self.kunci.store.clone();
+        let changes = tokio::spawn(async move { store.follow_changes().await });
         let activity = tokio::spawn(self.kunci.activity.clone().run());
         serve(self.listener, router, &self.kunci.config.limits, shutdown).await;
         if let Some(task) = metrics_server {
@@ -180,6 +182,7 @@ impl Server {
         activity.abort();
         housekeeping.abort();
         live.abort();
+        changes.abort();
         self.kunci.store.close().await;
     }
 

@@ -105,7 +105,15 @@ pub struct Live {
     pub hash_running: usize,
     pub tokens: Option<i64>,
     pub sessions: Option<i64>,
+    /// Whether the instance caches are in use (off on PostgreSQL while the change
+    /// notifications are down, and without caches).
+    pub caches_on: bool,
+    /// Each cache's lookups so far: (cache, [hits, misses, bypassed]).
+    pub cache_lookups: Vec<(&'static str, [u64; 3])>,
 }
+
+/// The `outcome` labels of `kunci_cache_lookups_total`, in `Live::cache_lookups` order.
+const CACHE_OUTCOMES: [&str; 3] = ["hit", "miss", "bypass"];
 
 /// The metric label of a REST path: the catalog name of the method it names (in the
 /// catalog's spelling, whatever the path's case), else [`UNKNOWN_METHOD`].
@@ -137,6 +145,10 @@ pub struct Metrics {
     hash_running: IntGauge,
     live_tokens: IntGauge,
     live_sessions: IntGauge,
+    caches_on: IntGauge,
+    cache_lookups: IntCounterVec,
+    /// What `cache_lookups` was last brought up to, by (cache, outcome).
+    cache_seen: std::sync::Mutex<std::collections::HashMap<(&'static str, usize), u64>>,
 }
 
 impl Metrics {
@@ -205,6 +217,16 @@ impl Metrics {
                 "kunci_live_sessions",
                 "Sessions that have not expired, of every account.",
             ),
+            caches_on: gauge(
+                "kunci_caches_on",
+                "1 while the instance caches of token, session and environment lookups are used; 0 while they are off (PostgreSQL with its change notifications down: every lookup reads the database).",
+            ),
+            cache_lookups: counter(
+                "kunci_cache_lookups_total",
+                "Cached lookups, by cache (token, session, env) and outcome (hit, miss, bypass: read from the database because the caches were off).",
+                &["cache", "outcome"],
+            ),
+            cache_seen: Default::default(),
             registry,
         }
     }
@@ -247,6 +269,18 @@ impl Metrics {
         if let Some(n) = live.sessions {
             self.live_sessions.set(n);
         }
+        self.caches_on.set(i64::from(live.caches_on));
+        let mut seen = self.cache_seen.lock().unwrap_or_else(|e| e.into_inner());
+        for (cache, counts) in &live.cache_lookups {
+            for (i, now) in counts.iter().enumerate() {
+                let last = seen.entry((cache, i)).or_insert(0);
+                self.cache_lookups
+                    .with_label_values(&[cache, CACHE_OUTCOMES[i]])
+                    .inc_by(now.saturating_sub(*last));
+                *last = (*last).max(*now);
+            }
+        }
+        drop(seen);
         let encoder = TextEncoder::new();
         let mut text = Vec::new();
         encoder.encode(&self.registry.gather(), &mut text)?;

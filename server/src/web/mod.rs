@@ -21,6 +21,8 @@ use axum::routing::{any, get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 
+use kunci_core::storage::cache::CacheState;
+
 use crate::kunci::Kunci;
 
 /// The router's state: the services, and Leptos' options for rendering.
@@ -171,12 +173,29 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The process can serve: its database answers.
+/// The process can serve: its database answers. The body says so, then how lookups are
+/// served (on PostgreSQL: whether the instance caches are on, see `storage::cache`).
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let caches = caches_line(state.kunci.store.cache_state());
     if state.kunci.store.ping().await {
-        (StatusCode::OK, "ready")
+        (StatusCode::OK, format!("ready\n{caches}\n"))
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("database unreachable\n{caches}\n"),
+        )
+    }
+}
+
+fn caches_line(state: CacheState) -> String {
+    match state {
+        CacheState::None => "caches: none (in-memory database)".to_string(),
+        CacheState::Files => "caches: on (SQLite file)".to_string(),
+        CacheState::Following => "caches: on (following changes on the database)".to_string(),
+        CacheState::Off { since, why } => {
+            let secs = since.elapsed().map_or(0, |d| d.as_secs());
+            format!("caches: off for {secs} s ({why}): every lookup reads the database")
+        }
     }
 }
 

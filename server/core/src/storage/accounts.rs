@@ -246,31 +246,28 @@ impl Store {
         })
     }
 
-    /// The session whose id hashes to `secret_hash`, with its user (cached on SQLite).
+    /// The session whose id hashes to `secret_hash`, with its user (cached, see `cache`).
     pub async fn session_by_hash(
         &self,
         secret_hash: &str,
     ) -> Result<Option<Arc<SessionAuthRow>>, StoreError> {
-        let version = self.caches.as_ref().map(|c| (c, c.version()));
-        if let Some((c, v)) = version
-            && let Some(hit) = c.sessions.get(v, secret_hash)
-        {
-            return Ok(hit);
-        }
-        let row = with_pool!(self, |pool| sqlx::query_as::<_, SessionAuthRow>(
-            "SELECT s.id AS session_id, s.kind, s.created_at, s.last_seen_at, s.pending, \
-                    u.id AS user_id, u.login, u.name, u.status, u.language \
-             FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.secret_hash = $1"
+        self.read_through(
+            |c| &c.sessions,
+            secret_hash,
+            || async {
+                Ok(with_pool!(self, |pool| sqlx::query_as::<_, SessionAuthRow>(
+                    "SELECT s.id AS session_id, s.kind, s.created_at, s.last_seen_at, s.pending, \
+                        u.id AS user_id, u.login, u.name, u.status, u.language \
+                 FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.secret_hash = $1"
+                )
+                .bind(secret_hash)
+                .fetch_optional(pool)
+                .await)?
+                .map(Arc::new))
+            },
         )
-        .bind(secret_hash)
-        .fetch_optional(pool)
-        .await)?
-        .map(Arc::new);
-        if let Some((c, v)) = version {
-            c.sessions.put(v, secret_hash.to_string(), row.clone());
-        }
-        Ok(row)
+        .await
     }
 
     pub async fn touch_session(&self, id: i64, now: Timestamp) -> Result<(), StoreError> {

@@ -1,38 +1,53 @@
 //! Read-through caches for the hot reads of the REST API (token, session and
-//! environment lookups), used on SQLite only.
+//! environment lookups), on SQLite files and on PostgreSQL.
 //!
-//! A SQLite database is served by one Kunci process, so every change normally passes
-//! through this process's `Store`. Every write bumps a generation counter *after* it
-//! commits, and a cached value is used only under the generation it was read in: a read
-//! that raced a write is never kept, and a change is seen by the very next request.
-//! Writes from another process (`server user disable` on a live database) are caught
-//! by the size and modification time of the database and WAL files, and, as a last
-//! bound, no entry lives longer than one second.
+//! Every cached value is used only under the *generation* it was read in: a write moves
+//! the generation on *after* it commits, so a read that raced a write is never kept and
+//! the change is seen by the very next request. What moves the generation on depends on
+//! who else can write:
 //!
-//! PostgreSQL deployments run several instances; they are not cached, so a change made
-//! through any instance is seen by every other one at its next request.
+//! - **A SQLite file** is served by one Kunci process, so nearly every change passes
+//!   through this process's `Store`. Writes from another process (`server user disable`
+//!   on a live database) are caught by the size and modification time of the database
+//!   and WAL files.
+//! - **PostgreSQL** is shared by several instances. Triggers (migration
+//!   `..._change_feed`) notify [`CHANGES_CHANNEL`] on every statement that writes a table
+//!   these caches read, whoever wrote it, and [`Store::follow_changes`] moves the
+//!   generation on for each notification. While the listening connection is down the
+//!   caches are not used at all (every lookup reads the database: fail closed); once it
+//!   is back, the generation moves on before they are used again, so nothing read
+//!   before or during the gap is served.
+//!
+//! As a last bound, no entry lives longer than one second.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::{SessionAuthRow, TokenAuthRow};
+use sqlx::postgres::{PgListener, PgPoolOptions};
+
+use super::{Db, SessionAuthRow, Store, StoreError, TokenAuthRow};
 use crate::domain::model::EnvModel;
 
+/// The `LISTEN` channel the change triggers notify on (payload: the table's name).
+pub const CHANGES_CHANNEL: &str = "kunci_changes";
 /// Longest life of a cached value.
 const MAX_AGE: Duration = Duration::from_secs(1);
 /// The database files are looked at (two `stat` calls) at most this often.
 const FILE_CHECK_EVERY: Duration = Duration::from_millis(2);
 /// Entries per cache before it is emptied (bounds memory under a flood of unknown keys).
 const MAX_ENTRIES: usize = 50_000;
+/// Wait between two failed attempts to listen again.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// The content version of the database files: (size, modified) of the file and its WAL.
 type FileStamp = [(u64, Option<SystemTime>); 2];
 
-/// When a cached value is valid: this process's write generation and the files' stamp.
+/// When a cached value is valid: the store's write generation and, on SQLite, the
+/// files' stamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Version {
     generation: u64,
@@ -45,9 +60,21 @@ struct Shelf<K, V> {
     map: HashMap<K, (Instant, V)>,
 }
 
+/// How often a cache answered, for the operator's metrics.
+#[derive(Debug, Default)]
+pub struct CacheCounts {
+    /// Answered from memory.
+    pub hits: AtomicU64,
+    /// Read from the database and kept.
+    pub misses: AtomicU64,
+    /// Read from the database because the caches were off (PostgreSQL, notifications down).
+    pub bypassed: AtomicU64,
+}
+
 /// One cache: values read under one version, all dropped when the version moves on.
 pub struct ReadCache<K, V> {
     shelf: Mutex<Shelf<K, V>>,
+    pub counts: CacheCounts,
 }
 
 impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
@@ -57,6 +84,7 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
                 version: None,
                 map: HashMap::new(),
             }),
+            counts: CacheCounts::default(),
         }
     }
 
@@ -92,11 +120,41 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
     }
 }
 
-/// The caches of one SQLite store.
+/// What tells this process that another one wrote.
+enum Source {
+    /// A SQLite file: its size and modification time, and its WAL's.
+    Files {
+        paths: [PathBuf; 2],
+        last: Mutex<(Instant, FileStamp)>,
+    },
+    /// PostgreSQL: the change notifications ([`Store::follow_changes`]).
+    Notifications {
+        /// The listening connection is up and nothing was missed since the caches were
+        /// last emptied. Until then, the caches are off.
+        following: AtomicBool,
+        /// When the caches went off, and why (`None` while following).
+        off: Mutex<Option<(SystemTime, String)>>,
+    },
+}
+
+/// Whether the caches are in use, for `/readyz` and the metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheState {
+    /// No caches (an in-memory SQLite database).
+    None,
+    /// A SQLite file's caches, kept by the files' stamp.
+    Files,
+    /// PostgreSQL: following the change notifications, caches on.
+    Following,
+    /// PostgreSQL: the notifications are down since `since`, caches off (every lookup
+    /// reads the database).
+    Off { since: SystemTime, why: String },
+}
+
+/// The caches of one store.
 pub struct Caches {
     generation: AtomicU64,
-    files: [PathBuf; 2],
-    last_files: Mutex<(Instant, FileStamp)>,
+    source: Source,
     pub tokens: ReadCache<String, Option<Arc<TokenAuthRow>>>,
     pub sessions: ReadCache<String, Option<Arc<SessionAuthRow>>>,
     /// Environments with everything that hangs on them, by (owner, name).
@@ -104,46 +162,227 @@ pub struct Caches {
 }
 
 impl Caches {
-    pub fn new(database_file: PathBuf) -> Caches {
-        let mut wal = database_file.clone().into_os_string();
-        wal.push("-wal");
+    fn with_source(source: Source) -> Caches {
         Caches {
             generation: AtomicU64::new(0),
-            files: [database_file, PathBuf::from(wal)],
-            last_files: Mutex::new((Instant::now() - FILE_CHECK_EVERY * 2, [(0, None); 2])),
+            source,
             tokens: ReadCache::new(),
             sessions: ReadCache::new(),
             envs: ReadCache::new(),
         }
     }
 
-    /// The version to read under, taken *before* the read.
-    pub fn version(&self) -> Version {
-        let generation = self.generation.load(Ordering::Acquire);
-        let mut last = self.last_files.lock().unwrap_or_else(|e| e.into_inner());
-        if last.0.elapsed() >= FILE_CHECK_EVERY {
-            let stamp = |p: &PathBuf| {
-                std::fs::metadata(p)
-                    .map(|m| (m.len(), m.modified().ok()))
-                    .unwrap_or((0, None))
-            };
-            *last = (
-                Instant::now(),
-                [stamp(&self.files[0]), stamp(&self.files[1])],
-            );
-        }
-        Version {
-            generation,
-            files: last.1,
+    /// The caches of the SQLite file `database_file`.
+    pub fn for_file(database_file: PathBuf) -> Caches {
+        let mut wal = database_file.clone().into_os_string();
+        wal.push("-wal");
+        Caches::with_source(Source::Files {
+            paths: [database_file, PathBuf::from(wal)],
+            last: Mutex::new((Instant::now() - FILE_CHECK_EVERY * 2, [(0, None); 2])),
+        })
+    }
+
+    /// The caches of a PostgreSQL store: off until [`Store::follow_changes`] listens.
+    pub fn notified() -> Caches {
+        Caches::with_source(Source::Notifications {
+            following: AtomicBool::new(false),
+            off: Mutex::new(Some((
+                SystemTime::now(),
+                "not yet listening for changes".to_string(),
+            ))),
+        })
+    }
+
+    /// The version to read under, taken *before* the read; `None` while the caches are
+    /// off.
+    pub fn version(&self) -> Option<Version> {
+        match &self.source {
+            Source::Files { paths, last } => Some(Version {
+                generation: self.generation.load(Ordering::Acquire),
+                files: files_stamp(paths, last),
+            }),
+            Source::Notifications { following, .. } => {
+                if !following.load(Ordering::Acquire) {
+                    return None;
+                }
+                Some(Version {
+                    generation: self.generation.load(Ordering::Acquire),
+                    files: [(0, None); 2],
+                })
+            }
         }
     }
 
-    /// Called after every write has committed.
+    /// On a SQLite file: the version of the files and of this process's writes.
+    pub fn files_version(&self) -> Option<Version> {
+        match &self.source {
+            Source::Files { .. } => self.version(),
+            Source::Notifications { .. } => None,
+        }
+    }
+
+    /// Called after every write has committed, and for every change notification.
     pub fn changed(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
+
+    /// The notifications are flowing (again): empties the caches, then uses them.
+    fn resume(&self) {
+        if let Source::Notifications { following, off } = &self.source {
+            self.changed();
+            *off.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            following.store(true, Ordering::Release);
+        }
+    }
+
+    /// The notifications stopped: the caches are off until [`Caches::resume`].
+    fn lose(&self, why: String) {
+        if let Source::Notifications { following, off } = &self.source {
+            following.store(false, Ordering::Release);
+            self.changed();
+            let mut off = off.lock().unwrap_or_else(|e| e.into_inner());
+            if off.is_none() {
+                *off = Some((SystemTime::now(), why));
+            }
+        }
+    }
+
+    pub fn state(&self) -> CacheState {
+        match &self.source {
+            Source::Files { .. } => CacheState::Files,
+            Source::Notifications { off, .. } => {
+                match off.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+                    None => CacheState::Following,
+                    Some((since, why)) => CacheState::Off { since, why },
+                }
+            }
+        }
+    }
 }
 
+/// The files' stamp, read again when the last reading is older than `FILE_CHECK_EVERY`.
+fn files_stamp(paths: &[PathBuf; 2], last: &Mutex<(Instant, FileStamp)>) -> FileStamp {
+    let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+    if last.0.elapsed() >= FILE_CHECK_EVERY {
+        let stamp = |p: &PathBuf| {
+            std::fs::metadata(p)
+                .map(|m| (m.len(), m.modified().ok()))
+                .unwrap_or((0, None))
+        };
+        *last = (Instant::now(), [stamp(&paths[0]), stamp(&paths[1])]);
+    }
+    last.1
+}
+
+impl Store {
+    /// Reads `key` through the cache `pick` chooses: from memory when a value read
+    /// under the current version is there, else with `fetch` (kept for the next call).
+    pub(crate) async fn read_through<K, Q, V, Fut>(
+        &self,
+        pick: fn(&Caches) -> &ReadCache<K, V>,
+        key: &Q,
+        fetch: impl FnOnce() -> Fut,
+    ) -> Result<V, StoreError>
+    where
+        K: std::borrow::Borrow<Q> + Eq + Hash,
+        Q: ToOwned<Owned = K> + Hash + Eq + ?Sized,
+        V: Clone,
+        Fut: Future<Output = Result<V, StoreError>>,
+    {
+        let Some(caches) = &self.caches else {
+            return fetch().await;
+        };
+        let cache = pick(caches);
+        let Some(version) = caches.version() else {
+            cache.counts.bypassed.fetch_add(1, Ordering::Relaxed);
+            return fetch().await;
+        };
+        if let Some(hit) = cache.get(version, key) {
+            cache.counts.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(hit);
+        }
+        cache.counts.misses.fetch_add(1, Ordering::Relaxed);
+        let value = fetch().await?;
+        cache.put(version, key.to_owned(), value.clone());
+        Ok(value)
+    }
+
+    /// Whether the caches are in use (see [`CacheState`]).
+    pub fn cache_state(&self) -> CacheState {
+        self.caches.as_ref().map_or(CacheState::None, |c| c.state())
+    }
+
+    /// The caches' counts, by cache: `token`, `session`, `env`.
+    pub fn cache_counts(&self) -> Vec<(&'static str, &CacheCounts)> {
+        self.caches.as_ref().map_or_else(Vec::new, |c| {
+            vec![
+                ("token", &c.tokens.counts),
+                ("session", &c.sessions.counts),
+                ("env", &c.envs.counts),
+            ]
+        })
+    }
+
+    /// On PostgreSQL: keeps this instance's caches current until the store closes, by
+    /// listening on [`CHANGES_CHANNEL`]; the caches are on only while it listens. Returns
+    /// at once on SQLite.
+    pub async fn follow_changes(&self) {
+        let (Db::Postgres(pool), Some(caches)) = (&self.db, &self.caches) else {
+            return;
+        };
+        // A connection of its own, outside the store's pool: a new one after each loss.
+        let own = PgPoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_lazy_with(pool.connect_options().as_ref().clone());
+        let mut failed_before = false;
+        loop {
+            if pool.is_closed() {
+                own.close().await;
+                return;
+            }
+            let listener = async {
+                let mut l = PgListener::connect_with(&own).await?;
+                l.listen(CHANGES_CHANNEL).await?;
+                Ok::<_, sqlx::Error>(l)
+            };
+            let mut listener = match listener.await {
+                Ok(l) => l,
+                Err(e) => {
+                    caches.lose(format!("cannot listen for changes: {e}"));
+                    if !failed_before {
+                        tracing::warn!(error = %e, "cannot listen for changes on the database: instance caches stay off, every lookup reads the database");
+                    }
+                    failed_before = true;
+                    tokio::time::sleep(RETRY_AFTER).await;
+                    continue;
+                }
+            };
+            failed_before = false;
+            caches.resume();
+            tracing::info!("following changes on the database: instance caches on");
+            let why = loop {
+                match listener.try_recv().await {
+                    Ok(Some(_)) => caches.changed(),
+                    // The listener would reconnect by itself without saying what it
+                    // missed: it is dropped and a new one made.
+                    Ok(None) => break "the listening connection was lost".to_string(),
+                    Err(sqlx::Error::PoolClosed) => {
+                        caches.lose("the server is stopping".to_string());
+                        own.close().await;
+                        return;
+                    }
+                    Err(e) => break format!("the listening connection failed: {e}"),
+                }
+            };
+            caches.lose(why.clone());
+            tracing::warn!(reason = %why, "change notifications lost: instance caches off until they are back, every lookup reads the database");
+        }
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,5 +423,29 @@ mod tests {
         c.get(a, &0);
         c.put(a, 0, 1);
         assert_eq!(c.get(b, &0), None);
+    }
+
+    #[test]
+    fn postgres_caches_are_off_until_following_and_empty_after_a_gap() {
+        let c = Caches::notified();
+        assert_eq!(c.version(), None, "off before listening");
+        assert!(matches!(c.state(), CacheState::Off { .. }));
+        c.resume();
+        assert_eq!(c.state(), CacheState::Following);
+        let before = c.version().expect("on while following");
+        c.tokens.get(before, "h");
+        c.tokens.put(before, "h".to_string(), None);
+        assert!(matches!(c.tokens.get(before, "h"), Some(None)));
+        c.lose("test".to_string());
+        assert_eq!(c.version(), None, "off while the notifications are down");
+        assert!(matches!(c.state(), CacheState::Off { why, .. } if why == "test"));
+        c.resume();
+        let after = c.version().expect("on again");
+        assert_ne!(
+            before, after,
+            "what was read before the gap is never served after it"
+        );
+        assert!(c.tokens.get(after, "h").is_none());
+        assert_eq!(c.files_version(), None);
     }
 }

@@ -586,41 +586,38 @@ impl Store {
         Ok(id)
     }
 
-    /// The environment `name` of `owner_id`, whole (cached on SQLite).
+    /// The environment `name` of `owner_id`, whole (cached, see `cache`).
     pub async fn env_model(
         &self,
         owner_id: i64,
         name: &str,
     ) -> Result<Option<Arc<EnvModel>>, StoreError> {
-        let key = (owner_id, name.to_string());
-        let version = self.caches.as_ref().map(|c| (c, c.version()));
-        if let Some((c, v)) = version
-            && let Some(hit) = c.envs.get(v, &key)
-        {
-            return Ok(hit);
-        }
-        let sql =
-            format!("SELECT {ENV_COLUMNS} FROM environments WHERE name = $1 AND owner_id = $2");
-        let model = with_pool!(self, |pool| {
-            let mut conn = pool.acquire().await?;
-            let env = sqlx::query_as::<_, EnvRecord>(AssertSqlSafe(sql.as_str()))
-                .bind(name)
-                .bind(owner_id)
-                .fetch_optional(&mut *conn)
-                .await?;
-            match env {
-                None => Ok::<_, sqlx::Error>(None),
-                Some(env) => {
-                    let parts = read_parts!(conn, ONE_ENV, env.id);
-                    Ok(assemble(vec![env], parts).pop())
-                }
-            }
-        })?
-        .map(Arc::new);
-        if let Some((c, v)) = version {
-            c.envs.put(v, key, model.clone());
-        }
-        Ok(model)
+        self.read_through(
+            |c| &c.envs,
+            &(owner_id, name.to_string()),
+            || async {
+                let sql = format!(
+                    "SELECT {ENV_COLUMNS} FROM environments WHERE name = $1 AND owner_id = $2"
+                );
+                Ok(with_pool!(self, |pool| {
+                    let mut conn = pool.acquire().await?;
+                    let env = sqlx::query_as::<_, EnvRecord>(AssertSqlSafe(sql.as_str()))
+                        .bind(name)
+                        .bind(owner_id)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    match env {
+                        None => Ok::<_, sqlx::Error>(None),
+                        Some(env) => {
+                            let parts = read_parts!(conn, ONE_ENV, env.id);
+                            Ok(assemble(vec![env], parts).pop())
+                        }
+                    }
+                })?
+                .map(Arc::new))
+            },
+        )
+        .await
     }
 
     /// Every environment of `owner_id`, whole, oldest first.

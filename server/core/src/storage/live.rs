@@ -70,7 +70,7 @@ impl Store {
     /// On a SQLite file: the version of the database files (moves on with every write,
     /// this process's or another's). `None` on PostgreSQL and in-memory SQLite.
     pub fn files_version(&self) -> Option<cache::Version> {
-        self.caches.as_ref().map(|c| c.version())
+        self.caches.as_ref().and_then(|c| c.files_version())
     }
 
     /// On PostgreSQL: starts listening for credential changes (call before reading

@@ -50,7 +50,7 @@ pub(crate) enum Db {
 pub struct Store {
     pub(crate) db: Db,
     pub metrics: std::sync::Arc<StoreMetrics>,
-    /// Read caches, on SQLite only (see `cache`).
+    /// Read caches (see `cache`); `None` for an in-memory SQLite database.
     pub(crate) caches: Option<std::sync::Arc<cache::Caches>>,
 }
 
@@ -101,15 +101,27 @@ macro_rules! write_pool {
 pub(crate) use write_pool;
 
 /// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite, so two writers queue on the
-/// busy timeout instead of one failing when it upgrades a read lock.
+/// busy timeout instead of one failing when it upgrades a read lock. Afterwards, the
+/// store is marked changed (see `cache`).
 macro_rules! write_tx {
+    ($store:expr, |$tx:ident| $body:expr) => {{
+        let out = $crate::storage::write_tx_keeping_caches!($store, |$tx| $body);
+        $store.changed();
+        out
+    }};
+}
+pub(crate) use write_tx;
+
+/// Like `write_tx!`, for a write that changes nothing a cached lookup decides on (the
+/// token activity, and `last_used_at`, which is only a hint): the caches are kept. (On
+/// SQLite the files' stamp still moves on.)
+macro_rules! write_tx_keeping_caches {
     ($store:expr, |$tx:ident| $body:expr) => {
         match &$store.db {
             $crate::storage::Db::Sqlite(pool) => {
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 let out = $body;
                 $tx.commit().await?;
-                $store.changed();
                 out
             }
             $crate::storage::Db::Postgres(pool) => {
@@ -121,7 +133,7 @@ macro_rules! write_tx {
         }
     };
 }
-pub(crate) use write_tx;
+pub(crate) use write_tx_keeping_caches;
 
 /// Takes the row lock of account `user_id` inside a write transaction, so a count and
 /// the insert it allows are never interleaved with another transaction's for the same
@@ -227,7 +239,7 @@ impl Store {
                 ))
             })?;
         let caches = (!file.as_os_str().is_empty() && file.to_str() != Some(":memory:"))
-            .then(|| cache::Caches::new(file.clone()));
+            .then(|| cache::Caches::for_file(file.clone()));
         Ok(Store::new(Db::Sqlite(pool), caches))
     }
 
@@ -252,7 +264,10 @@ impl Store {
                     "cannot connect to PostgreSQL at {shown}: {e} (is the server running and the database created? check --database-url)"
                 ))
             })?;
-        Ok(Store::new(Db::Postgres(pool), None))
+        Ok(Store::new(
+            Db::Postgres(pool),
+            Some(cache::Caches::notified()),
+        ))
     }
 
     /// Applies the migrations this build carries that the database lacks.

@@ -1,7 +1,7 @@
 //! Token activity: the per-call log and the last client addresses of each token,
 //! written in batches by `services::token_activity`.
 
-use super::{Store, StoreError, with_pool, write_tx};
+use super::{Store, StoreError, with_pool, write_tx_keeping_caches};
 use crate::clock::Timestamp;
 
 /// One call made with a token, as stored.
@@ -75,7 +75,7 @@ impl Store {
             let t = last_used.entry(u.token_id).or_insert(u.at);
             *t = (*t).max(u.at);
         }
-        write_tx!(self, |tx| {
+        write_tx_keeping_caches!(self, |tx| {
             for chunk in rows.chunks(ROWS_PER_INSERT) {
                 let values = (0..chunk.len())
                     .map(|i| {

@@ -158,30 +158,23 @@ impl Store {
         .await)?)
     }
 
-    /// The token whose value hashes to `secret_hash`, with its owner (cached on SQLite).
+    /// The token whose value hashes to `secret_hash`, with its owner (cached, see `cache`).
     pub async fn token_by_hash(
         &self,
         secret_hash: &str,
     ) -> Result<Option<Arc<TokenAuthRow>>, StoreError> {
-        let version = self.caches.as_ref().map(|c| (c, c.version()));
-        if let Some((c, v)) = version
-            && let Some(hit) = c.tokens.get(v, secret_hash)
-        {
-            return Ok(hit);
-        }
-        self.metrics.token_lookups.fetch_add(1, Ordering::Relaxed);
-        let row = with_pool!(self, |pool| sqlx::query_as::<_, TokenAuthRow>(
-            "SELECT t.id, t.user_id, t.template, t.api_list, t.expires_at, t.last_used_at, u.login, u.name, u.status, t.ip_allowlist, t.env_names \
-             FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.secret_hash = $1"
-        )
-        .bind(secret_hash)
-        .fetch_optional(pool)
-        .await)?
-        .map(Arc::new);
-        if let Some((c, v)) = version {
-            c.tokens.put(v, secret_hash.to_string(), row.clone());
-        }
-        Ok(row)
+        self.read_through(|c| &c.tokens, secret_hash, || async {
+            self.metrics.token_lookups.fetch_add(1, Ordering::Relaxed);
+            Ok(with_pool!(self, |pool| sqlx::query_as::<_, TokenAuthRow>(
+                "SELECT t.id, t.user_id, t.template, t.api_list, t.expires_at, t.last_used_at, u.login, u.name, u.status, t.ip_allowlist, t.env_names \
+                 FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.secret_hash = $1"
+            )
+            .bind(secret_hash)
+            .fetch_optional(pool)
+            .await)?
+            .map(Arc::new))
+        })
+        .await
     }
 
     /// A value that was regenerated away or deleted.
