@@ -189,7 +189,7 @@ async fn a_lost_notification_connection_reads_the_live_set_again() {
     let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
     let cut: Vec<bool> = sqlx::query_scalar(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = current_database() AND query LIKE 'LISTEN %'",
+         WHERE datname = current_database() AND query LIKE 'LISTEN %kunci_credentials%'",
     )
     .fetch_all(&mut admin)
     .await
