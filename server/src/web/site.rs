@@ -6,14 +6,12 @@
 //! cached for a year (`immutable`); every other file is revalidated by its `ETag`. A
 //! file's brotli or gzip twin is sent when the client accepts it.
 
-use std::collections::HashMap;
-use std::path::Path;
-use std::sync::Arc;
-
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::Path;
 
 /// The site as `cargo leptos build` left it in `target/site` when the server was
 /// compiled. In a debug build it is read from there at run time instead.
@@ -28,13 +26,15 @@ const OUTPUT_NAME: &str = "kunci";
 /// A year: what a content-hashed file may be cached for.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-/// One file, with its compressed twins when the build made them.
+/// One file, with its compressed twins when the build made them. The bytes are shared
+/// (embedded ones are never copied), so a clone costs nothing.
+#[derive(Clone)]
 struct Asset {
     content_type: HeaderValue,
     etag: String,
-    identity: Arc<[u8]>,
-    brotli: Option<Arc<[u8]>>,
-    gzip: Option<Arc<[u8]>>,
+    identity: Bytes,
+    brotli: Option<Bytes>,
+    gzip: Option<Bytes>,
     /// Served under a content-hashed name: cached for good.
     immutable: bool,
 }
@@ -65,7 +65,11 @@ impl Site {
             None => Embedded::iter()
                 .filter_map(|name| {
                     let file = Embedded::get(&name)?;
-                    Some((name.replace('\\', "/"), Arc::from(file.data.into_owned())))
+                    let bytes = match file.data {
+                        std::borrow::Cow::Borrowed(b) => Bytes::from_static(b),
+                        std::borrow::Cow::Owned(v) => Bytes::from(v),
+                    };
+                    Some((name.replace('\\', "/"), bytes))
                 })
                 .collect(),
         };
@@ -84,7 +88,7 @@ impl Site {
         &self.output_name
     }
 
-    fn from_files(raw: HashMap<String, Arc<[u8]>>) -> Site {
+    fn from_files(raw: HashMap<String, Bytes>) -> Site {
         // One hash over the three files the pages link: a change to any renames all.
         let mut hasher = Sha256::new();
         for ext in ["js", "wasm", "css"] {
@@ -100,7 +104,7 @@ impl Site {
                 continue;
             }
             let twin = |ext: &str| raw.get(&format!("{name}.{ext}")).cloned();
-            let asset = |immutable: bool| Asset {
+            let asset = Asset {
                 content_type: HeaderValue::from_str(
                     mime_guess::from_path(name)
                         .first_or_octet_stream()
@@ -111,18 +115,23 @@ impl Site {
                 identity: bytes.clone(),
                 brotli: twin("br"),
                 gzip: twin("gz"),
-                immutable,
+                immutable: false,
             };
-            for ext in ["js", "wasm", "css"] {
-                if *name == format!("pkg/{OUTPUT_NAME}.{ext}") {
-                    files.insert(format!("/pkg/{output_name}.{ext}"), asset(true));
-                    if ext == "wasm" {
-                        // Leptos links `<name>_bg.wasm` when built outside cargo-leptos.
-                        files.insert(format!("/pkg/{output_name}_bg.wasm"), asset(true));
-                    }
+            let linked = ["js", "wasm", "css"]
+                .into_iter()
+                .find(|ext| *name == format!("pkg/{OUTPUT_NAME}.{ext}"));
+            if let Some(ext) = linked {
+                let hashed = Asset {
+                    immutable: true,
+                    ..asset.clone()
+                };
+                if ext == "wasm" {
+                    // Leptos links `<name>_bg.wasm` when built outside cargo-leptos.
+                    files.insert(format!("/pkg/{output_name}_bg.wasm"), hashed.clone());
                 }
+                files.insert(format!("/pkg/{output_name}.{ext}"), hashed);
             }
-            files.insert(format!("/{name}"), asset(false));
+            files.insert(format!("/{name}"), asset);
         }
         Site { files, output_name }
     }
@@ -168,7 +177,7 @@ impl Site {
                 (header::CACHE_CONTROL, cache),
                 vary,
             ],
-            Body::from(bytes::Bytes::from_owner(ArcBytes(bytes))),
+            Body::from(bytes),
         )
             .into_response();
         if let Some(e) = encoding {
@@ -177,15 +186,6 @@ impl Site {
                 .insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
         }
         Some(response)
-    }
-}
-
-/// Shares a file's bytes with each response without copying them.
-struct ArcBytes(Arc<[u8]>);
-
-impl AsRef<[u8]> for ArcBytes {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
     }
 }
 
@@ -246,7 +246,7 @@ impl Encoding {
 }
 
 /// Every file under `dir`, by its path relative to `root` (`/`-separated).
-fn read_dir(root: &Path, dir: &Path) -> std::io::Result<HashMap<String, Arc<[u8]>>> {
+fn read_dir(root: &Path, dir: &Path) -> std::io::Result<HashMap<String, Bytes>> {
     let mut out = HashMap::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
@@ -254,7 +254,7 @@ fn read_dir(root: &Path, dir: &Path) -> std::io::Result<HashMap<String, Arc<[u8]
             out.extend(read_dir(root, &path)?);
         } else if let Ok(relative) = path.strip_prefix(root) {
             let name = relative.to_string_lossy().replace('\\', "/");
-            out.insert(name, Arc::from(std::fs::read(&path)?));
+            out.insert(name, Bytes::from(std::fs::read(&path)?));
         }
     }
     Ok(out)
@@ -265,7 +265,7 @@ mod tests {
     use super::*;
 
     fn site() -> Site {
-        let files: HashMap<String, Arc<[u8]>> = [
+        let files: HashMap<String, Bytes> = [
             ("pkg/kunci.wasm", &b"\0asm wasm"[..]),
             ("pkg/kunci.wasm.br", b"br bytes"),
             ("pkg/kunci.wasm.gz", b"gz bytes"),
@@ -274,7 +274,7 @@ mod tests {
             ("favicon.svg", b"<svg/>"),
         ]
         .into_iter()
-        .map(|(n, b)| (n.to_string(), Arc::from(b)))
+        .map(|(n, b)| (n.to_string(), Bytes::from_static(b)))
         .collect();
         Site::from_files(files)
     }
@@ -384,8 +384,11 @@ mod tests {
     #[test]
     fn a_change_to_any_linked_file_renames_them() {
         let a = site().output_name().to_string();
-        let mut files: HashMap<String, Arc<[u8]>> = HashMap::new();
-        files.insert("pkg/kunci.css".into(), Arc::from(&b"body{color:red}"[..]));
+        let mut files: HashMap<String, Bytes> = HashMap::new();
+        files.insert(
+            "pkg/kunci.css".into(),
+            Bytes::from_static(b"body{color:red}"),
+        );
         let b = Site::from_files(files).output_name().to_string();
         assert_ne!(a, b);
     }
