@@ -16,24 +16,22 @@ $$;
 CREATE TRIGGER users_notify_change
     AFTER INSERT OR UPDATE OF id, login, name, status, language OR DELETE OR TRUNCATE ON users
     FOR EACH STATEMENT EXECUTE FUNCTION kunci_notify_change();
-CREATE TRIGGER sessions_notify_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sessions
-    FOR EACH STATEMENT EXECUTE FUNCTION kunci_notify_change();
 CREATE TRIGGER tokens_notify_change
     AFTER INSERT
        OR UPDATE OF id, user_id, secret_hash, template, api_list, expires_at, ip_allowlist, env_names
        OR DELETE OR TRUNCATE ON tokens
     FOR EACH STATEMENT EXECUTE FUNCTION kunci_notify_change();
-CREATE TRIGGER environments_notify_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON environments
-    FOR EACH STATEMENT EXECUTE FUNCTION kunci_notify_change();
-CREATE TRIGGER nodes_notify_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON nodes
-    FOR EACH STATEMENT EXECUTE FUNCTION kunci_notify_change();
-CREATE TRIGGER node_groups_notify_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON node_groups
-    FOR EACH STATEMENT EXECUTE FUNCTION kunci_notify_change();
-CREATE TRIGGER env_groups_notify_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON env_groups
-    FOR EACH STATEMENT EXECUTE FUNCTION kunci_notify_change();
-CREATE TRIGGER env_group_members_notify_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON env_group_members
-    FOR EACH STATEMENT EXECUTE FUNCTION kunci_notify_change();
-CREATE TRIGGER ext_domains_notify_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ext_domains
-    FOR EACH STATEMENT EXECUTE FUNCTION kunci_notify_change();
-CREATE TRIGGER mount_points_notify_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON mount_points
-    FOR EACH STATEMENT EXECUTE FUNCTION kunci_notify_change();
+-- Every write to the other tables: the sessions, and the environments with their parts.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['sessions', 'environments', 'nodes', 'node_groups', 'env_groups',
+                             'env_group_members', 'ext_domains', 'mount_points'] LOOP
+        EXECUTE format(
+            'CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I '
+            'FOR EACH STATEMENT EXECUTE FUNCTION kunci_notify_change()',
+            t || '_notify_change', t);
+    END LOOP;
+END
+$$;
