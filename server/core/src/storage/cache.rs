@@ -71,9 +71,16 @@ pub struct CacheCounts {
     pub bypassed: AtomicU64,
 }
 
+/// A read under way, and the version it was started under.
+type Reading<V> = (Version, Arc<tokio::sync::OnceCell<V>>);
+
 /// One cache: values read under one version, all dropped when the version moves on.
 pub struct ReadCache<K, V> {
     shelf: Mutex<Shelf<K, V>>,
+    /// Reads under way, by key: callers that miss the same key under the same version
+    /// wait for one read instead of each sending its own (after a write empties the
+    /// cache, every request in flight would otherwise read the database at once).
+    reading: Mutex<HashMap<K, Reading<V>>>,
     pub counts: CacheCounts,
 }
 
@@ -84,6 +91,7 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
                 version: None,
                 map: HashMap::new(),
             }),
+            reading: Mutex::new(HashMap::new()),
             counts: CacheCounts::default(),
         }
     }
@@ -105,6 +113,36 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
             .get(key)
             .filter(|(at, _)| at.elapsed() <= MAX_AGE)
             .map(|(_, v)| v.clone())
+    }
+
+    /// The read of `key` under `version` to join, or a new one (which replaces a read
+    /// started under an older version).
+    fn reading<Q>(&self, version: Version, key: &Q) -> Arc<tokio::sync::OnceCell<V>>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: ToOwned<Owned = K> + Hash + Eq + ?Sized,
+    {
+        let mut reading = self.reading.lock().unwrap_or_else(|e| e.into_inner());
+        match reading.get(key) {
+            Some((v, cell)) if *v == version => cell.clone(),
+            _ => {
+                let cell = Arc::new(tokio::sync::OnceCell::new());
+                reading.insert(key.to_owned(), (version, cell.clone()));
+                cell
+            }
+        }
+    }
+
+    /// Forgets the read `cell` of `key` once it is over (unless a newer one replaced it).
+    fn done_reading<Q>(&self, key: &Q, cell: &Arc<tokio::sync::OnceCell<V>>)
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let mut reading = self.reading.lock().unwrap_or_else(|e| e.into_inner());
+        if reading.get(key).is_some_and(|(_, c)| Arc::ptr_eq(c, cell)) {
+            reading.remove(key);
+        }
     }
 
     /// Keeps `value`, read from the database under `version`, unless a write happened since.
@@ -302,7 +340,11 @@ impl Store {
             return Ok(hit);
         }
         cache.counts.misses.fetch_add(1, Ordering::Relaxed);
-        let value = fetch().await?;
+        // One read per key at a time; if it fails, the next caller waiting reads itself.
+        let cell = cache.reading(version, key);
+        let value = cell.get_or_try_init(fetch).await.cloned();
+        cache.done_reading(key, &cell);
+        let value = value?;
         cache.put(version, key.to_owned(), value.clone());
         Ok(value)
     }
@@ -447,5 +489,37 @@ mod tests {
         );
         assert!(c.tokens.get(after, "h").is_none());
         assert_eq!(c.files_version(), None);
+    }
+
+    #[tokio::test]
+    async fn callers_missing_one_key_at_once_share_one_read() {
+        let c: ReadCache<String, u32> = ReadCache::new();
+        let v = Version {
+            generation: 1,
+            files: [(0, None); 2],
+        };
+        let reads = AtomicU64::new(0);
+        let read = || async {
+            reads.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Ok::<_, StoreError>(7)
+        };
+        let one = || async {
+            let cell = c.reading(v, "k");
+            let got = *cell.get_or_try_init(read).await.unwrap();
+            c.done_reading("k", &cell);
+            got
+        };
+        let got = tokio::join!(one(), one(), one());
+        assert_eq!(got, (7, 7, 7));
+        assert_eq!(
+            reads.load(Ordering::Relaxed),
+            1,
+            "one read for three callers"
+        );
+        // A newer version never joins a read started under an older one.
+        let old = c.reading(v, "k");
+        let newer = Version { generation: 2, ..v };
+        assert!(!Arc::ptr_eq(&old, &c.reading(newer, "k")));
     }
 }
