@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Kunci's benchmarks: the API figures (scripts/bench.mjs, both databases) and the
-# dashboard's Search speed (Playwright in Chromium), from one release build.
-#   scripts/bench.sh           full run (about 8 minutes); figures go to BENCHMARKS.md by hand
+# Kunci's benchmarks: the API figures (scripts/bench.mjs, both databases), the
+# dashboard's Search speed and its first load under mobile emulation (Playwright in
+# Chromium), from one release build.
+#   scripts/bench.sh           full run (about 15 minutes); figures go to BENCHMARKS.md by hand
 #   scripts/bench.sh --smoke   the seconds-long version the test command runs
 # Installs what it lacks (oha from crates.io, the build tools), like scripts/test.sh.
 set -euo pipefail
@@ -18,10 +19,12 @@ if [ "${1:-}" != "--no-build" ] && [ "${KUNCI_BENCH_NO_BUILD:-}" != 1 ]; then
 fi
 say "API benchmarks"
 node scripts/bench.mjs "$@"
-say "search speed in Chromium"
+say "search speed and first load in Chromium"
 if [ "${1:-}" = "--smoke" ]; then
   (cd end2end && npx playwright test tests/search-speed.spec.ts)
+  (cd end2end && npx playwright test tests/first-load.spec.ts)
 else
   (cd end2end && KUNCI_BENCH=full npx playwright test tests/search-speed.spec.ts)
+  (cd end2end && KUNCI_BENCH=full npx playwright test tests/first-load.spec.ts)
 fi
 scripts/wasm-size.sh
