@@ -126,6 +126,11 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
         match reading.get(key) {
             Some((v, cell)) if *v == version => cell.clone(),
             _ => {
+                // A read whose caller was dropped half-way (a client that hung up) is
+                // never forgotten by `done_reading`: bounded like the values.
+                if reading.len() >= MAX_ENTRIES {
+                    reading.clear();
+                }
                 let cell = Arc::new(tokio::sync::OnceCell::new());
                 reading.insert(key.to_owned(), (version, cell.clone()));
                 cell
@@ -521,5 +526,19 @@ mod tests {
         let old = c.reading(v, "k");
         let newer = Version { generation: 2, ..v };
         assert!(!Arc::ptr_eq(&old, &c.reading(newer, "k")));
+    }
+
+    #[test]
+    fn reads_never_finished_are_bounded() {
+        let c: ReadCache<String, u32> = ReadCache::new();
+        let v = Version {
+            generation: 1,
+            files: [(0, None); 2],
+        };
+        for i in 0..MAX_ENTRIES + 10 {
+            c.reading(v, i.to_string().as_str());
+        }
+        let left = c.reading.lock().unwrap().len();
+        assert!(left <= MAX_ENTRIES, "{left} reads kept");
     }
 }
