@@ -34,7 +34,7 @@ export default defineConfig({
       ],
     },
   },
-  // The release build that `cargo leptos build --release --precompress` made (the
+  // The release build that `cargo leptos build --release --precompress --split` made (the
   // dashboard inside the binary, started from an empty directory), on its own database.
   // `--signup open`: every spec signs its own fresh user up through the sign-up page (the
   // flow many of them test), and under the default (closed) only the run's first would

@@ -15,7 +15,7 @@ ensure_oha
 ensure_psql
 if [ "${1:-}" != "--no-build" ] && [ "${KUNCI_BENCH_NO_BUILD:-}" != 1 ]; then
   say "release build"
-  cargo leptos build --release --precompress --cargo-locked
+  cargo leptos build --release --precompress --split --cargo-locked
 fi
 say "API benchmarks"
 node scripts/bench.mjs "$@"

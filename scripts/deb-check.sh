@@ -4,7 +4,7 @@
 # and checks it without installing it: its control fields, its files, its conffile, its
 # maintainer scripts (system user, #DEBHELPER# filled in with the unit's enable/start),
 # then unpacks it and runs the unpacked /usr/bin/kunci from another directory against a
-# fresh database (scripts/standalone.mjs). Needs `cargo leptos build --release --precompress`.
+# fresh database (scripts/standalone.mjs). Needs `cargo leptos build --release --precompress --split`.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$KUNCI_ROOT"

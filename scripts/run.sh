@@ -7,6 +7,6 @@ source "$(dirname "$0")/setup.sh"
 cd "$KUNCI_ROOT"
 ensure_build_env
 say "building Kunci (release)"
-cargo leptos build --release --precompress --cargo-locked
+cargo leptos build --release --precompress --split --cargo-locked
 say "starting Kunci"
 exec target/release/server serve "$@"

@@ -1,11 +1,12 @@
 // The release server is one self-contained file: copied alone into an empty directory
 // and started from another one, on a fresh SQLite database, it serves the whole
-// dashboard. Checks every file a page links (the WASM, JS and CSS under content-hashed
-// names) as a browser asks for it, brotli, gzip and plain: the bytes are those of
-// target/site, the hashed names are cached for good, and reports what a first load
-// downloads. Fails (exit 1) on any difference.
+// dashboard. Checks every file a page links (the WASM, JS and CSS in the build's
+// versioned directory, /pkg/<hash>/) and every WASM chunk cut by --split, as a browser
+// asks for it, brotli, gzip and plain: the bytes are those of target/site, the
+// versioned names are cached for good, and reports what a first load downloads (the
+// linked files; chunks load on demand). Fails (exit 1) on any difference.
 //
-// Needs `cargo leptos build --release --precompress`.
+// Needs `cargo leptos build --release --precompress --split`.
 // Usage: node scripts/standalone.mjs [BINARY]   (default target/release/server; the
 // Debian check passes the binary it unpacked from the package)
 import { spawn } from 'node:child_process';
@@ -77,25 +78,38 @@ try {
   if (page.status !== 200) fail(`/signin answered ${page.status}`);
   if (page.headers['content-encoding'] !== 'br') fail('the page is not brotli-compressed');
   const html = decoded(page).toString('utf8');
-  const linked = [...new Set(html.match(/\/pkg\/kunci\.[0-9a-f]{16}(?:_bg)?\.(?:js|wasm|css)/g) ?? [])];
+  const linked = [...new Set(html.match(/\/pkg\/[0-9a-f]{16}\/kunci(?:_bg)?\.(?:js|wasm|css)/g) ?? [])];
   const kinds = linked.map((p) => p.split('.').pop()).sort();
-  if (kinds.join(',') !== 'css,js,wasm') fail(`the page links ${linked.join(', ')}, not one hashed JS, WASM and CSS`);
+  if (kinds.join(',') !== 'css,js,wasm') fail(`the page links ${linked.join(', ')}, not one versioned JS, WASM and CSS`);
+  const dir = linked[0].slice(0, linked[0].lastIndexOf('/'));
+  // The chunks: every other file of the build, fetched by the JS when first needed.
+  const chunks = fs
+    .readdirSync(site)
+    .filter((f) => !/\.(br|gz)$/.test(f) && !/^kunci\.(js|wasm|css)$/.test(f) && fs.statSync(path.join(site, f)).isFile());
+  if (!chunks.some((f) => f.endsWith('.wasm'))) fail('the build has no WASM chunk: was it built with --split?');
 
   let firstLoad = 0;
   let plainTotal = 0;
-  for (const url of linked) {
-    const ext = url.split('.').pop();
-    const original = fs.readFileSync(path.join(site, `kunci.${ext}`));
+  let chunkBytes = 0;
+  const files = [
+    ...linked.map((url) => ({ url, file: `kunci.${url.split('.').pop()}`, first: true })),
+    ...chunks.map((f) => ({ url: `${dir}/${f}`, file: f, first: false })),
+  ];
+  for (const { url, file, first } of files) {
+    const original = fs.readFileSync(path.join(site, file));
+    const twins = fs.existsSync(path.join(site, `${file}.br`));
     for (const encoding of ['br', 'gzip', '']) {
       const res = await get(`${base}${url}`, encoding);
       if (res.status !== 200) fail(`${url} (${encoding || 'plain'}) answered ${res.status}`);
-      if ((res.headers['content-encoding'] ?? '') !== encoding) {
+      const want = twins ? encoding : '';
+      if ((res.headers['content-encoding'] ?? '') !== want) {
         fail(`${url} asked with "${encoding}" came as "${res.headers['content-encoding'] ?? ''}"`);
       }
       if (!/immutable/.test(res.headers['cache-control'] ?? '')) fail(`${url} is not cached as immutable`);
-      if (!decoded(res).equals(original)) fail(`${url} (${encoding || 'plain'}) differs from target/site/pkg/kunci.${ext}`);
-      if (encoding === 'br') firstLoad += res.body.length;
-      if (encoding === '') plainTotal += res.body.length;
+      if (!decoded(res).equals(original)) fail(`${url} (${encoding || 'plain'}) differs from target/site/pkg/${file}`);
+      if (encoding === 'br' && first) firstLoad += res.body.length;
+      if (encoding === 'br' && !first && file.endsWith('.wasm')) chunkBytes += res.body.length;
+      if (encoding === '' && first) plainTotal += res.body.length;
     }
   }
   const favicon = await get(`${base}/favicon.svg`);
@@ -107,6 +121,7 @@ try {
   const size = fs.statSync(bin).size;
   console.log(`standalone: the server copied alone (${size} bytes) serves the dashboard from an empty directory`);
   console.log(`standalone: first load (JS + WASM + CSS as served, brotli): ${firstLoad} bytes (${plainTotal} uncompressed); the sign-in page ${page.body.length} bytes brotli`);
+  console.log(`standalone: ${chunks.filter((f) => f.endsWith('.wasm')).length} WASM chunks loaded on demand, ${chunkBytes} bytes brotli in all`);
 } finally {
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));

@@ -21,7 +21,7 @@ cargo_clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
 say "unit and integration tests (SQLite and PostgreSQL)"
 cargo test -p kunci-rules -p kunci-core -p server -p app --locked
 say "release build (optimised WASM, its brotli and gzip twins, then the server that embeds them)"
-cargo leptos build --release --precompress --cargo-locked
+cargo leptos build --release --precompress --split --cargo-locked
 say "the release server alone: copied into an empty directory, it serves the dashboard"
 node scripts/standalone.mjs
 say "the Debian package: built from that binary, unpacked and run"

@@ -12,7 +12,7 @@ use crate::language::LanguageSwitch;
 use crate::model::UserView;
 use crate::pages::envs::EnvironmentsPanel;
 use crate::pages::expiry_banner::{ExpiryBanner, TokenIntent};
-use crate::pages::settings::SettingsFrame;
+use crate::pages::settings::{preload_tokens_tab, SettingsFrame};
 use crate::pages::ErrorNote;
 
 #[component]
@@ -78,6 +78,8 @@ fn Dashboard(user: UserView, children: Children) -> impl IntoView {
                 aria-haspopup="dialog"
                 aria-expanded=move || settings_open.get().to_string()
                 on:click=move |_| settings_open.set(true)
+                on:pointerenter=|_| preload_tokens_tab()
+                on:focus=|_| preload_tokens_tab()
             >
                 {t_string!(i18n, header.settings)}
             </button>

@@ -47,12 +47,12 @@ impl FromRef<AppState> for Arc<Kunci> {
 }
 
 pub fn router(kunci: Arc<Kunci>, addr: SocketAddr, site: Arc<site::Site>) -> Router {
-    // The pages link the content-hashed names; `site` serves every file from memory, so
-    // Leptos' own file handler is given no directory.
+    // The pages link the build's versioned directory (`pkg/<hash>`); `site` serves every
+    // file from memory, so Leptos' own file handler is given no directory.
     let leptos = LeptosOptions::builder()
         .output_name(site.output_name())
         .site_root("")
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(site.pkg_dir())
         .site_addr(addr)
         .env(leptos::config::Env::PROD)
         .build();

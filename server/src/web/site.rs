@@ -1,10 +1,14 @@
 //! The compiled dashboard (WASM, JS, CSS, public files), served from memory: embedded
 //! in the binary at build time (`cargo leptos build --release --precompress` builds the
 //! site, its `.br` and `.gz` twins, then the server that embeds them), or read from
-//! `--site-root` at start for development. The WASM, JS and CSS are also served under
-//! content-hashed names (`/pkg/kunci.<hash>.wasm`), which the pages link and which are
-//! cached for a year (`immutable`); every other file is revalidated by its `ETag`. A
-//! file's brotli or gzip twin is sent when the client accepts it.
+//! `--site-root` at start for development. Every file of the build's `pkg/` (the WASM,
+//! the chunks `cargo leptos build --split` cuts from it, the JS that loads them, the
+//! CSS) is also served under a directory named by the hash of them all
+//! (`/pkg/<hash>/kunci.wasm`), which the pages link and which is cached for a year
+//! (`immutable`): the chunks load each other by relative names, so one versioned
+//! directory keeps a page, its WASM and its chunks from one build. Every other file is
+//! revalidated by its `ETag`. A file's brotli or gzip twin is sent when the client
+//! accepts it.
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -42,8 +46,8 @@ struct Asset {
 /// Every file of the site by its URL path (`/pkg/kunci.wasm`, `/favicon.svg`).
 pub struct Site {
     files: HashMap<String, Asset>,
-    /// `kunci.<hash>`: the name the pages use for the WASM, JS and CSS.
-    output_name: String,
+    /// `pkg/<hash>`: the directory the pages load the WASM, JS and CSS from.
+    pkg_dir: String,
 }
 
 /// A content-addressed file name could not be built, or a `--site-root` is unreadable.
@@ -82,25 +86,35 @@ impl Site {
         self.files.contains_key(&format!("/pkg/{OUTPUT_NAME}.wasm"))
     }
 
-    /// The `output_name` for Leptos' options: `kunci.<hash>`, so the pages link the
-    /// hashed names.
-    pub fn output_name(&self) -> &str {
-        &self.output_name
+    /// The name cargo-leptos gives the WASM, JS and CSS, for Leptos' options.
+    pub fn output_name(&self) -> &'static str {
+        OUTPUT_NAME
+    }
+
+    /// `pkg/<hash>`, Leptos' `site_pkg_dir`: the pages link the versioned directory.
+    pub fn pkg_dir(&self) -> &str {
+        &self.pkg_dir
     }
 
     fn from_files(raw: HashMap<String, Bytes>) -> Site {
-        // One hash over the three files the pages link: a change to any renames all.
+        // One hash over every file of `pkg/`, names and bytes: a change to any moves
+        // them all to a new directory.
+        let mut built: Vec<(&String, &Bytes)> = raw
+            .iter()
+            .filter(|(name, _)| name.starts_with("pkg/") && !is_twin(name))
+            .collect();
+        built.sort_by_key(|(name, _)| *name);
         let mut hasher = Sha256::new();
-        for ext in ["js", "wasm", "css"] {
-            if let Some(bytes) = raw.get(&format!("pkg/{OUTPUT_NAME}.{ext}")) {
-                hasher.update(bytes);
+        for (name, bytes) in built {
+            for part in [name.as_bytes(), bytes] {
+                hasher.update((part.len() as u64).to_le_bytes());
+                hasher.update(part);
             }
         }
-        let hash = hex::encode(&hasher.finalize()[..8]);
-        let output_name = format!("{OUTPUT_NAME}.{hash}");
+        let pkg_dir = format!("pkg/{}", hex::encode(&hasher.finalize()[..8]));
         let mut files = HashMap::new();
         for (name, bytes) in &raw {
-            if name.ends_with(".br") || name.ends_with(".gz") {
+            if is_twin(name) {
                 continue;
             }
             let twin = |ext: &str| raw.get(&format!("{name}.{ext}")).cloned();
@@ -117,23 +131,23 @@ impl Site {
                 gzip: twin("gz"),
                 immutable: false,
             };
-            let linked = ["js", "wasm", "css"]
-                .into_iter()
-                .find(|ext| *name == format!("pkg/{OUTPUT_NAME}.{ext}"));
-            if let Some(ext) = linked {
-                let hashed = Asset {
+            if let Some(inner) = name.strip_prefix("pkg/") {
+                let versioned = Asset {
                     immutable: true,
                     ..asset.clone()
                 };
-                if ext == "wasm" {
+                if inner == format!("{OUTPUT_NAME}.wasm") {
                     // Leptos links `<name>_bg.wasm` when built outside cargo-leptos.
-                    files.insert(format!("/pkg/{output_name}_bg.wasm"), hashed.clone());
+                    files.insert(
+                        format!("/{pkg_dir}/{OUTPUT_NAME}_bg.wasm"),
+                        versioned.clone(),
+                    );
                 }
-                files.insert(format!("/pkg/{output_name}.{ext}"), hashed);
+                files.insert(format!("/{pkg_dir}/{inner}"), versioned);
             }
             files.insert(format!("/{name}"), asset);
         }
-        Site { files, output_name }
+        Site { files, pkg_dir }
     }
 
     /// The file at `path` for a request with `headers`, or `None` when there is none.
@@ -187,6 +201,11 @@ impl Site {
         }
         Some(response)
     }
+}
+
+/// A compressed twin (`x.wasm.br`), served only as its file's representation.
+fn is_twin(name: &str) -> bool {
+    name.ends_with(".br") || name.ends_with(".gz")
 }
 
 /// How a file is sent.
@@ -271,6 +290,8 @@ mod tests {
             ("pkg/kunci.wasm.gz", b"gz bytes"),
             ("pkg/kunci.js", b"export default 1"),
             ("pkg/kunci.css", b"body{}"),
+            ("pkg/split_a1_tokens_tab.wasm", b"\0asm chunk"),
+            ("pkg/__wasm_split.js", b"export {}"),
             ("favicon.svg", b"<svg/>"),
         ]
         .into_iter()
@@ -325,38 +346,48 @@ mod tests {
     }
 
     #[test]
-    fn hashed_names_are_immutable_and_plain_names_revalidate() {
+    fn versioned_files_are_immutable_and_plain_names_revalidate() {
         let site = site();
-        let name = site.output_name().to_string();
-        assert!(name.starts_with("kunci.") && name.len() == "kunci.".len() + 16);
-        let hashed = get(
+        let dir = site.pkg_dir().to_string();
+        let hash = dir.strip_prefix("pkg/").unwrap();
+        assert!(hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()));
+        let versioned = get(
             &site,
-            &format!("/pkg/{name}.wasm"),
+            &format!("/{dir}/kunci.wasm"),
             &[("accept-encoding", "br")],
         )
         .unwrap();
-        assert_eq!(head(&hashed, header::CACHE_CONTROL), IMMUTABLE);
-        assert_eq!(head(&hashed, header::CONTENT_ENCODING), "br");
-        assert_eq!(head(&hashed, header::CONTENT_TYPE), "application/wasm");
-        assert_eq!(head(&hashed, header::VARY), "accept-encoding");
+        assert_eq!(head(&versioned, header::CACHE_CONTROL), IMMUTABLE);
+        assert_eq!(head(&versioned, header::CONTENT_ENCODING), "br");
+        assert_eq!(head(&versioned, header::CONTENT_TYPE), "application/wasm");
+        assert_eq!(head(&versioned, header::VARY), "accept-encoding");
         let plain = get(&site, "/pkg/kunci.wasm", &[]).unwrap();
         assert_eq!(head(&plain, header::CACHE_CONTROL), "no-cache");
         assert_eq!(head(&plain, header::CONTENT_ENCODING), "");
         // A file with no compressed twin goes as it is.
         let js = get(
             &site,
-            &format!("/pkg/{name}.js"),
+            &format!("/{dir}/kunci.js"),
             &[("accept-encoding", "br, gzip")],
         )
         .unwrap();
         assert_eq!(head(&js, header::CONTENT_ENCODING), "");
         assert_eq!(head(&js, header::CONTENT_TYPE), "text/javascript");
+        // A chunk cut by `--split`, and the JS that loads it, sit beside the main WASM.
+        for chunk in ["split_a1_tokens_tab.wasm", "__wasm_split.js"] {
+            let r = get(&site, &format!("/{dir}/{chunk}"), &[]).unwrap();
+            assert_eq!(head(&r, header::CACHE_CONTROL), IMMUTABLE, "{chunk}");
+        }
         assert!(
             get(&site, "/pkg/kunci.wasm.br", &[]).is_none(),
             "twins are not files"
         );
         assert!(get(&site, "/pkg/other.wasm", &[]).is_none());
-        assert!(get(&site, &format!("/pkg/{name}_bg.wasm"), &[]).is_some());
+        assert!(get(&site, &format!("/{dir}/other.wasm"), &[]).is_none());
+        assert!(get(&site, &format!("/{dir}/kunci_bg.wasm"), &[]).is_some());
+        // Files outside `pkg/` have no versioned name.
+        assert!(get(&site, &format!("/{dir}/favicon.svg"), &[]).is_none());
+        assert!(get(&site, "/favicon.svg", &[]).is_some());
     }
 
     #[test]
@@ -382,14 +413,38 @@ mod tests {
     }
 
     #[test]
-    fn a_change_to_any_linked_file_renames_them() {
-        let a = site().output_name().to_string();
-        let mut files: HashMap<String, Bytes> = HashMap::new();
-        files.insert(
-            "pkg/kunci.css".into(),
-            Bytes::from_static(b"body{color:red}"),
+    fn a_change_to_any_built_file_moves_them_all() {
+        let files = || -> HashMap<String, Bytes> {
+            [
+                ("pkg/kunci.wasm", &b"\0asm main"[..]),
+                ("pkg/kunci.js", b"export default 1"),
+                ("pkg/kunci.css", b"body{}"),
+                ("pkg/split_a1_tokens_tab.wasm", b"\0asm chunk"),
+                ("favicon.svg", b"<svg/>"),
+            ]
+            .into_iter()
+            .map(|(n, b)| (n.to_string(), Bytes::from_static(b)))
+            .collect()
+        };
+        let first = Site::from_files(files()).pkg_dir().to_string();
+        assert_eq!(Site::from_files(files()).pkg_dir(), first, "stable");
+        let changed = |name: &str, bytes: &'static [u8]| {
+            let mut f = files();
+            f.insert(name.to_string(), Bytes::from_static(bytes));
+            Site::from_files(f).pkg_dir().to_string()
+        };
+        assert_ne!(changed("pkg/kunci.css", b"body{color:red}"), first);
+        assert_ne!(
+            changed("pkg/split_a1_tokens_tab.wasm", b"\0asm other"),
+            first
         );
-        let b = Site::from_files(files).output_name().to_string();
-        assert_ne!(a, b);
+        assert_ne!(
+            changed("pkg/split_b2_more.wasm", b"\0asm"),
+            first,
+            "a new chunk"
+        );
+        // A file outside `pkg/`, or a compressed twin, is not part of the build's name.
+        assert_eq!(changed("favicon.svg", b"<svg></svg>"), first);
+        assert_eq!(changed("pkg/kunci.css.br", b"other"), first);
     }
 }

@@ -1,5 +1,11 @@
 //! Settings: a frame over the dashboard with four tabs — Access Tokens, Security log,
 //! Sessions, Two-factor — and the dialog and show-once parts they share.
+//!
+//! The frame itself is part of the first download; each tab's content is not. Built
+//! with `cargo leptos build --split`, every `#[lazy]` function below is a WASM chunk of
+//! its own (with what only it uses), fetched the first time its tab is shown, so the
+//! dashboard becomes interactive before any of it has loaded. Without `--split` they are
+//! ordinary functions.
 
 mod account;
 pub(crate) mod dialog;
@@ -54,6 +60,8 @@ pub fn SettingsFrame(on_close: Callback<()>) -> impl IntoView {
     let tab = RwSignal::new(Tab::Tokens);
     // Set while a dialog of a tab is open, so Escape closes that dialog only.
     let dialog_open = RwSignal::new(false);
+    // Notified by "Try again" when a tab's chunk could not be fetched.
+    let retry = Trigger::new();
     provide_context(DialogOpen(dialog_open));
     Effect::new(move |_| focus_first("settings-frame", "[role=tab][aria-selected=true]"));
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
@@ -116,14 +124,88 @@ pub fn SettingsFrame(on_close: Callback<()>) -> impl IntoView {
                         .collect_view()}
                 </div>
                 <div id="settings-panel" class="tab-panel" role="tabpanel" aria-labelledby=move || tab.get().id()>
-                    {move || match tab.get() {
-                        Tab::Tokens => view! { <tokens::TokensTab/> }.into_any(),
-                        Tab::SecurityLog => view! { <security_log::SecurityLogTab/> }.into_any(),
-                        Tab::Sessions => view! { <account::SessionsTab/> }.into_any(),
-                        Tab::TwoFactor => view! { <two_factor::TwoFactorTab/> }.into_any(),
-                    }}
+                    <Suspense fallback=move || view! { <p class="loading">{t_string!(i18n, common.loading)}</p> }>
+                        {move || {
+                            let shown = tab.get();
+                            retry.track();
+                            Suspend::new(async move {
+                                tab_content(shown).await.unwrap_or_else(|ChunkMissing| {
+                                    view! {
+                                        <p class="error" role="alert">
+                                            {t_string!(i18n, settings.chunk_missing)} " "
+                                            <button type="button" class="link-button" on:click=move |_| retry.notify()>
+                                                {t_string!(i18n, settings.chunk_retry)}
+                                            </button>
+                                        </p>
+                                    }
+                                    .into_any()
+                                })
+                            })
+                        }}
+                    </Suspense>
                 </div>
             </section>
         </div>
     }
+}
+
+/// Starts loading the Access Tokens tab's chunk (the tab Settings opens on) without
+/// showing it: called when the pointer or focus reaches the Settings button, so the
+/// click that follows usually finds it loaded. Loaded once; a failed load is not kept
+/// (the tab's own call tries again).
+pub fn preload_tokens_tab() {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async {
+        let _ = preload_tokens_chunk().await;
+    });
+}
+
+/// A tab's chunk could not be fetched (the network is gone): the panel says so and
+/// offers to try again, rather than the page's WASM stopping.
+#[derive(Debug, Clone, Copy)]
+struct ChunkMissing;
+
+impl From<leptos::wasm_split::SplitLoaderError> for ChunkMissing {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        ChunkMissing
+    }
+}
+
+/// The content of `tab`, from its chunk (loaded once, on first use).
+async fn tab_content(tab: Tab) -> Result<AnyView, ChunkMissing> {
+    match tab {
+        Tab::Tokens => tokens_tab().await,
+        Tab::SecurityLog => security_log_tab().await,
+        Tab::Sessions => sessions_tab().await,
+        Tab::TwoFactor => two_factor_tab().await,
+    }
+}
+
+// Each function is a split point (`wasm_split`, which Leptos' `#[lazy]` wraps; used
+// directly for its `fallible` option: a chunk that fails to load is an `Err`, where
+// `#[lazy]` would abort the WASM). Elsewhere than in the browser they are plain calls.
+
+#[leptos::wasm_split::wasm_split(
+    settings_tokens,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(preload_tokens_chunk)
+)]
+fn tokens_tab() -> Result<AnyView, ChunkMissing> {
+    Ok(view! { <tokens::TokensTab/> }.into_any())
+}
+
+#[leptos::wasm_split::wasm_split(settings_security_log, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn security_log_tab() -> Result<AnyView, ChunkMissing> {
+    Ok(view! { <security_log::SecurityLogTab/> }.into_any())
+}
+
+#[leptos::wasm_split::wasm_split(settings_sessions, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn sessions_tab() -> Result<AnyView, ChunkMissing> {
+    Ok(view! { <account::SessionsTab/> }.into_any())
+}
+
+#[leptos::wasm_split::wasm_split(settings_two_factor, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn two_factor_tab() -> Result<AnyView, ChunkMissing> {
+    Ok(view! { <two_factor::TwoFactorTab/> }.into_any())
 }
