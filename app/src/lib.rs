@@ -17,7 +17,7 @@ pub mod refusal;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 pub use error::AppError;
 
@@ -78,13 +78,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     language::provide_language();
-    // Effects run only in the browser, after hydration: mark the page as interactive
-    // (end-to-end tests wait for it; CSS could use it too).
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Title formatter=|page: String| {
             if page.is_empty() { "Kunci".to_string() } else { format!("{page} · Kunci") }
@@ -94,13 +87,13 @@ pub fn App() -> impl IntoView {
                 // Async: the whole page waits for the session check, so a stranger gets a real
                 // 302 to the sign-in page rather than a streamed page that redirects later.
                 <Route path=path!("/") view=pages::dashboard::DashboardPage ssr=SsrMode::Async/>
-                <Route path=path!("/envs/:name") view=pages::env_detail::EnvDetailPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SsrMode::Async/>
+                <Route path=path!("/envs/:name") view={Lazy::<pages::lazy::EnvDetail>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/admin") view={Lazy::<pages::lazy::Admin>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/signin") view=pages::auth::SignInPage/>
                 <Route path=path!("/signin/code") view=pages::auth::SignInCodePage/>
                 <Route path=path!("/signup") view=pages::auth::SignUpPage/>
-                <Route path=path!("/docs/api") view=pages::docs::ApiIndexPage/>
-                <Route path=path!("/docs/api/:method") view=pages::docs::ApiMethodPage ssr=SsrMode::Async/>
+                <Route path=path!("/docs/api") view={Lazy::<pages::lazy::ApiIndex>::new()}/>
+                <Route path=path!("/docs/api/:method") view={Lazy::<pages::lazy::ApiMethod>::new()} ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

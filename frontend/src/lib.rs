@@ -12,5 +12,16 @@ pub fn hydrate() {
     let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
         let _ = leptos::prelude::window().location().set_href(location);
     });
-    leptos::mount::hydrate_body(app::App);
+    // What `leptos::mount::hydrate_lazy` does (a page whose route is a chunk of its own,
+    // `app::pages::lazy`, is fetched before it is hydrated), then marks the page as
+    // interactive: only now is all of it (end-to-end tests wait for the mark).
+    // (`hydrate_from_async` sets up Leptos' executor; this future runs on the browser's.)
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = leptos::prelude::document().body() else {
+            return;
+        };
+        let owner = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
+        owner.forget();
+        let _ = body.set_attribute("data-hydrated", "true");
+    });
 }

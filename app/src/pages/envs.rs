@@ -8,7 +8,7 @@ use crate::language::env_status_text;
 
 use crate::api::{env_groups, list_envs, CreateEnv, EnvAction};
 use crate::model::{env_status_label, wire_to_ui_datetime, EnvSummary, NewNode};
-use crate::pages::ErrorNote;
+use crate::pages::{chunk_missing_note, ChunkMissing, ErrorNote};
 
 /// How often an open dashboard asks for the environment list.
 #[cfg(feature = "hydrate")]
@@ -49,6 +49,8 @@ pub fn EnvironmentsPanel() -> impl IntoView {
     let action = ServerAction::<EnvAction>::new();
     let create = ServerAction::<CreateEnv>::new();
     let show_form = RwSignal::new(false);
+    // Notified by "Try again" when the form's chunk could not be fetched.
+    let retry_form = Trigger::new();
 
     // In the browser: poll, and refresh at once after our own changes.
     #[cfg(feature = "hydrate")]
@@ -93,7 +95,14 @@ pub fn EnvironmentsPanel() -> impl IntoView {
                 </button>
             </div>
             <Show when=move || show_form.get()>
-                <NewEnvironmentForm create/>
+                <Suspense fallback=move || view! { <p class="loading">{t_string!(i18n, common.loading)}</p> }>
+                    {move || {
+                        retry_form.track();
+                        Suspend::new(async move {
+                            new_environment_form(create).await.unwrap_or_else(|ChunkMissing| chunk_missing_note(retry_form))
+                        })
+                    }}
+                </Suspense>
             </Show>
             {move || {
                 action.value().get().and_then(|r| r.err()).map(|error| view! { <ErrorNote error/> })
@@ -263,6 +272,13 @@ fn EnvTable(
             </div>
         </Show>
     }
+}
+
+/// The New environment form, a chunk of its own (fetched on the first click of New
+/// environment, like the Settings tabs': see `settings::tokens_tab`).
+#[leptos::wasm_split::wasm_split(new_environment_form, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn new_environment_form(create: ServerAction<CreateEnv>) -> Result<AnyView, ChunkMissing> {
+    Ok(view! { <NewEnvironmentForm create/> }.into_any())
 }
 
 #[component]

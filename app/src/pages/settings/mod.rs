@@ -19,6 +19,7 @@ use leptos::prelude::*;
 use crate::i18n::*;
 
 use crate::browser::focus_first;
+use crate::pages::{chunk_missing_note, ChunkMissing};
 use dialog::DialogOpen;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,17 +130,7 @@ pub fn SettingsFrame(on_close: Callback<()>) -> impl IntoView {
                             let shown = tab.get();
                             retry.track();
                             Suspend::new(async move {
-                                tab_content(shown).await.unwrap_or_else(|ChunkMissing| {
-                                    view! {
-                                        <p class="error" role="alert">
-                                            {t_string!(i18n, settings.chunk_missing)} " "
-                                            <button type="button" class="link-button" on:click=move |_| retry.notify()>
-                                                {t_string!(i18n, settings.chunk_retry)}
-                                            </button>
-                                        </p>
-                                    }
-                                    .into_any()
-                                })
+                                tab_content(shown).await.unwrap_or_else(|ChunkMissing| chunk_missing_note(retry))
                             })
                         }}
                     </Suspense>
@@ -158,17 +149,6 @@ pub fn preload_tokens_tab() {
     leptos::task::spawn_local(async {
         let _ = preload_tokens_chunk().await;
     });
-}
-
-/// A tab's chunk could not be fetched (the network is gone): the panel says so and
-/// offers to try again, rather than the page's WASM stopping.
-#[derive(Debug, Clone, Copy)]
-struct ChunkMissing;
-
-impl From<leptos::wasm_split::SplitLoaderError> for ChunkMissing {
-    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
-        ChunkMissing
-    }
 }
 
 /// The content of `tab`, from its chunk (loaded once, on first use).

@@ -227,6 +227,39 @@ fn MethodList(
         })
     });
     let shown = move || visible.with(|v| v.iter().filter(|b| **b).count());
+    let groups = groups_of(&methods);
+    // Each row and group shows through a signal of its own, set only when its answer
+    // changes: a keystroke then costs one pass over the answers and the rows it hides or
+    // shows, not a reactive update of all 800 rows.
+    let row_shown: Vec<RwSignal<bool>> =
+        visible.with_untracked(|v| v.iter().map(|b| RwSignal::new(*b)).collect());
+    let group_of_shown = |v: &[bool], g: &Group| g.rows.iter().any(|i| v[*i]);
+    let group_shown: Vec<RwSignal<bool>> = visible.with_untracked(|v| {
+        groups
+            .iter()
+            .map(|g| RwSignal::new(group_of_shown(v, g)))
+            .collect()
+    });
+    {
+        let row_shown = row_shown.clone();
+        let group_shown = group_shown.clone();
+        let group_rows: Vec<Vec<usize>> = groups.iter().map(|g| g.rows.clone()).collect();
+        Effect::new(move |_| {
+            visible.with(|v| {
+                for (signal, now) in row_shown.iter().zip(v) {
+                    if signal.get_untracked() != *now {
+                        signal.set(*now);
+                    }
+                }
+                for (signal, rows) in group_shown.iter().zip(&group_rows) {
+                    let now = rows.iter().any(|i| v[*i]);
+                    if signal.get_untracked() != now {
+                        signal.set(now);
+                    }
+                }
+            })
+        });
+    }
 
     let toggle = move |name: String| {
         to_custom.run(());
@@ -236,11 +269,10 @@ fn MethodList(
             }
         });
     };
-    let list = groups_of(&methods)
+    let list = groups
         .into_iter()
-        .map(|g| {
-            let rows_for_group = g.rows.clone();
-            let group_visible = move || visible.with(|v| rows_for_group.iter().any(|i| v[*i]));
+        .zip(group_shown)
+        .map(|(g, group_visible)| {
             let rows_all = g.rows.clone();
             let all_checked = Signal::derive(move || {
                 names.with_value(|n| rows_all.iter().all(|i| is_checked.run(n[*i].clone())))
@@ -274,8 +306,9 @@ fn MethodList(
                     let name = m.method.clone();
                     let checked_name = name.clone();
                     let toggle_name = name.clone();
+                    let row_visible = row_shown[i];
                     view! {
-                        <div class="method-row" class:hidden=move || !visible.with(|v| v[i]) data-method=name.clone()>
+                        <div class="method-row" class:hidden=move || !row_visible.get() data-method=name.clone()>
                             <label>
                                 <input
                                     type="checkbox"
@@ -293,7 +326,7 @@ fn MethodList(
                 })
                 .collect_view();
             view! {
-                <div class="method-group" class:hidden=move || !group_visible() role="group" aria-label=group_name.clone()>
+                <div class="method-group" class:hidden=move || !group_visible.get() role="group" aria-label=group_name.clone()>
                     <label class="group-head">
                         <input
                             type="checkbox"
