@@ -46,12 +46,21 @@ const RETRY_AFTER: Duration = Duration::from_secs(1);
 /// The content version of the database files: (size, modified) of the file and its WAL.
 type FileStamp = [(u64, Option<SystemTime>); 2];
 
-/// When a cached value is valid: the store's write generation and, on SQLite, the
-/// files' stamp.
+/// When a cached value is valid: the store's write generation and, on SQLite, how many
+/// times the files were seen to change other than by this process's cache-keeping
+/// writes (see [`Caches::adopt_files`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Version {
     generation: u64,
-    files: FileStamp,
+    files: u64,
+}
+
+/// What this process last saw of the database files.
+struct FileWatch {
+    checked: Instant,
+    stamp: FileStamp,
+    /// Moves on with every change of `stamp` not adopted.
+    epoch: u64,
 }
 
 struct Shelf<K, V> {
@@ -168,7 +177,7 @@ enum Source {
     /// A SQLite file: its size and modification time, and its WAL's.
     Files {
         paths: [PathBuf; 2],
-        last: Mutex<(Instant, FileStamp)>,
+        last: Mutex<FileWatch>,
     },
     /// PostgreSQL: the change notifications ([`Store::follow_changes`]).
     Notifications {
@@ -221,7 +230,11 @@ impl Caches {
         wal.push("-wal");
         Caches::with_source(Source::Files {
             paths: [database_file, PathBuf::from(wal)],
-            last: Mutex::new((Instant::now() - FILE_CHECK_EVERY * 2, [(0, None); 2])),
+            last: Mutex::new(FileWatch {
+                checked: Instant::now() - FILE_CHECK_EVERY * 2,
+                stamp: [(0, None); 2],
+                epoch: 0,
+            }),
         })
     }
 
@@ -242,7 +255,7 @@ impl Caches {
         match &self.source {
             Source::Files { paths, last } => Some(Version {
                 generation: self.generation.load(Ordering::Acquire),
-                files: files_stamp(paths, last),
+                files: files_epoch(paths, last),
             }),
             Source::Notifications { following, .. } => {
                 if !following.load(Ordering::Acquire) {
@@ -250,7 +263,7 @@ impl Caches {
                 }
                 Some(Version {
                     generation: self.generation.load(Ordering::Acquire),
-                    files: [(0, None); 2],
+                    files: 0,
                 })
             }
         }
@@ -261,6 +274,35 @@ impl Caches {
         match &self.source {
             Source::Files { .. } => self.version(),
             Source::Notifications { .. } => None,
+        }
+    }
+
+    /// On a SQLite file, the files' stamp now: taken by a cache-keeping write once it
+    /// holds the write lock (`BEGIN IMMEDIATE`), for [`Caches::adopt_files`].
+    pub fn files_stamp_now(&self) -> Option<FileStamp> {
+        match &self.source {
+            Source::Files { paths, .. } => Some(stamp_of(paths)),
+            Source::Notifications { .. } => None,
+        }
+    }
+
+    /// After a write that changed nothing a cached lookup decides on (the token
+    /// activity) has committed: its own change of the files does not empty the caches.
+    /// `before` is the stamp taken while the write held the lock, when no other
+    /// connection or process could commit; a change seen between the last look and
+    /// `before` was someone else's and empties them as usual. (A commit by another
+    /// process in the microseconds between this commit and the stamp taken after it
+    /// would be taken for this one's: its effect then waits for the entries' one-second
+    /// life, or this process's next write.)
+    pub fn adopt_files(&self, before: FileStamp) {
+        if let Source::Files { paths, last } = &self.source {
+            let after = stamp_of(paths);
+            let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+            if last.stamp != before {
+                last.epoch += 1;
+            }
+            last.stamp = after;
+            last.checked = Instant::now();
         }
     }
 
@@ -303,18 +345,29 @@ impl Caches {
     }
 }
 
-/// The files' stamp, read again when the last reading is older than `FILE_CHECK_EVERY`.
-fn files_stamp(paths: &[PathBuf; 2], last: &Mutex<(Instant, FileStamp)>) -> FileStamp {
+/// (size, modified) of the database file and of its WAL.
+fn stamp_of(paths: &[PathBuf; 2]) -> FileStamp {
+    let stamp = |p: &PathBuf| {
+        std::fs::metadata(p)
+            .map(|m| (m.len(), m.modified().ok()))
+            .unwrap_or((0, None))
+    };
+    [stamp(&paths[0]), stamp(&paths[1])]
+}
+
+/// The files' epoch, looked at again when the last look is older than
+/// `FILE_CHECK_EVERY`: a changed stamp moves it on.
+fn files_epoch(paths: &[PathBuf; 2], last: &Mutex<FileWatch>) -> u64 {
     let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-    if last.0.elapsed() >= FILE_CHECK_EVERY {
-        let stamp = |p: &PathBuf| {
-            std::fs::metadata(p)
-                .map(|m| (m.len(), m.modified().ok()))
-                .unwrap_or((0, None))
-        };
-        *last = (Instant::now(), [stamp(&paths[0]), stamp(&paths[1])]);
+    if last.checked.elapsed() >= FILE_CHECK_EVERY {
+        let now = stamp_of(paths);
+        if now != last.stamp {
+            last.stamp = now;
+            last.epoch += 1;
+        }
+        last.checked = Instant::now();
     }
-    last.1
+    last.epoch
 }
 
 impl Store {
@@ -437,7 +490,7 @@ mod tests {
     fn v(generation: u64) -> Version {
         Version {
             generation,
-            files: [(0, None); 2],
+            files: 0,
         }
     }
 
@@ -460,16 +513,53 @@ mod tests {
     fn another_process_writing_the_files_invalidates() {
         let a = Version {
             generation: 1,
-            files: [(4096, None), (100, None)],
+            files: 1,
         };
         let b = Version {
             generation: 1,
-            files: [(4096, None), (200, None)],
+            files: 2,
         };
         let c: ReadCache<u8, u8> = ReadCache::new();
         c.get(a, &0);
         c.put(a, 0, 1);
         assert_eq!(c.get(b, &0), None);
+    }
+
+    #[test]
+    fn own_cache_keeping_writes_are_adopted_and_others_are_not() {
+        let dir = std::env::temp_dir().join(format!("kunci-adopt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("k.db");
+        std::fs::write(&db, b"v1").unwrap();
+        let c = Caches::for_file(db.clone());
+        let wait = || std::thread::sleep(FILE_CHECK_EVERY * 2);
+        let first = c.version().unwrap();
+        // Another process writes: the version moves on.
+        std::fs::write(&db, b"v2 by another process").unwrap();
+        wait();
+        let second = c.version().unwrap();
+        assert_ne!(first, second);
+        // This process's activity write, adopted: the version stays.
+        let before = c.files_stamp_now().unwrap();
+        std::fs::write(&db, b"v3 by our activity write").unwrap();
+        c.adopt_files(before);
+        wait();
+        assert_eq!(c.version().unwrap(), second);
+        // Another process wrote before our write took the lock (and before this
+        // process looked again): adopting ours does not hide theirs.
+        std::fs::write(&db, b"v4 by another process, unseen").unwrap();
+        let before = c.files_stamp_now().unwrap();
+        std::fs::write(&db, b"v5 by our activity write").unwrap();
+        c.adopt_files(before);
+        let third = c.version().unwrap();
+        assert_ne!(third, second);
+        // The WAL counts as well.
+        let mut wal = db.into_os_string();
+        wal.push("-wal");
+        std::fs::write(&wal, b"wal frames").unwrap();
+        wait();
+        assert_ne!(c.version().unwrap(), third);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -501,7 +591,7 @@ mod tests {
         let c: ReadCache<String, u32> = ReadCache::new();
         let v = Version {
             generation: 1,
-            files: [(0, None); 2],
+            files: 0,
         };
         let reads = AtomicU64::new(0);
         let read = || async {
@@ -533,7 +623,7 @@ mod tests {
         let c: ReadCache<String, u32> = ReadCache::new();
         let v = Version {
             generation: 1,
-            files: [(0, None); 2],
+            files: 0,
         };
         for i in 0..MAX_ENTRIES + 10 {
             c.reading(v, i.to_string().as_str());
