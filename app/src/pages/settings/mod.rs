@@ -2,8 +2,8 @@
 //! Sessions, Two-factor — and the dialog and show-once parts they share.
 //!
 //! The frame itself is part of the first download; each tab's content is not. Built
-//! with `cargo leptos build --split`, every `#[lazy]` function below is a WASM chunk of
-//! its own (with what only it uses), fetched the first time its tab is shown, so the
+//! with `cargo leptos build --split`, every `wasm_split` function below is a WASM chunk
+//! of its own (with what only it uses), fetched the first time its tab is shown, so the
 //! dashboard becomes interactive before any of it has loaded. Without `--split` they are
 //! ordinary functions.
 

@@ -193,6 +193,11 @@ fn groups_of(methods: &[ApiMethodView]) -> Vec<Group> {
     groups
 }
 
+/// Whether any of `rows` is shown under `visible` (a group is shown when one of its rows is).
+fn any_shown(visible: &[bool], rows: &[usize]) -> bool {
+    rows.iter().any(|i| visible[*i])
+}
+
 /// What Search matches for a method: the short and the long form, lower-case.
 fn search_key(method: &str) -> String {
     let lower = method.to_lowercase();
@@ -233,11 +238,10 @@ fn MethodList(
     // shows, not a reactive update of all 800 rows.
     let row_shown: Vec<RwSignal<bool>> =
         visible.with_untracked(|v| v.iter().map(|b| RwSignal::new(*b)).collect());
-    let group_of_shown = |v: &[bool], g: &Group| g.rows.iter().any(|i| v[*i]);
     let group_shown: Vec<RwSignal<bool>> = visible.with_untracked(|v| {
         groups
             .iter()
-            .map(|g| RwSignal::new(group_of_shown(v, g)))
+            .map(|g| RwSignal::new(any_shown(v, &g.rows)))
             .collect()
     });
     {
@@ -252,7 +256,7 @@ fn MethodList(
                     }
                 }
                 for (signal, rows) in group_shown.iter().zip(&group_rows) {
-                    let now = rows.iter().any(|i| v[*i]);
+                    let now = any_shown(v, rows);
                     if signal.get_untracked() != now {
                         signal.set(now);
                     }
