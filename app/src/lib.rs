@@ -89,9 +89,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::dashboard::DashboardPage ssr=SsrMode::Async/>
                 <Route path=path!("/envs/:name") view={Lazy::<pages::lazy::EnvDetail>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view={Lazy::<pages::lazy::Admin>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/signin") view=pages::auth::SignInPage/>
-                <Route path=path!("/signin/code") view=pages::auth::SignInCodePage/>
-                <Route path=path!("/signup") view=pages::auth::SignUpPage/>
+                <Route path=path!("/signin") view={Lazy::<pages::lazy::SignIn>::new()}/>
+                <Route path=path!("/signin/code") view={Lazy::<pages::lazy::SignInCode>::new()}/>
+                <Route path=path!("/signup") view={Lazy::<pages::lazy::SignUp>::new()}/>
                 <Route path=path!("/docs/api") view={Lazy::<pages::lazy::ApiIndex>::new()}/>
                 <Route path=path!("/docs/api/:method") view={Lazy::<pages::lazy::ApiMethod>::new()} ssr=SsrMode::Async/>
             </Routes>
