@@ -32,7 +32,10 @@ test('pages of their own chunk: server-rendered, then their chunk, then hydrated
   const page = await stranger.newPage();
   const seen = watch(page);
 
-  // Sign-up, opened directly.
+  // Sign-up, opened directly. Its HTML links the page's chunk, which then downloads
+  // beside the main WASM rather than after it.
+  const html = await (await stranger.request.get('/signup')).text();
+  expect(html).toMatch(/<link [^>]*href="\/pkg\/[0-9a-f]{16}\/split_page_sign_up\.wasm"/);
   await page.goto('/signup');
   await hydrated(page);
   const login = uniqueLogin('lazy');
@@ -83,6 +86,7 @@ test('the dashboard, opened directly, fetches no page chunk', async ({ page }) =
   await hydrated(page);
   await expect(page.getByRole('heading', { name: 'Environments' })).toBeVisible();
   expect(seen.chunks).toEqual([]);
+  expect(await (await page.request.get('/')).text()).not.toContain('split_page_');
   expect(seen.errors).toEqual([]);
 });
 

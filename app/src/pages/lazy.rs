@@ -67,6 +67,9 @@ macro_rules! lazy_page {
 
         impl LazyRoute for $route {
             fn data() -> Self {
+                // On the server: the page links the chunk, which then downloads beside
+                // the main WASM (`server::web::site::Site::split_manifest`).
+                leptos::prefetch_lazy_fn_on_server(stringify!($chunk));
                 $route { url: current_url() }
             }
 

@@ -56,24 +56,27 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr, site: Arc<site::Site>) -> Rou
         .site_addr(addr)
         .env(leptos::config::Env::PROD)
         .build();
+    let split_manifest = site.split_manifest();
     let state = AppState {
         kunci: kunci.clone(),
         leptos: Arc::new(leptos.clone()),
         site,
     };
     let backend: SharedBackend = Arc::new(backend::WebBackend::new(kunci.clone()));
+    // What every page's rendering is given: the backend, and the chunks' manifest.
+    let page_context = move || {
+        provide_context(backend.clone());
+        if let Some(manifest) = split_manifest.clone() {
+            provide_context(manifest);
+        }
+    };
     let routes = generate_route_list(app::App);
     // A path that is no page: a file of the site, else the dashboard's "not found" (404).
-    let not_found = leptos_axum::render_app_to_stream_in_order_with_context(
-        {
-            let backend = backend.clone();
-            move || provide_context(backend.clone())
-        },
-        {
+    let not_found =
+        leptos_axum::render_app_to_stream_in_order_with_context(page_context.clone(), {
             let leptos = leptos.clone();
             move || app::shell(leptos.clone())
-        },
-    );
+        });
     let fallback = move |State(state): State<AppState>, req: axum::extract::Request| {
         let not_found = not_found.clone();
         async move {
@@ -100,12 +103,9 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr, site: Arc<site::Site>) -> Rou
         .route("/ui/envs", get(ui_envs))
         .route("/ui/envs/{name}", get(ui_env))
         .route("/ui/tokens/{id}", get(ui_token))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(backend.clone()),
-            move || app::shell(leptos.clone()),
-        )
+        .leptos_routes_with_context(&state, routes, page_context, move || {
+            app::shell(leptos.clone())
+        })
         .fallback(fallback)
         .layer(compress_pages())
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

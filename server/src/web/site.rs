@@ -28,6 +28,8 @@ struct Embedded;
 const OUTPUT_NAME: &str = "kunci";
 
 /// A year: what a content-hashed file may be cached for.
+/// The chunks' loader that `cargo leptos build --split` writes beside them.
+const SPLIT_LOADER: &str = "__wasm_split.______________________.js";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// One file, with its compressed twins when the build made them. The bytes are shared
@@ -48,6 +50,8 @@ pub struct Site {
     files: HashMap<String, Asset>,
     /// `pkg/<hash>`: the directory the pages load the WASM, JS and CSS from.
     pkg_dir: String,
+    /// Each split point's chunks (`__wasm_split_manifest.json` of a `--split` build).
+    split_manifest: Option<leptos::WasmSplitManifest>,
 }
 
 /// A content-addressed file name could not be built, or a `--site-root` is unreadable.
@@ -94,6 +98,14 @@ impl Site {
     /// `pkg/<hash>`, Leptos' `site_pkg_dir`: the pages link the versioned directory.
     pub fn pkg_dir(&self) -> &str {
         &self.pkg_dir
+    }
+
+    /// Each split point's chunks, for Leptos to link the chunks of the lazy pages a
+    /// page shows (`<link rel=preload>`), so that they download beside the main WASM
+    /// instead of after it. Leptos reads the file from `site_root` on disk, which an
+    /// embedded site does not have.
+    pub fn split_manifest(&self) -> Option<leptos::WasmSplitManifest> {
+        self.split_manifest.clone()
     }
 
     fn from_files(raw: HashMap<String, Bytes>) -> Site {
@@ -147,7 +159,21 @@ impl Site {
             }
             files.insert(format!("/{name}"), asset);
         }
-        Site { files, pkg_dir }
+        let split_manifest = raw
+            .get("pkg/__wasm_split_manifest.json")
+            .and_then(|json| serde_json::from_slice(json).ok())
+            .map(|chunks: HashMap<String, Vec<String>>| {
+                leptos::WasmSplitManifest(leptos::prelude::ArcStoredValue::new((
+                    format!("/{pkg_dir}"),
+                    chunks,
+                    SPLIT_LOADER.to_string(),
+                )))
+            });
+        Site {
+            files,
+            pkg_dir,
+            split_manifest,
+        }
     }
 
     /// The file at `path` for a request with `headers`, or `None` when there is none.
