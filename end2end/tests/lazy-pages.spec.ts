@@ -27,6 +27,19 @@ function watch(page: Page): Watch {
   return seen;
 }
 
+/** Creates an environment with the dashboard's form, then follows its link to its page. */
+async function openNewEnvironment(page: Page, prefix: string): Promise<string> {
+  await page.getByRole('button', { name: 'New environment' }).click();
+  const form = page.getByRole('form', { name: 'New environment' });
+  const name = `${prefix}-${Date.now() % 1e8}`;
+  await form.getByLabel('Name', { exact: true }).fill(name);
+  await form.getByRole('button', { name: 'Create environment' }).click();
+  await page.locator(`tr[data-env="${name}"] a.env-name`).click();
+  await expect(page.locator('#env-title')).toHaveText(name);
+  expect(new URL(page.url()).pathname).toBe(`/envs/${name}`);
+  return name;
+}
+
 test('pages of their own chunk: server-rendered, then their chunk, then hydrated', async ({ browser }) => {
   const stranger = await browser.newContext();
   const page = await stranger.newPage();
@@ -60,14 +73,7 @@ test('pages of their own chunk: server-rendered, then their chunk, then hydrated
   await page.goto('/');
   await hydrated(page);
   const before = seen.chunks.length;
-  await page.getByRole('button', { name: 'New environment' }).click();
-  const form = page.getByRole('form', { name: 'New environment' });
-  const name = `lazy-${Date.now() % 1e8}`;
-  await form.getByLabel('Name', { exact: true }).fill(name);
-  await form.getByRole('button', { name: 'Create environment' }).click();
-  await page.locator(`tr[data-env="${name}"] a.env-name`).click();
-  await expect(page.locator('#env-title')).toHaveText(name);
-  expect(new URL(page.url()).pathname).toBe(`/envs/${name}`);
+  const name = await openNewEnvironment(page, 'lazy');
   expect(seen.chunks.slice(before)).toEqual(['env_detail']);
 
   // Opened directly, the same page hydrates from its chunk (perhaps from the cache).
@@ -114,14 +120,7 @@ test('a page whose chunk cannot be fetched stays as the server sent it, and work
 
   // A link inside the hydrated dashboard whose chunk fails: the page is loaded from the
   // server instead.
-  await page.getByRole('button', { name: 'New environment' }).click();
-  const form = page.getByRole('form', { name: 'New environment' });
-  const name = `nochunk-${Date.now() % 1e8}`;
-  await form.getByLabel('Name', { exact: true }).fill(name);
-  await form.getByRole('button', { name: 'Create environment' }).click();
-  await page.locator(`tr[data-env="${name}"] a.env-name`).click();
-  await expect(page.locator('#env-title')).toHaveText(name);
-  expect(new URL(page.url()).pathname).toBe(`/envs/${name}`);
+  await openNewEnvironment(page, 'nochunk');
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(0);
 
   expect(seen.chunks).toContain('sign_up');
