@@ -18,7 +18,9 @@
 //!   is back, the generation moves on before they are used again, so nothing read
 //!   before or during the gap is served.
 //!
-//! As a last bound, no entry lives longer than one second.
+//! As a last bound, no entry lives longer than one second. A key in steady use is read
+//! again by one of its callers once its entry is three quarters that old, while the
+//! others go on using the entry, so it does not expire under them all at once.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -36,6 +38,8 @@ use crate::domain::model::EnvModel;
 pub const CHANGES_CHANNEL: &str = "kunci_changes";
 /// Longest life of a cached value.
 const MAX_AGE: Duration = Duration::from_secs(1);
+/// An entry this old is read again by the next caller alone (see [`ReadCache::get`]).
+const REFRESH_AFTER: Duration = Duration::from_millis(750);
 /// The database files are looked at (two `stat` calls) at most this often.
 const FILE_CHECK_EVERY: Duration = Duration::from_millis(2);
 /// Entries per cache before it is emptied (bounds memory under a flood of unknown keys).
@@ -61,12 +65,39 @@ struct FileWatch {
     stamp: FileStamp,
     /// Moves on with every change of `stamp` not adopted.
     epoch: u64,
+    /// Cache-keeping writes of this process under way ([`OwnWrite`]): while one is, the
+    /// files are not looked at, since the change they would show is that write's, not
+    /// yet adopted.
+    own_writes: u32,
+}
+
+/// A cache-keeping write of this process under way on a SQLite file, from the moment it
+/// holds the write lock until it is adopted ([`Caches::adopt_files`]) or given up.
+pub struct OwnWrite<'a> {
+    last: &'a Mutex<FileWatch>,
+    paths: &'a [PathBuf; 2],
+    /// The files' stamp when the write took the lock.
+    before: FileStamp,
+}
+
+impl Drop for OwnWrite<'_> {
+    fn drop(&mut self) {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        last.own_writes = last.own_writes.saturating_sub(1);
+    }
 }
 
 struct Shelf<K, V> {
     version: Option<Version>,
-    /// Each value with the time it was read.
-    map: HashMap<K, (Instant, V)>,
+    map: HashMap<K, Entry<V>>,
+}
+
+struct Entry<V> {
+    value: V,
+    /// When it was read from the database.
+    read_at: Instant,
+    /// A caller was sent to read it again (it is older than [`REFRESH_AFTER`]).
+    refreshing: bool,
 }
 
 /// How often a cache answered, for the operator's metrics.
@@ -116,12 +147,20 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
             shelf.version = Some(version);
             return None;
         }
-        // An old entry is refreshed alone, so the whole cache never empties at once.
-        shelf
-            .map
-            .get(key)
-            .filter(|(at, _)| at.elapsed() <= MAX_AGE)
-            .map(|(_, v)| v.clone())
+        // Entries expire one by one, so the whole cache never empties at once; and a
+        // key in use is read again by one caller before its entry expires, while the
+        // others keep the entry (were it to expire, every caller in flight would wait
+        // for the read).
+        let entry = shelf.map.get_mut(key)?;
+        let age = entry.read_at.elapsed();
+        if age > MAX_AGE {
+            return None;
+        }
+        if age > REFRESH_AFTER && !entry.refreshing {
+            entry.refreshing = true;
+            return None;
+        }
+        Some(entry.value.clone())
     }
 
     /// The read of `key` under `version` to join, or a new one (which replaces a read
@@ -168,7 +207,14 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
         if shelf.map.len() >= MAX_ENTRIES {
             shelf.map.clear();
         }
-        shelf.map.insert(key, (Instant::now(), value));
+        shelf.map.insert(
+            key,
+            Entry {
+                value,
+                read_at: Instant::now(),
+                refreshing: false,
+            },
+        );
     }
 }
 
@@ -234,6 +280,7 @@ impl Caches {
                 checked: Instant::now() - FILE_CHECK_EVERY * 2,
                 stamp: [(0, None); 2],
                 epoch: 0,
+                own_writes: 0,
             }),
         })
     }
@@ -277,33 +324,42 @@ impl Caches {
         }
     }
 
-    /// On a SQLite file, the files' stamp now: taken by a cache-keeping write once it
-    /// holds the write lock (`BEGIN IMMEDIATE`), for [`Caches::adopt_files`].
-    pub fn files_stamp_now(&self) -> Option<FileStamp> {
+    /// On a SQLite file, a cache-keeping write begins: called once it holds the write
+    /// lock (`BEGIN IMMEDIATE`); the files' stamp is taken, for [`Caches::adopt_files`].
+    /// Until the write is adopted or dropped, requests do not look at the files (what
+    /// changes there meanwhile is this write, which holds the lock).
+    pub fn files_stamp_now(&self) -> Option<OwnWrite<'_>> {
         match &self.source {
-            Source::Files { paths, .. } => Some(stamp_of(paths)),
+            Source::Files { paths, last } => {
+                last.lock().unwrap_or_else(|e| e.into_inner()).own_writes += 1;
+                Some(OwnWrite {
+                    last,
+                    paths,
+                    before: stamp_of(paths),
+                })
+            }
             Source::Notifications { .. } => None,
         }
     }
 
     /// After a write that changed nothing a cached lookup decides on (the token
     /// activity) has committed: its own change of the files does not empty the caches.
-    /// `before` is the stamp taken while the write held the lock, when no other
-    /// connection or process could commit; a change seen between the last look and
-    /// `before` was someone else's and empties them as usual. (A commit by another
-    /// process in the microseconds between this commit and the stamp taken after it
-    /// would be taken for this one's: its effect then waits for the entries' one-second
-    /// life, or this process's next write.)
-    pub fn adopt_files(&self, before: FileStamp) {
-        if let Source::Files { paths, last } = &self.source {
-            let after = stamp_of(paths);
-            let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-            if last.stamp != before {
-                last.epoch += 1;
-            }
-            last.stamp = after;
-            last.checked = Instant::now();
+    /// The write's stamp was taken while it held the lock, when no other connection or
+    /// process could commit; a change seen between the last look and that stamp was
+    /// someone else's and empties them as usual (such a change made in the few
+    /// milliseconds before the write took the lock is seen once the write is over,
+    /// since the files are not looked at during it). A commit by another process in the
+    /// microseconds between this commit and the stamp taken after it would be taken for
+    /// this one's: its effect then waits for the entries' one-second life, or this
+    /// process's next write.
+    pub fn adopt_files(&self, write: OwnWrite<'_>) {
+        let after = stamp_of(write.paths);
+        let mut last = write.last.lock().unwrap_or_else(|e| e.into_inner());
+        if last.stamp != write.before {
+            last.epoch += 1;
         }
+        last.stamp = after;
+        last.checked = Instant::now();
     }
 
     /// Called after every write has committed, and for every change notification.
@@ -359,7 +415,7 @@ fn stamp_of(paths: &[PathBuf; 2]) -> FileStamp {
 /// `FILE_CHECK_EVERY`: a changed stamp moves it on.
 fn files_epoch(paths: &[PathBuf; 2], last: &Mutex<FileWatch>) -> u64 {
     let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-    if last.checked.elapsed() >= FILE_CHECK_EVERY {
+    if last.own_writes == 0 && last.checked.elapsed() >= FILE_CHECK_EVERY {
         let now = stamp_of(paths);
         if now != last.stamp {
             last.stamp = now;
@@ -510,6 +566,30 @@ mod tests {
     }
 
     #[test]
+    fn an_old_entry_is_read_again_by_one_caller_while_the_others_use_it() {
+        let c: ReadCache<&str, i32> = ReadCache::new();
+        let age = |c: &ReadCache<&str, i32>, by: Duration| {
+            let mut shelf = c.shelf.lock().unwrap();
+            let entry = shelf.map.get_mut("k").unwrap();
+            entry.read_at = entry.read_at.checked_sub(by).unwrap();
+        };
+        c.get(v(1), &"k");
+        c.put(v(1), "k", 7);
+        age(&c, REFRESH_AFTER + Duration::from_millis(1));
+        assert_eq!(c.get(v(1), &"k"), None, "the first caller reads it again");
+        assert_eq!(c.get(v(1), &"k"), Some(7), "the others keep using it");
+        assert_eq!(c.get(v(1), &"k"), Some(7));
+        c.put(v(1), "k", 8);
+        assert_eq!(c.get(v(1), &"k"), Some(8), "the read again replaced it");
+        // A refresh that never came back: past its life, no caller gets it.
+        age(&c, REFRESH_AFTER + Duration::from_millis(1));
+        assert_eq!(c.get(v(1), &"k"), None);
+        age(&c, MAX_AGE);
+        assert_eq!(c.get(v(1), &"k"), None);
+        assert_eq!(c.get(v(1), &"k"), None);
+    }
+
+    #[test]
     fn another_process_writing_the_files_invalidates() {
         let a = Version {
             generation: 1,
@@ -553,6 +633,21 @@ mod tests {
         c.adopt_files(before);
         let third = c.version().unwrap();
         assert_ne!(third, second);
+        // While our write is under way, its change of the files is not taken for
+        // another process's; a write given up (dropped) lets the next look see it.
+        let write = c.files_stamp_now().unwrap();
+        std::fs::write(&db, b"v6 by our activity write, under way").unwrap();
+        wait();
+        assert_eq!(
+            c.version().unwrap(),
+            third,
+            "not looked at while ours is under way"
+        );
+        drop(write);
+        wait();
+        let fourth = c.version().unwrap();
+        assert_ne!(fourth, third, "a write given up is not adopted");
+        let third = fourth;
         // The WAL counts as well.
         let mut wal = db.into_os_string();
         wal.push("-wal");
