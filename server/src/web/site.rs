@@ -27,9 +27,9 @@ struct Embedded;
 /// The name cargo-leptos gives the WASM, JS and CSS (`output-name`).
 const OUTPUT_NAME: &str = "kunci";
 
-/// A year: what a content-hashed file may be cached for.
 /// The chunks' loader that `cargo leptos build --split` writes beside them.
 const SPLIT_LOADER: &str = "__wasm_split.______________________.js";
+/// A year: what a content-hashed file may be cached for.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// One file, with its compressed twins when the build made them. The bytes are shared

@@ -52,7 +52,7 @@ type FileStamp = [(u64, Option<SystemTime>); 2];
 
 /// When a cached value is valid: the store's write generation and, on SQLite, how many
 /// times the files were seen to change other than by this process's cache-keeping
-/// writes (see [`Caches::adopt_files`]).
+/// writes (see [`OwnWrite::adopt`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Version {
     generation: u64,
@@ -72,12 +72,34 @@ struct FileWatch {
 }
 
 /// A cache-keeping write of this process under way on a SQLite file, from the moment it
-/// holds the write lock until it is adopted ([`Caches::adopt_files`]) or given up.
+/// holds the write lock until it is adopted ([`OwnWrite::adopt`]) or given up.
 pub struct OwnWrite<'a> {
     last: &'a Mutex<FileWatch>,
     paths: &'a [PathBuf; 2],
     /// The files' stamp when the write took the lock.
     before: FileStamp,
+}
+
+impl OwnWrite<'_> {
+    /// After a write that changed nothing a cached lookup decides on (the token
+    /// activity) has committed: its own change of the files does not empty the caches.
+    /// The write's stamp was taken while it held the lock, when no other connection or
+    /// process could commit; a change seen between the last look and that stamp was
+    /// someone else's and empties them as usual (such a change made in the few
+    /// milliseconds before the write took the lock is seen once the write is over,
+    /// since the files are not looked at during it). A commit by another process in the
+    /// microseconds between this commit and the stamp taken after it would be taken for
+    /// this one's: its effect then waits for the entries' one-second life, or this
+    /// process's next write.
+    pub fn adopt(self) {
+        let after = stamp_of(self.paths);
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if last.stamp != self.before {
+            last.epoch += 1;
+        }
+        last.stamp = after;
+        last.checked = Instant::now();
+    }
 }
 
 impl Drop for OwnWrite<'_> {
@@ -325,10 +347,10 @@ impl Caches {
     }
 
     /// On a SQLite file, a cache-keeping write begins: called once it holds the write
-    /// lock (`BEGIN IMMEDIATE`); the files' stamp is taken, for [`Caches::adopt_files`].
+    /// lock (`BEGIN IMMEDIATE`); the files' stamp is taken, for [`OwnWrite::adopt`].
     /// Until the write is adopted or dropped, requests do not look at the files (what
     /// changes there meanwhile is this write, which holds the lock).
-    pub fn files_stamp_now(&self) -> Option<OwnWrite<'_>> {
+    pub fn begin_own_write(&self) -> Option<OwnWrite<'_>> {
         match &self.source {
             Source::Files { paths, last } => {
                 last.lock().unwrap_or_else(|e| e.into_inner()).own_writes += 1;
@@ -340,26 +362,6 @@ impl Caches {
             }
             Source::Notifications { .. } => None,
         }
-    }
-
-    /// After a write that changed nothing a cached lookup decides on (the token
-    /// activity) has committed: its own change of the files does not empty the caches.
-    /// The write's stamp was taken while it held the lock, when no other connection or
-    /// process could commit; a change seen between the last look and that stamp was
-    /// someone else's and empties them as usual (such a change made in the few
-    /// milliseconds before the write took the lock is seen once the write is over,
-    /// since the files are not looked at during it). A commit by another process in the
-    /// microseconds between this commit and the stamp taken after it would be taken for
-    /// this one's: its effect then waits for the entries' one-second life, or this
-    /// process's next write.
-    pub fn adopt_files(&self, write: OwnWrite<'_>) {
-        let after = stamp_of(write.paths);
-        let mut last = write.last.lock().unwrap_or_else(|e| e.into_inner());
-        if last.stamp != write.before {
-            last.epoch += 1;
-        }
-        last.stamp = after;
-        last.checked = Instant::now();
     }
 
     /// Called after every write has committed, and for every change notification.
@@ -620,22 +622,22 @@ mod tests {
         let second = c.version().unwrap();
         assert_ne!(first, second);
         // This process's activity write, adopted: the version stays.
-        let before = c.files_stamp_now().unwrap();
+        let ours = c.begin_own_write().unwrap();
         std::fs::write(&db, b"v3 by our activity write").unwrap();
-        c.adopt_files(before);
+        ours.adopt();
         wait();
         assert_eq!(c.version().unwrap(), second);
         // Another process wrote before our write took the lock (and before this
         // process looked again): adopting ours does not hide theirs.
         std::fs::write(&db, b"v4 by another process, unseen").unwrap();
-        let before = c.files_stamp_now().unwrap();
+        let ours = c.begin_own_write().unwrap();
         std::fs::write(&db, b"v5 by our activity write").unwrap();
-        c.adopt_files(before);
+        ours.adopt();
         let third = c.version().unwrap();
         assert_ne!(third, second);
         // While our write is under way, its change of the files is not taken for
         // another process's; a write given up (dropped) lets the next look see it.
-        let write = c.files_stamp_now().unwrap();
+        let write = c.begin_own_write().unwrap();
         std::fs::write(&db, b"v6 by our activity write, under way").unwrap();
         wait();
         assert_eq!(

@@ -114,7 +114,7 @@ pub(crate) use write_tx;
 
 /// Like `write_tx!`, for a write that changes nothing a cached lookup decides on (the
 /// token activity, and `last_used_at`, which is only a hint): the caches are kept. On
-/// SQLite the write's own change of the files is adopted (`Caches::adopt_files`), so
+/// SQLite the write's own change of the files is adopted (`OwnWrite::adopt`), so
 /// it does not empty them either.
 macro_rules! write_tx_keeping_caches {
     ($store:expr, |$tx:ident| $body:expr) => {
@@ -122,11 +122,11 @@ macro_rules! write_tx_keeping_caches {
             $crate::storage::Db::Sqlite(pool) => {
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 // Holding the write lock: no one else can commit until ours.
-                let before = $store.caches.as_ref().and_then(|c| c.files_stamp_now());
+                let write = $store.caches.as_ref().and_then(|c| c.begin_own_write());
                 let out = $body;
                 $tx.commit().await?;
-                if let (Some(c), Some(before)) = ($store.caches.as_ref(), before) {
-                    c.adopt_files(before);
+                if let Some(write) = write {
+                    write.adopt();
                 }
                 out
             }
