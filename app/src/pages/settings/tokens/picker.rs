@@ -233,38 +233,22 @@ fn MethodList(
     });
     let shown = move || visible.with(|v| v.iter().filter(|b| **b).count());
     let groups = groups_of(&methods);
-    // Each row and group shows through a signal of its own, set only when its answer
-    // changes: a keystroke then costs one pass over the answers and the rows it hides or
-    // shows, not a reactive update of all 800 rows.
-    let row_shown: Vec<RwSignal<bool>> =
-        visible.with_untracked(|v| v.iter().map(|b| RwSignal::new(*b)).collect());
-    let group_shown: Vec<RwSignal<bool>> = visible.with_untracked(|v| {
-        groups
-            .iter()
-            .map(|g| RwSignal::new(any_shown(v, &g.rows)))
-            .collect()
-    });
+    let list_ref = NodeRef::<leptos::html::Div>::new();
+    // Rows and groups hide through their `hidden` class, changed here on the elements
+    // themselves and only where the answer changed: a keystroke costs one pass over the
+    // answers and one class change per row or group it hides or shows, with no reactive
+    // update per row (800 of them when Search is emptied).
+    let first = visible.with_untracked(Vec::clone);
+    let first_groups: Vec<bool> = groups.iter().map(|g| any_shown(&first, &g.rows)).collect();
+    #[cfg(feature = "hydrate")]
     {
-        let row_shown = row_shown.clone();
-        let group_shown = group_shown.clone();
         let group_rows: Vec<Vec<usize>> = groups.iter().map(|g| g.rows.clone()).collect();
+        let mut shown = ShownClasses::new(first.clone(), first_groups.clone());
         Effect::new(move |_| {
-            visible.with(|v| {
-                for (signal, now) in row_shown.iter().zip(v) {
-                    if signal.get_untracked() != *now {
-                        signal.set(*now);
-                    }
-                }
-                for (signal, rows) in group_shown.iter().zip(&group_rows) {
-                    let now = any_shown(v, rows);
-                    if signal.get_untracked() != now {
-                        signal.set(now);
-                    }
-                }
-            })
+            let Some(list) = list_ref.get() else { return };
+            visible.with(|v| shown.update(&list, v, &group_rows));
         });
     }
-
     let toggle = move |name: String| {
         to_custom.run(());
         state.checked.update(|c| {
@@ -275,8 +259,8 @@ fn MethodList(
     };
     let list = groups
         .into_iter()
-        .zip(group_shown)
-        .map(|(g, group_visible)| {
+        .zip(first_groups)
+        .map(|(g, group_first)| {
             let rows_all = g.rows.clone();
             let all_checked = Signal::derive(move || {
                 names.with_value(|n| rows_all.iter().all(|i| is_checked.run(n[*i].clone())))
@@ -310,9 +294,9 @@ fn MethodList(
                     let name = m.method.clone();
                     let checked_name = name.clone();
                     let toggle_name = name.clone();
-                    let row_visible = row_shown[i];
+                    let class = if first[i] { "method-row" } else { "method-row hidden" };
                     view! {
-                        <div class="method-row" class:hidden=move || !row_visible.get() data-method=name.clone()>
+                        <div class=class data-method=name.clone()>
                             <label>
                                 <input
                                     type="checkbox"
@@ -330,7 +314,7 @@ fn MethodList(
                 })
                 .collect_view();
             view! {
-                <div class="method-group" class:hidden=move || !group_visible.get() role="group" aria-label=group_name.clone()>
+                <div class=if group_first { "method-group" } else { "method-group hidden" } role="group" aria-label=group_name.clone()>
                     <label class="group-head">
                         <input
                             type="checkbox"
@@ -347,12 +331,68 @@ fn MethodList(
         })
         .collect_view();
     view! {
-        <div id="method-list" class="method-list" aria-label=t_string!(i18n, picker.methods_label)>
+        <div id="method-list" class="method-list" node_ref=list_ref aria-label=t_string!(i18n, picker.methods_label)>
             {list}
             <p class="empty" class:hidden=move || shown() != 0>{t_string!(i18n, picker.no_match)}</p>
         </div>
         <p class="muted small shown-count">{move || crate::tf!(i18n, picker.shown, shown = shown(), total = methods.len())}</p>
     }
+}
+
+/// The rows' and groups' `hidden` classes as the list's elements have them, and the
+/// elements themselves (found once, in document order: the catalog's).
+#[cfg(feature = "hydrate")]
+struct ShownClasses {
+    rows: Vec<bool>,
+    groups: Vec<bool>,
+    elements: Option<(Vec<web_sys::Element>, Vec<web_sys::Element>)>,
+}
+
+#[cfg(feature = "hydrate")]
+impl ShownClasses {
+    fn new(rows: Vec<bool>, groups: Vec<bool>) -> ShownClasses {
+        ShownClasses {
+            rows,
+            groups,
+            elements: None,
+        }
+    }
+
+    /// Shows what `visible` shows: changes the class of each row and group whose answer
+    /// differs from the last one.
+    fn update(&mut self, list: &web_sys::Element, visible: &[bool], group_rows: &[Vec<usize>]) {
+        let (rows, groups) = self.elements.get_or_insert_with(|| {
+            (
+                elements(list, ".method-row"),
+                elements(list, ".method-group"),
+            )
+        });
+        for ((el, was), now) in rows.iter().zip(&mut self.rows).zip(visible) {
+            if *was != *now {
+                let _ = el.class_list().toggle_with_force("hidden", !*now);
+                *was = *now;
+            }
+        }
+        for ((el, was), members) in groups.iter().zip(&mut self.groups).zip(group_rows) {
+            let now = any_shown(visible, members);
+            if *was != now {
+                let _ = el.class_list().toggle_with_force("hidden", !now);
+                *was = now;
+            }
+        }
+    }
+}
+
+/// The elements under `list` that `selector` matches, in document order.
+#[cfg(feature = "hydrate")]
+fn elements(list: &web_sys::Element, selector: &str) -> Vec<web_sys::Element> {
+    use wasm_bindgen::JsCast;
+    let Ok(found) = list.query_selector_all(selector) else {
+        return Vec::new();
+    };
+    (0..found.length())
+        .filter_map(|i| found.get(i)?.dyn_into::<web_sys::Element>().ok())
+        .collect()
 }
 
 #[cfg(test)]
