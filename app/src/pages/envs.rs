@@ -66,10 +66,13 @@ pub fn EnvironmentsPanel() -> impl IntoView {
         if let Ok(handle) = set_interval_with_handle(refresh, POLL_EVERY) {
             on_cleanup(move || handle.clear());
         }
-        Effect::new(move |_| {
+        // Not on the first run: the list the page came with is as fresh as a fetch.
+        Effect::new(move |ran_before: Option<()>| {
             action.version().get();
             create.version().get();
-            refresh();
+            if ran_before.is_some() {
+                refresh();
+            }
         });
     }
     #[cfg(not(feature = "hydrate"))]
