@@ -16,7 +16,9 @@ use leptos_router::LazyRoute;
 
 use crate::pages::{admin, auth, docs, env_detail, ChunkMissing};
 
-/// The path and query the router is on, to load from the server if the chunk fails.
+/// The path and query the router is on, to load from the server if the chunk fails;
+/// read when it fails (by then the router is on the page being opened), not on every
+/// render.
 fn current_url() -> String {
     let location = leptos_router::hooks::use_location();
     let (path, query) = (
@@ -51,9 +53,7 @@ async fn chunk_failed(url: String) -> AnyView {
 macro_rules! lazy_page {
     ($(#[$doc:meta])* $route:ident, $chunk:ident, $preload:ident, $page:expr) => {
         $(#[$doc])*
-        pub struct $route {
-            url: String,
-        }
+        pub struct $route;
 
         #[leptos::wasm_split::wasm_split(
             $chunk,
@@ -70,13 +70,13 @@ macro_rules! lazy_page {
                 // On the server: the page links the chunk, which then downloads beside
                 // the main WASM (`server::web::site::Site::split_manifest`).
                 leptos::prefetch_lazy_fn_on_server(stringify!($chunk));
-                $route { url: current_url() }
+                $route
             }
 
-            async fn view(this: Self) -> AnyView {
+            async fn view(_: Self) -> AnyView {
                 match $chunk().await {
                     Ok(page) => page,
-                    Err(ChunkMissing) => chunk_failed(this.url).await,
+                    Err(ChunkMissing) => chunk_failed(current_url()).await,
                 }
             }
 
