@@ -239,11 +239,10 @@ fn MethodList(
     // answers and one class change per row or group it hides or shows, with no reactive
     // update per row (800 of them when Search is emptied).
     let first = visible.with_untracked(Vec::clone);
-    let first_groups: Vec<bool> = groups.iter().map(|g| any_shown(&first, &g.rows)).collect();
     #[cfg(feature = "hydrate")]
     {
         let group_rows: Vec<Vec<usize>> = groups.iter().map(|g| g.rows.clone()).collect();
-        let mut shown = ShownClasses::new(first.clone(), first_groups.clone());
+        let mut shown = ShownClasses::new(first.clone());
         Effect::new(move |_| {
             let Some(list) = list_ref.get() else { return };
             visible.with(|v| shown.update(&list, v, &group_rows));
@@ -259,8 +258,7 @@ fn MethodList(
     };
     let list = groups
         .into_iter()
-        .zip(first_groups)
-        .map(|(g, group_first)| {
+        .map(|g| {
             let rows_all = g.rows.clone();
             let all_checked = Signal::derive(move || {
                 names.with_value(|n| rows_all.iter().all(|i| is_checked.run(n[*i].clone())))
@@ -314,7 +312,7 @@ fn MethodList(
                 })
                 .collect_view();
             view! {
-                <div class=if group_first { "method-group" } else { "method-group hidden" } role="group" aria-label=group_name.clone()>
+                <div class=if any_shown(&first, &g.rows) { "method-group" } else { "method-group hidden" } role="group" aria-label=group_name.clone()>
                     <label class="group-head">
                         <input
                             type="checkbox"
@@ -339,27 +337,25 @@ fn MethodList(
     }
 }
 
-/// The rows' and groups' `hidden` classes as the list's elements have them, and the
-/// elements themselves (found once, in document order: the catalog's).
+/// Which rows the list's elements show (a group shows when one of its rows does), and
+/// the elements themselves (found once, in document order: the catalog's).
 #[cfg(feature = "hydrate")]
 struct ShownClasses {
     rows: Vec<bool>,
-    groups: Vec<bool>,
     elements: Option<(Vec<web_sys::Element>, Vec<web_sys::Element>)>,
 }
 
 #[cfg(feature = "hydrate")]
 impl ShownClasses {
-    fn new(rows: Vec<bool>, groups: Vec<bool>) -> ShownClasses {
+    fn new(rows: Vec<bool>) -> ShownClasses {
         ShownClasses {
             rows,
-            groups,
             elements: None,
         }
     }
 
-    /// Shows what `visible` shows: changes the class of each row and group whose answer
-    /// differs from the last one.
+    /// Shows what `visible` shows: changes the `hidden` class of each row and group
+    /// whose answer differs from the last one.
     fn update(&mut self, list: &web_sys::Element, visible: &[bool], group_rows: &[Vec<usize>]) {
         let (rows, groups) = self.elements.get_or_insert_with(|| {
             (
@@ -367,17 +363,17 @@ impl ShownClasses {
                 elements(list, ".method-group"),
             )
         });
+        // Groups first: what they showed follows from the rows' last answers.
+        for (el, members) in groups.iter().zip(group_rows) {
+            let now = any_shown(visible, members);
+            if any_shown(&self.rows, members) != now {
+                let _ = el.class_list().toggle_with_force("hidden", !now);
+            }
+        }
         for ((el, was), now) in rows.iter().zip(&mut self.rows).zip(visible) {
             if *was != *now {
                 let _ = el.class_list().toggle_with_force("hidden", !*now);
                 *was = *now;
-            }
-        }
-        for ((el, was), members) in groups.iter().zip(&mut self.groups).zip(group_rows) {
-            let now = any_shown(visible, members);
-            if *was != now {
-                let _ = el.class_list().toggle_with_force("hidden", !now);
-                *was = now;
             }
         }
     }
