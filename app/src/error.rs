@@ -8,7 +8,11 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::refusal::{Limit, Refusal};
 
+mod wire;
+
+/// Crosses to the browser as `wire::Flat` (see there why not serde's derived shape).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(into = "wire::Flat", try_from = "wire::Flat")]
 pub enum AppError {
     /// Result 3. `name` is the parameter as documented (`envName`), `reason` says what is
     /// wrong in English (for logs, and the REST API's text); `refusal` says it as data, for
@@ -18,7 +22,6 @@ pub enum AppError {
     InvalidParameter {
         name: String,
         reason: String,
-        #[serde(default)]
         refusal: Option<Refusal>,
     },
     /// Result 11: unknown, or owned by someone else (the same answer, so nothing leaks).

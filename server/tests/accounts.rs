@@ -8,14 +8,6 @@ use common::{Backend, ServerProcess, TestDb, TestServer, web};
 
 const PW: &str = "correct horse battery staple";
 
-fn err_kind(body: &serde_json::Value) -> String {
-    match body {
-        serde_json::Value::Object(m) => m.keys().next().cloned().unwrap_or_default(),
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 both_databases!(
     sign_up_validation_errors_create_nothing,
     |db: TestDb| async move {
@@ -48,7 +40,7 @@ both_databases!(
             )
             .await;
             assert_eq!(a.status, 400, "{login}/{field}: {}", a.body);
-            assert_eq!(a.body["InvalidParameter"]["name"], *field, "{}", a.body);
+            assert_eq!(web::invalid_name(&a.body), *field, "{}", a.body);
             assert!(a.cookie.is_none());
         }
         assert!(
@@ -72,7 +64,11 @@ both_databases!(
         web::signed_up(&base, "dup@example.com", PW).await;
         let again = web::sign_up(&base, "  DUP@Example.com ", "Other", PW).await;
         assert_eq!(again.status, 409, "{}", again.body);
-        assert_eq!(err_kind(&again.body), "LoginTaken");
+        assert!(
+            matches!(web::error(&again.body), app::AppError::LoginTaken(_)),
+            "{}",
+            again.body
+        );
         assert!(again.cookie.is_none());
         let user = s
             .kunci
@@ -97,7 +93,7 @@ both_databases!(
         assert_eq!(wrong.status, 401);
         assert_eq!(wrong.body, unknown.body);
         assert_eq!(unknown.status, 401);
-        assert_eq!(err_kind(&wrong.body), "AuthenticationFailed");
+        assert_eq!(web::error(&wrong.body), app::AppError::AuthenticationFailed);
         assert!(wrong.cookie.is_none() && unknown.cookie.is_none());
         // Both paid for exactly one argon2 verification: timing does not reveal accounts.
         assert_eq!(s.kunci.hasher.verifications() - before, 2);
@@ -133,7 +129,9 @@ both_databases!(
         }
         let locked = web::sign_in(&base, "lock@example.com", PW).await;
         assert_eq!(locked.status, 403, "{}", locked.body);
-        let message = locked.body["UserBlocked"].as_str().unwrap_or_default();
+        let app::AppError::UserBlocked(message) = web::error(&locked.body) else {
+            panic!("not blocked: {}", locked.body)
+        };
         assert!(
             message.contains("locked") && message.contains("try again"),
             "{message}"

@@ -112,11 +112,14 @@ both_databases!(
         let stranger = web::signed_up(&base, "stranger@example.com", PW).await;
         let (status, refused) = get(&s, "/ui/envs/detail-env", Some(&stranger)).await;
         assert_eq!(status, 404, "{refused}");
-        assert_eq!(refused["EnvNotFound"], "detail-env");
+        assert_eq!(
+            web::error(&refused),
+            app::AppError::EnvNotFound("detail-env".into())
+        );
         let (status, missing) = get(&s, "/ui/envs/no-such-env", Some(&owner)).await;
         assert_eq!(
-            (status, &missing["EnvNotFound"]),
-            (404, &Value::from("no-such-env"))
+            (status, web::error(&missing)),
+            (404, app::AppError::EnvNotFound("no-such-env".into()))
         );
 
         // The server-rendered page: the owner's, with its parts; a stranger's without them.
@@ -197,14 +200,10 @@ both_databases!(
         // The API's rules, each naming the field it is about; nothing changes.
         let bad = save(owner.clone(), vec![("var", "1BAD"), ("value", "x")]).await;
         assert_eq!(bad.status, 400);
-        assert_eq!(bad.body["InvalidParameter"]["name"], "name", "{}", bad.body);
+        assert_eq!(web::invalid_name(&bad.body), "name", "{}", bad.body);
         let nul = save(owner.clone(), vec![("var", "OK"), ("value", "a\0b")]).await;
         assert_eq!(nul.status, 400);
-        assert_eq!(
-            nul.body["InvalidParameter"]["name"], "value",
-            "{}",
-            nul.body
-        );
+        assert_eq!(web::invalid_name(&nul.body), "value", "{}", nul.body);
         let huge: &'static str = Box::leak("x".repeat(70 * 1024).into_boxed_str());
         let big = save(owner.clone(), vec![("var", "BIG"), ("value", huge)]).await;
         assert_eq!(big.status, 400, "{}", big.body);

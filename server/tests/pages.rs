@@ -126,6 +126,13 @@ both_databases!(
         )
         .await;
         assert_eq!(again.status, 409);
-        assert!(again.body["WrongEnvStatus"].is_object(), "{}", again.body);
+        assert!(
+            matches!(
+                web::error(&again.body),
+                app::AppError::WrongEnvStatus { .. }
+            ),
+            "{}",
+            again.body
+        );
     }
 );

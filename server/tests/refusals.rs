@@ -4,6 +4,8 @@
 
 mod common;
 
+use app::AppError;
+use app::refusal::{Limit, Refusal};
 use common::api::{AUTH, Api};
 use common::{TestDb, TestServer, web};
 use serde_json::{Value, json};
@@ -61,11 +63,12 @@ both_databases!(
         )
         .await;
         assert_eq!(status, 400, "{body}");
-        let refused = &body["InvalidParameter"];
-        assert_eq!(refused["name"], "ids", "{body}");
+        assert_eq!(web::invalid_name(&body), "ids", "{body}");
         assert_eq!(
-            refused["refusal"],
-            json!({ "NoSuchTokens": { "ids": "987654" } }),
+            web::refusal(&body),
+            Some(Refusal::NoSuchTokens {
+                ids: "987654".into()
+            }),
             "{body}"
         );
 
@@ -102,8 +105,8 @@ both_databases!(
             let a = web::call(&s.url(""), path, Some(&session), &[("id", "4242")]).await;
             assert_eq!(a.status, 400, "{path}: {}", a.body);
             assert_eq!(
-                a.body["InvalidParameter"]["refusal"],
-                json!({ "NoSuchAlert": { "id": 4242 } }),
+                web::refusal(&a.body),
+                Some(Refusal::NoSuchAlert { id: 4242 }),
                 "{path}: {}",
                 a.body
             );
@@ -124,10 +127,10 @@ both_databases!(
         )
         .await;
         assert_eq!(a.status, 400, "{}", a.body);
-        assert_eq!(a.body["InvalidParameter"]["name"], "code", "{}", a.body);
+        assert_eq!(web::invalid_name(&a.body), "code", "{}", a.body);
         assert_eq!(
-            a.body["InvalidParameter"]["refusal"],
-            json!("NothingBeingSetUp"),
+            web::refusal(&a.body),
+            Some(Refusal::NothingBeingSetUp),
             "{}",
             a.body
         );
@@ -187,8 +190,8 @@ both_databases!(
         .await;
         assert_eq!(status, 403, "{body}");
         assert_eq!(
-            body,
-            json!({ "LimitReached": { "Tokens": { "max": max } } }),
+            web::error(&body),
+            AppError::LimitReached(Limit::Tokens { max }),
             "{body}"
         );
         // Nothing was issued past the limit.
@@ -209,15 +212,17 @@ both_databases!(
         let a = web::sign_up(&s.url(""), "not an email", "Ana", PW).await;
         assert_eq!(a.status, 400, "{}", a.body);
         assert_eq!(
-            a.body["InvalidParameter"]["refusal"],
-            json!("LoginHasSpaces"),
+            web::refusal(&a.body),
+            Some(Refusal::LoginHasSpaces),
             "{}",
             a.body
         );
         let short = web::sign_up(&s.url(""), "ana@example.com", "Ana", "short").await;
         assert_eq!(
-            short.body["InvalidParameter"]["refusal"],
-            json!({ "PasswordTooShort": { "min": kunci_rules::account::PASSWORD_MIN_CHARS } }),
+            web::refusal(&short.body),
+            Some(Refusal::PasswordTooShort {
+                min: kunci_rules::account::PASSWORD_MIN_CHARS
+            }),
             "{}",
             short.body
         );

@@ -214,8 +214,10 @@ both_databases!(
         )
         .await;
         assert_eq!(status, 400, "{body}");
-        assert_eq!(body["InvalidParameter"]["name"], "expires");
-        let reason = body["InvalidParameter"]["reason"].as_str().unwrap();
+        let app::AppError::InvalidParameter { name, reason, .. } = common::web::error(&body) else {
+            panic!("not an invalid parameter: {body}")
+        };
+        assert_eq!(name, "expires");
         assert!(reason.contains("at most 90 days"), "{reason}");
         let before = now();
         let limit_day = format_wire(before + 90 * DAY);

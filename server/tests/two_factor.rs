@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use common::api::{AUTH, Api, Reply, user_with_session};
 use common::{TestDb, TestServer, web};
-use serde_json::Value;
 
 const PW: &str = "correct horse battery staple";
 const ACCOUNT: &str = "/1.0/users/account/rest";
@@ -770,7 +769,7 @@ both_databases!(
         )
         .await;
         assert_eq!(a.status, 400, "{}", a.body);
-        assert_eq!(a.body["InvalidParameter"]["name"], "code", "{}", a.body);
+        assert_eq!(web::invalid_name(&a.body), "code", "{}", a.body);
     }
 );
 
@@ -790,7 +789,7 @@ both_databases!(
             &[("password", "wrong password!!")],
         )
         .await;
-        assert_eq!(wrong_pw.body, Value::String("InvalidPassword".into()));
+        assert_eq!(web::error(&wrong_pw.body), app::AppError::InvalidPassword);
         let setup = web::call(
             &base,
             "/api/settings/two_factor_begin",
@@ -817,7 +816,7 @@ both_databases!(
         .await;
         if code_at(&secret, step) != "000000" && code_at(&secret, step - 1) != "000000" {
             assert_eq!(wrong.status, 403, "{}", wrong.body);
-            assert_eq!(wrong.body, Value::String("InvalidCode".into()));
+            assert_eq!(web::error(&wrong.body), app::AppError::InvalidCode);
         }
         let enabled = web::call(
             &base,
@@ -893,8 +892,8 @@ both_databases!(
         )
         .await;
         assert_eq!(
-            used.body,
-            Value::String("InvalidCode".into()),
+            web::error(&used.body),
+            app::AppError::InvalidCode,
             "a used step"
         );
         let ok = web::call(
@@ -936,7 +935,11 @@ both_databases!(
             &[("password", PW), ("code", codes[1].as_str().unwrap())],
         )
         .await;
-        assert_eq!(off.body, Value::String("InvalidCode".into()), "an old code");
+        assert_eq!(
+            web::error(&off.body),
+            app::AppError::InvalidCode,
+            "an old code"
+        );
         let off = web::call(
             &base,
             "/api/settings/two_factor_disable",

@@ -292,6 +292,28 @@ pub mod web {
         pub body: Value,
     }
 
+    /// The error in a server function's answer, decoded as the browser decodes it.
+    pub fn error(body: &Value) -> app::AppError {
+        serde_json::from_value(body.clone())
+            .unwrap_or_else(|e| panic!("not a server function's error ({e}): {body}"))
+    }
+
+    /// The parameter a result-3 answer names.
+    pub fn invalid_name(body: &Value) -> String {
+        match error(body) {
+            app::AppError::InvalidParameter { name, .. } => name,
+            other => panic!("not an invalid parameter: {other:?}"),
+        }
+    }
+
+    /// The refusal, said as data, of a result-3 answer.
+    pub fn refusal(body: &Value) -> Option<app::refusal::Refusal> {
+        match error(body) {
+            app::AppError::InvalidParameter { refusal, .. } => refusal,
+            other => panic!("not an invalid parameter: {other:?}"),
+        }
+    }
+
     pub async fn call(
         base: &str,
         path: &str,
