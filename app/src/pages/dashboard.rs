@@ -9,11 +9,12 @@ use leptos_router::components::Redirect;
 use crate::api::{current_user, SignOut};
 use crate::i18n::*;
 use crate::language::LanguageSwitch;
+use crate::model::TokenView;
 use crate::model::UserView;
 use crate::pages::envs::EnvironmentsPanel;
-use crate::pages::expiry_banner::{ExpiryBanner, TokenIntent};
+use crate::pages::expiry_banner::{ExpiryAction, ExpiryBanner, TokenIntent};
 use crate::pages::settings::{preload_tokens_tab, SettingsFrame};
-use crate::pages::ErrorNote;
+use crate::pages::{chunk_missing_note, ChunkMissing, ErrorNote};
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -88,13 +89,53 @@ fn Dashboard(user: UserView, children: Children) -> impl IntoView {
             </ActionForm>
         </header>
         <main class="dashboard">
-            <crate::pages::leak_alerts::LeakAlerts/>
-            <crate::pages::reuse_alerts::ReuseAlerts/>
-            <ExpiryBanner version=banner_version on_action=on_expiry_action/>
+            <Alerts version=banner_version on_expiry_action/>
             {children()}
             <Show when=move || settings_open.get()>
                 <SettingsFrame on_close=close_settings/>
             </Show>
         </main>
     }
+}
+
+/// The dashboard's alerts: leaked tokens, reused token values, tokens about to expire.
+/// Most visits show none, so they are a chunk of their own, asked for once the page has
+/// hydrated (an effect runs only in the browser): neither the server's page nor the
+/// first download carries them. Each alert area then asks the server for its alerts, as
+/// before, into a live region that exists before they arrive.
+#[component]
+fn Alerts(
+    version: Signal<u64>,
+    on_expiry_action: Callback<(ExpiryAction, TokenView)>,
+) -> impl IntoView {
+    let wanted = RwSignal::new(false);
+    Effect::new(move |_| wanted.set(true));
+    let retry = Trigger::new();
+    view! {
+        <Show when=move || wanted.get()>
+            <Suspense fallback=|| ()>
+                {move || {
+                    retry.track();
+                    Suspend::new(async move {
+                        alerts(version, on_expiry_action)
+                            .await
+                            .unwrap_or_else(|ChunkMissing| chunk_missing_note(retry))
+                    })
+                }}
+            </Suspense>
+        </Show>
+    }
+}
+
+#[leptos::wasm_split::wasm_split(dashboard_alerts, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn alerts(
+    version: Signal<u64>,
+    on_expiry_action: Callback<(ExpiryAction, TokenView)>,
+) -> Result<AnyView, ChunkMissing> {
+    Ok(view! {
+        <crate::pages::leak_alerts::LeakAlerts/>
+        <crate::pages::reuse_alerts::ReuseAlerts/>
+        <ExpiryBanner version on_action=on_expiry_action/>
+    }
+    .into_any())
 }
