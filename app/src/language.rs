@@ -435,94 +435,6 @@ mod tests {
         })
     }
 
-    /// One of each refusal the server says as data, with parameters that show.
-    fn every_refusal() -> Vec<Refusal> {
-        use kunci_rules::description::DescriptionError;
-        use kunci_rules::env::VarNameError;
-        use kunci_rules::expiry::ExpiryError;
-        use kunci_rules::restrict::RestrictError;
-        vec![
-            Refusal::LoginRequired,
-            Refusal::EmailRequired,
-            Refusal::LoginTooLong { max: 254 },
-            Refusal::LoginHasSpaces,
-            Refusal::LoginNotAnEmail,
-            Refusal::NameRequired,
-            Refusal::NameTooLong { max: 100 },
-            Refusal::NameHasControl,
-            Refusal::PasswordTooShort { min: 12 },
-            Refusal::PasswordTooLong { max_bytes: 1024 },
-            Refusal::PasswordOnlySpaces,
-            Refusal::PasswordRequired,
-            Refusal::UnknownLanguage,
-            Refusal::Description(DescriptionError::TooLong),
-            Refusal::Expiry(ExpiryError::NotAhead),
-            Refusal::Restrict(RestrictError::NotAnAddress("300.1.1.1".into())),
-            Refusal::TooManyMethods { max: 2000 },
-            Refusal::PrivateMethod {
-                method: "users.Account.SignIn".into(),
-            },
-            Refusal::UnknownMethods {
-                names: "[env.Nope]".into(),
-            },
-            Refusal::NoMethod,
-            Refusal::UnknownTemplate {
-                templates: "Read only, Deploy".into(),
-            },
-            Refusal::NoSuchToken { id: 42 },
-            Refusal::NoSuchTokens {
-                ids: "42, 43".into(),
-            },
-            Refusal::ExpiredNeedsExpiry {
-                expired_on: "2026-01-31 23:59:59".into(),
-            },
-            Refusal::NoTokenSelected,
-            Refusal::CodeRequired,
-            Refusal::CodeMalformed,
-            Refusal::TwoFactorNotOn,
-            Refusal::TwoFactorAlreadyOnSetUp,
-            Refusal::TwoFactorAlreadyOn,
-            Refusal::NothingBeingSetUp,
-            Refusal::SetupChanged,
-            Refusal::RecoveryCodeCannotRegenerate,
-            Refusal::SessionNeedsNoCode,
-            Refusal::EnvName,
-            Refusal::Label {
-                what: "the display name".into(),
-                max: 100,
-            },
-            Refusal::NoNodes,
-            Refusal::TooManyNodes { max: 64 },
-            Refusal::OutOfRange {
-                field: "count".into(),
-                min: 1,
-                max: 16,
-            },
-            Refusal::VarName(VarNameError::NotAName),
-            Refusal::VarValueHasNul {
-                name: "DB_HOST".into(),
-            },
-            Refusal::VarsTooBig { kib: 64 },
-            Refusal::NoSuchNodeGroup,
-            Refusal::NodeGroupEmpty,
-            Refusal::NoTokenNumbered { id: 42 },
-            Refusal::TokensRevokedMeanwhile {
-                ids: "#42, #43".into(),
-            },
-            Refusal::NoAccount {
-                login: "ana@example.com".into(),
-            },
-            Refusal::NotPending {
-                login: "ana@example.com".into(),
-            },
-            Refusal::NotPendingId { id: 42 },
-            Refusal::LastAdmin {
-                login: "ana@example.com".into(),
-            },
-            Refusal::NoSuchAlert { id: 42 },
-        ]
-    }
-
     /// A `{name}` left unfilled in a worded message.
     fn unfilled(text: &str) -> Option<&str> {
         parameters(text).into_iter().next()
@@ -530,7 +442,7 @@ mod tests {
 
     #[test]
     fn every_refusal_is_worded_in_both_languages_with_its_parameters() {
-        for refusal in every_refusal() {
+        for refusal in crate::refusal::every_refusal() {
             let error = AppError::InvalidParameter {
                 name: "x".into(),
                 reason: "English reason".into(),
