@@ -56,26 +56,74 @@ pub struct IpUse {
 
 /// Addresses kept per token.
 pub const LAST_IPS_KEPT: i64 = 5;
-/// Rows per INSERT statement (8 parameters a row, well under SQLite's limit).
+/// Rows per INSERT statement on SQLite (8 parameters a row, well under its limit).
 const ROWS_PER_INSERT: usize = 500;
 
-impl Store {
-    /// The `VALUES` tuples of an insert of `rows` rows of `columns` values each, bound in
-    /// order: `($1, $2), ($3, $4)` on PostgreSQL; on SQLite anonymous `(?, ?), (?, ?)`,
-    /// because SQLite finds a numbered parameter's name by a linear scan, so binding a
-    /// statement of thousands of `$N` takes time quadratic in their number (it was 8.5 %
-    /// of the server's CPU under the token benchmark, in `sqlite3_bind_parameter_name`).
-    fn values_list(&self, rows: usize, columns: usize) -> String {
-        let tuple = |row: usize| {
-            let one = |col: usize| match self.db {
-                super::Db::Sqlite(_) => "?".to_string(),
-                super::Db::Postgres(_) => format!("${}", row * columns + col + 1),
-            };
-            format!("({})", (0..columns).map(one).collect::<Vec<_>>().join(", "))
-        };
-        (0..rows).map(tuple).collect::<Vec<_>>().join(", ")
-    }
+/// Inserts a batch of activity rows on the connection of either database.
+trait InsertActivity {
+    fn insert_activity(
+        &mut self,
+        rows: &[ActivityInsert],
+    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+}
 
+impl InsertActivity for sqlx::SqliteConnection {
+    /// Statements of [`ROWS_PER_INSERT`] anonymous `(?, ?, ...)` tuples: SQLite finds a
+    /// numbered parameter's name by a linear scan, so binding a statement of thousands
+    /// of `$N` takes time quadratic in their number (it was 8.5 % of the server's CPU
+    /// under the token benchmark, in `sqlite3_bind_parameter_name`).
+    async fn insert_activity(&mut self, rows: &[ActivityInsert]) -> Result<(), sqlx::Error> {
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            let sql = format!(
+                "INSERT INTO token_activity (token_id, user_id, at, method, env_name, ip, result, calls) VALUES {values}"
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.token_id)
+                    .bind(r.user_id)
+                    .bind(r.at)
+                    .bind(r.method)
+                    .bind(r.env_name.as_deref())
+                    .bind(r.ip.as_str())
+                    .bind(i64::from(r.result))
+                    .bind(r.calls);
+            }
+            q.execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+}
+
+impl InsertActivity for sqlx::PgConnection {
+    /// One statement of eight arrays, whatever the batch's size: one prepared plan,
+    /// eight parameters to bind instead of eight a row (a flood's batch of 2,000 rows
+    /// was four statements of 4,000 parameters each), rows in the batch's order.
+    async fn insert_activity(&mut self, rows: &[ActivityInsert]) -> Result<(), sqlx::Error> {
+        let column = |f: fn(&ActivityInsert) -> i64| rows.iter().map(f).collect::<Vec<i64>>();
+        sqlx::query(
+            "INSERT INTO token_activity (token_id, user_id, at, method, env_name, ip, result, calls) \
+             SELECT token_id, user_id, at, method, env_name, ip, result, calls FROM \
+             UNNEST($1::int8[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::int8[], $8::int8[]) \
+             WITH ORDINALITY AS batch(token_id, user_id, at, method, env_name, ip, result, calls, n) \
+             ORDER BY n",
+        )
+        .bind(column(|r| r.token_id))
+        .bind(column(|r| r.user_id))
+        .bind(column(|r| r.at))
+        .bind(rows.iter().map(|r| r.method).collect::<Vec<&str>>())
+        .bind(rows.iter().map(|r| r.env_name.as_deref()).collect::<Vec<Option<&str>>>())
+        .bind(rows.iter().map(|r| r.ip.as_str()).collect::<Vec<&str>>())
+        .bind(column(|r| i64::from(r.result)))
+        .bind(column(|r| r.calls))
+        .execute(&mut *self)
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store {
     /// Writes one batch in one transaction: the activity rows, each token's addresses
     /// (the five most recent kept) and `last_used_at`.
     pub async fn write_token_activity(
@@ -92,24 +140,8 @@ impl Store {
             *t = (*t).max(u.at);
         }
         write_tx_keeping_caches!(self, |tx| {
-            for chunk in rows.chunks(ROWS_PER_INSERT) {
-                let values = self.values_list(chunk.len(), 8);
-                let sql = format!(
-                    "INSERT INTO token_activity (token_id, user_id, at, method, env_name, ip, result, calls) VALUES {values}"
-                );
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for r in chunk {
-                    q = q
-                        .bind(r.token_id)
-                        .bind(r.user_id)
-                        .bind(r.at)
-                        .bind(r.method)
-                        .bind(r.env_name.as_deref())
-                        .bind(r.ip.as_str())
-                        .bind(i64::from(r.result))
-                        .bind(r.calls);
-                }
-                q.execute(&mut *tx).await?;
+            if !rows.is_empty() {
+                InsertActivity::insert_activity(&mut *tx, rows).await?;
             }
             for u in ips {
                 sqlx::query(
