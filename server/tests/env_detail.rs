@@ -273,8 +273,11 @@ both_databases!(
                 .header("accept", "text/html")
                 .header("cookie", format!("kunci_session={owner}"));
             async move {
-                let response = req.send().await.map_err(|e| e.to_string())?;
-                response.text().await.map_err(|e| e.to_string())
+                // A failure names its cause (timed out, reset, body cut) and when it came.
+                let began = std::time::Instant::now();
+                let failed = |e: reqwest::Error| format!("{e:?} after {:?}", began.elapsed());
+                let response = req.send().await.map_err(failed)?;
+                response.text().await.map_err(failed)
             }
         });
         let bodies = futures::future::join_all(pages).await;
