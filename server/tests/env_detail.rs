@@ -293,3 +293,72 @@ both_databases!(
         assert_eq!(whole, 120, "pages cut short or wrong: {cut:?}");
     }
 );
+
+both_databases!(
+    pages_stay_whole_while_other_servers_of_the_process_start,
+    |db: TestDb| async move {
+        // Starting a server generates the dashboard's route list, which Leptos does with
+        // every resource held back by a flag of the whole process: a page another server
+        // rendered in that moment waited for ever (the test suites start many servers in
+        // one process). The list is now generated once per process.
+        let s = TestServer::start(&db).await;
+        let base = s.url("");
+        let owner = web::signed_up(&base, "starts@example.com", PW).await;
+        let api = Api::new(&base);
+        let session = api.signin("starts@example.com", PW).await;
+        api.create_env(&session, "starts-env").await.ok();
+        let starting = std::sync::atomic::AtomicBool::new(true);
+        let others = async {
+            let mut started = Vec::new();
+            for _ in 0..8 {
+                let other = TestDb::new(common::Backend::Sqlite).await;
+                started.push((TestServer::start(&other).await, other));
+            }
+            starting.store(false, std::sync::atomic::Ordering::Relaxed);
+            started
+        };
+        // Waves of twelve pages, at least ten and until the last start, so that renders
+        // begin all through the starts.
+        let page = || {
+            let req = common::client()
+                .get(s.url("/envs/starts-env"))
+                .header("accept", "text/html")
+                .header("cookie", format!("kunci_session={owner}"));
+            async move {
+                let began = std::time::Instant::now();
+                let failed = |e: reqwest::Error| format!("{e:?} after {:?}", began.elapsed());
+                req.send()
+                    .await
+                    .map_err(failed)?
+                    .text()
+                    .await
+                    .map_err(failed)
+            }
+        };
+        let pages = async {
+            let mut bodies = Vec::new();
+            while bodies.len() < 120 || starting.load(std::sync::atomic::Ordering::Relaxed) {
+                let wave = (0..12).map(|_| tokio::spawn(page()));
+                for b in futures::future::join_all(wave).await {
+                    bodies.push(b.expect("page task"));
+                }
+            }
+            bodies
+        };
+        let (started, bodies) = tokio::join!(others, pages);
+        let whole = bodies
+            .iter()
+            .filter(|b| matches!(b, Ok(html) if html.contains("Env starts-env") && html.contains("</html>")))
+            .count();
+        let cut: Vec<_> = bodies
+            .iter()
+            .filter_map(|b| b.as_ref().err())
+            .take(3)
+            .collect();
+        assert_eq!(whole, bodies.len(), "pages cut short or hung: {cut:?}");
+        for (other, _db) in started {
+            other.stop().await;
+        }
+        s.stop().await;
+    }
+);

@@ -70,7 +70,7 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr, site: Arc<site::Site>) -> Rou
             provide_context(manifest);
         }
     };
-    let routes = generate_route_list(app::App);
+    let routes = page_routes();
     // A path that is no page: a file of the site, else the dashboard's "not found" (404).
     let not_found =
         leptos_axum::render_app_to_stream_in_order_with_context(page_context.clone(), {
@@ -124,6 +124,17 @@ pub fn router(kunci: Arc<Kunci>, addr: SocketAddr, site: Arc<site::Site>) -> Rou
             middleware::request_context,
         ))
         .with_state(state)
+}
+
+/// The dashboard's routes, generated once per process. Generating them renders the app
+/// with every resource held back by a flag Leptos keeps for the whole process
+/// (`leptos_server`'s `SuppressResourceLoad`): a page rendered by another server of the
+/// same process in that moment (the test suites start many) would wait for a resource
+/// that never loads, and its request would hang.
+fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
 }
 
 /// Pages (HTML) go brotli- or gzip-compressed when the client accepts it; the site's
