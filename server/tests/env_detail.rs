@@ -262,35 +262,11 @@ both_databases!(
         // the page kept in thread-local storage then panicked when dropped, and the
         // stream was cut short (1 page in 10 or so). A burst makes that near certain.
         let s = TestServer::start(&db).await;
-        let base = s.url("");
-        let owner = web::signed_up(&base, "owner@example.com", PW).await;
-        let api = Api::new(&base);
-        let session = api.signin("owner@example.com", PW).await;
-        api.create_env(&session, "burst-env").await.ok();
-        let pages = (0..120).map(|_| {
-            let req = common::client()
-                .get(s.url("/envs/burst-env"))
-                .header("accept", "text/html")
-                .header("cookie", format!("kunci_session={owner}"));
-            async move {
-                // A failure names its cause (timed out, reset, body cut) and when it came.
-                let began = std::time::Instant::now();
-                let failed = |e: reqwest::Error| format!("{e:?} after {:?}", began.elapsed());
-                let response = req.send().await.map_err(failed)?;
-                response.text().await.map_err(failed)
-            }
-        });
-        let bodies = futures::future::join_all(pages).await;
-        let whole = bodies
-            .iter()
-            .filter(|b| matches!(b, Ok(html) if html.contains("Env burst-env") && html.contains("</html>")))
-            .count();
-        let cut: Vec<_> = bodies
-            .iter()
-            .filter_map(|b| b.as_ref().err())
-            .take(3)
-            .collect();
-        assert_eq!(whole, 120, "pages cut short or wrong: {cut:?}");
+        let owner = owner_of_env(&s, "burst-env").await;
+        let bodies =
+            futures::future::join_all((0..120).map(|_| page(&s, "burst-env", &owner))).await;
+        let (whole, failed) = whole_pages(&bodies, "burst-env");
+        assert_eq!(whole, 120, "pages cut short or wrong: {failed:?}");
     }
 );
 
@@ -302,11 +278,7 @@ both_databases!(
         // rendered in that moment waited for ever (the test suites start many servers in
         // one process). The list is now generated once per process.
         let s = TestServer::start(&db).await;
-        let base = s.url("");
-        let owner = web::signed_up(&base, "starts@example.com", PW).await;
-        let api = Api::new(&base);
-        let session = api.signin("starts@example.com", PW).await;
-        api.create_env(&session, "starts-env").await.ok();
+        let owner = owner_of_env(&s, "starts-env").await;
         let starting = std::sync::atomic::AtomicBool::new(true);
         let others = async {
             let mut started = Vec::new();
@@ -319,26 +291,10 @@ both_databases!(
         };
         // Waves of twelve pages, at least ten and until the last start, so that renders
         // begin all through the starts.
-        let page = || {
-            let req = common::client()
-                .get(s.url("/envs/starts-env"))
-                .header("accept", "text/html")
-                .header("cookie", format!("kunci_session={owner}"));
-            async move {
-                let began = std::time::Instant::now();
-                let failed = |e: reqwest::Error| format!("{e:?} after {:?}", began.elapsed());
-                req.send()
-                    .await
-                    .map_err(failed)?
-                    .text()
-                    .await
-                    .map_err(failed)
-            }
-        };
         let pages = async {
             let mut bodies = Vec::new();
             while bodies.len() < 120 || starting.load(std::sync::atomic::Ordering::Relaxed) {
-                let wave = (0..12).map(|_| tokio::spawn(page()));
+                let wave = (0..12).map(|_| tokio::spawn(page(&s, "starts-env", &owner)));
                 for b in futures::future::join_all(wave).await {
                     bodies.push(b.expect("page task"));
                 }
@@ -346,19 +302,60 @@ both_databases!(
             bodies
         };
         let (started, bodies) = tokio::join!(others, pages);
-        let whole = bodies
-            .iter()
-            .filter(|b| matches!(b, Ok(html) if html.contains("Env starts-env") && html.contains("</html>")))
-            .count();
-        let cut: Vec<_> = bodies
-            .iter()
-            .filter_map(|b| b.as_ref().err())
-            .take(3)
-            .collect();
-        assert_eq!(whole, bodies.len(), "pages cut short or hung: {cut:?}");
+        let (whole, failed) = whole_pages(&bodies, "starts-env");
+        assert_eq!(whole, bodies.len(), "pages cut short or hung: {failed:?}");
         for (other, _db) in started {
             other.stop().await;
         }
         s.stop().await;
     }
 );
+
+/// Signs up an owner (returning the session cookie's value) and creates environment `env`.
+async fn owner_of_env(s: &TestServer, env: &str) -> String {
+    let base = s.url("");
+    let login = format!("{env}@example.com");
+    let owner = web::signed_up(&base, &login, PW).await;
+    let api = Api::new(&base);
+    let session = api.signin(&login, PW).await;
+    api.create_env(&session, env).await.ok();
+    owner
+}
+
+/// The page of environment `env` as `owner` sees it; a failure names its cause (timed
+/// out, reset, body cut) and when it came.
+fn page(
+    s: &TestServer,
+    env: &str,
+    owner: &str,
+) -> impl std::future::Future<Output = Result<String, String>> + Send + 'static {
+    let req = common::client()
+        .get(s.url(&format!("/envs/{env}")))
+        .header("accept", "text/html")
+        .header("cookie", format!("kunci_session={owner}"));
+    async move {
+        let began = std::time::Instant::now();
+        let failed = |e: reqwest::Error| format!("{e:?} after {:?}", began.elapsed());
+        req.send()
+            .await
+            .map_err(failed)?
+            .text()
+            .await
+            .map_err(failed)
+    }
+}
+
+/// How many of `bodies` are the whole page of `env`, and the first failures.
+fn whole_pages<'a>(bodies: &'a [Result<String, String>], env: &str) -> (usize, Vec<&'a String>) {
+    let title = format!("Env {env}");
+    let whole = bodies
+        .iter()
+        .filter(|b| matches!(b, Ok(html) if html.contains(&title) && html.contains("</html>")))
+        .count();
+    let failed = bodies
+        .iter()
+        .filter_map(|b| b.as_ref().err())
+        .take(3)
+        .collect();
+    (whole, failed)
+}
