@@ -12,6 +12,28 @@ export PATH="$KUNCI_ROOT/end2end/node_modules/.bin:$CARGO_HOME/bin:$PATH"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
+# The browser build names every crate's source by where cargo keeps it, and the WASM
+# quotes those paths (panic locations). Call that place /cargo on every machine, so the
+# WASM is the same bytes wherever it is built: the splitter's choices, and so the first
+# load, follow its data layout (built under /tmp/fresh-check.*/cargo the main module kept
+# 98 KB more data, and the first load was 320 KB instead of 290 KB). A path with spaces
+# cannot go into these flags; it is left as it is, with a word.
+wasm_remap() {
+  local flags="" dir
+  for dir in "$CARGO_HOME" "$(cd "$CARGO_HOME" 2>/dev/null && pwd -P)"; do
+    [ -n "$dir" ] || continue
+    case "$dir" in *[[:space:]]*)
+      say "CARGO_HOME ($dir) holds a space: the WASM will quote this machine's paths"; return 0 ;;
+    esac
+    case " $flags " in *" --remap-path-prefix=$dir=/cargo "*) ;; *) flags="${flags:+$flags }--remap-path-prefix=$dir=/cargo" ;; esac
+  done
+  case " ${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-} " in
+    *" --remap-path-prefix="*) ;;
+    *) export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:+$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS }$flags" ;;
+  esac
+}
+wasm_remap
+
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"
   elif command -v sudo >/dev/null 2>&1; then sudo "$@"
