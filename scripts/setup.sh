@@ -14,10 +14,11 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # The browser build names every crate's source by where cargo keeps it, and the WASM
 # quotes those paths (panic locations). Call that place /cargo on every machine, so the
-# WASM is the same bytes wherever it is built: the splitter's choices, and so the first
-# load, follow its data layout (built under /tmp/fresh-check.*/cargo the main module kept
-# 98 KB more data, and the first load was 320 KB instead of 290 KB). A path with spaces
-# cannot go into these flags; it is left as it is, with a word.
+# WASM is the same bytes wherever it is built with the same toolchain: the splitter's
+# choices, and so the first load, follow its data layout (built under
+# /tmp/fresh-check.*/cargo the main module kept 98 KB more data, and the first load was
+# 320 KB instead of 290 KB). A path with spaces cannot go into these flags; it is left
+# as it is, with a word.
 wasm_remap() {
   local flags="" dir
   for dir in "$CARGO_HOME" "$(cd "$CARGO_HOME" 2>/dev/null && pwd -P)"; do

@@ -289,8 +289,8 @@ test('first load of the dashboard, cold, under mobile emulation', async ({ page,
   for (const r of runs) {
     expect(r.pkg_bytes).toBeGreaterThan(0);
     // The goal for what the browser downloads before the dashboard works (README, "A
-    // light first load"): the WASM is the same bytes on every machine (scripts/setup.sh
-    // names the crates' sources /cargo), so this holds wherever the test command runs.
+    // light first load"). scripts/setup.sh names the crates' sources /cargo, so with
+    // the same toolchain the WASM is the same bytes wherever the test command runs.
     expect(r.pkg_bytes, 'first load: JS + WASM + CSS as sent, goal 300 KB').toBeLessThanOrEqual(300_000);
     expect(r.pkg_bytes_by_kind.wasm ?? 0).toBeGreaterThan(0);
     // The release build is split (--split): the Settings tab and the token dialog came
