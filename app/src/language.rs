@@ -424,6 +424,9 @@ mod tests {
     }
 
     /// `f` run with the i18n context of `locale`, as a page in that language has it.
+    /// Without the `ssr` feature leptos-use takes the test for a browser and asks for the
+    /// window, which panics off wasm; the tests that call this are ignored then, and run
+    /// in the test command (`-p server` turns `ssr` on).
     fn in_language<T>(locale: Locale, f: impl FnOnce(I18n) -> T) -> T {
         // The context's effects need an executor; none of them runs here.
         let _ = any_spawner::Executor::init_futures_executor();
@@ -441,6 +444,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(feature = "ssr"),
+        ignore = "the i18n context reads the window without `ssr`: run with -p server or --features ssr"
+    )]
     fn every_refusal_is_worded_in_both_languages_with_its_parameters() {
         for refusal in crate::refusal::every_refusal() {
             let error = AppError::InvalidParameter {
@@ -460,6 +467,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(feature = "ssr"),
+        ignore = "the i18n context reads the window without `ssr`: run with -p server or --features ssr"
+    )]
     fn refusals_show_their_parameters() {
         let no_token = AppError::InvalidParameter {
             name: "id".into(),
@@ -484,6 +495,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(feature = "ssr"),
+        ignore = "the i18n context reads the window without `ssr`: run with -p server or --features ssr"
+    )]
     fn every_limit_is_worded_in_both_languages_with_its_number() {
         for limit in [
             Limit::Tokens { max: 50 },
@@ -515,6 +530,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(feature = "ssr"),
+        ignore = "the i18n context reads the window without `ssr`: run with -p server or --features ssr"
+    )]
     fn a_refusal_without_its_data_names_the_parameter_and_never_its_english_reason() {
         let error = AppError::invalid("request", "missing field `password`");
         let id = in_language(Locale::id, |i18n| error_text(i18n, &error));
