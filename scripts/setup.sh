@@ -20,18 +20,16 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 # 320 KB instead of 290 KB). A path with spaces cannot go into these flags; it is left
 # as it is, with a word.
 wasm_remap() {
-  local flags="" dir
-  for dir in "$CARGO_HOME" "$(cd "$CARGO_HOME" 2>/dev/null && pwd -P)"; do
-    [ -n "$dir" ] || continue
-    case "$dir" in *[[:space:]]*)
-      say "CARGO_HOME ($dir) holds a space: the WASM will quote this machine's paths"; return 0 ;;
-    esac
-    case " $flags " in *" --remap-path-prefix=$dir=/cargo "*) ;; *) flags="${flags:+$flags }--remap-path-prefix=$dir=/cargo" ;; esac
-  done
-  case " ${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-} " in
-    *" --remap-path-prefix="*) ;;
-    *) export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:+$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS }$flags" ;;
+  local home=$CARGO_HOME real flags
+  real=$(CDPATH='' cd "$home" 2>/dev/null && pwd -P) || real=$home
+  case "$home$real" in *[[:space:]]*)
+    say "CARGO_HOME ($home) holds a space: the WASM will quote this machine's paths"; return 0 ;;
   esac
+  # A remap the user set is theirs to keep.
+  case " ${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-} " in *" --remap-path-prefix="*) return 0 ;; esac
+  flags="--remap-path-prefix=$home=/cargo"
+  [ "$real" = "$home" ] || flags="$flags --remap-path-prefix=$real=/cargo"
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:+$CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS }$flags"
 }
 wasm_remap
 
