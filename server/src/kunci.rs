@@ -44,6 +44,8 @@ pub struct Kunci {
     pub two_factor: TwoFactor,
     /// What operators watch; `None` without `--metrics-listen` (nothing is counted).
     pub metrics: Option<Arc<crate::metrics::Metrics>>,
+    /// GetEnvInfo's answers, kept beside the cached models they were written from.
+    pub env_answers: crate::rest::EnvAnswers,
 }
 
 impl Kunci {
@@ -92,6 +94,7 @@ impl Kunci {
                 .metrics_listen
                 .map(|_| Arc::new(crate::metrics::Metrics::new())),
             two_factor,
+            env_answers: Default::default(),
             admin,
             leaks: Leaks::new(store.clone(), flood.clone()),
             activity: TokenActivity::new(store.clone(), config.token_activity_retention_days),

@@ -669,3 +669,83 @@ both_databases!(transport_rules_of_the_contract, |db: TestDb| async move {
         .await;
     assert_eq!((put.status, put.result()), (405, 3));
 });
+
+/// GetEnvInfo on `name`, with or without `lazy`: (environment status, node statuses;
+/// `None` when the answer has no nodes).
+async fn env_statuses(api: &Api, session: &str, name: &str, lazy: bool) -> (i64, Option<Vec<i64>>) {
+    let lazy = if lazy { "true" } else { "false" };
+    let r = api
+        .get(
+            &format!("{ENV}/getenvinfo"),
+            &[("session", session), ("envName", name), ("lazy", lazy)],
+        )
+        .await;
+    let body = r.ok();
+    let nodes = body.get("nodes").map(|nodes| {
+        nodes
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["status"].as_i64().unwrap())
+            .collect()
+    });
+    (body["env"]["status"].as_i64().unwrap(), nodes)
+}
+
+both_databases!(
+    env_info_answers_each_change_at_once_under_a_burst,
+    |db: TestDb| async move {
+        // GetEnvInfo's answers are kept beside the cached model each was written from
+        // (`rest::env::EnvAnswers`): a change must show in the very next answer, with and
+        // without `lazy`, however many answers were kept before it.
+        let s = TestServer::start(&db).await;
+        let api = Api::new(&s.url(""));
+        let session = user_with_session(&s, "kept@example.com", PW).await;
+        api.create_env(&session, "kept-env").await.ok();
+        let burst = |round: usize| {
+            futures::future::join_all((0..120).map(|i| {
+                let (api, session) = (api.clone(), session.clone());
+                async move {
+                    let lazy = (i + round).is_multiple_of(2);
+                    (lazy, env_statuses(&api, &session, "kept-env", lazy).await)
+                }
+            }))
+        };
+        for round in 0..6_usize {
+            let (status, node_status) = if round.is_multiple_of(2) {
+                (1, 1)
+            } else {
+                (2, 2)
+            };
+            for (lazy, (env, nodes)) in burst(round).await {
+                assert_eq!(env, status, "round {round}, lazy {lazy}");
+                match nodes {
+                    None => assert!(lazy, "round {round}: a full answer without nodes"),
+                    Some(nodes) => {
+                        assert!(!lazy, "round {round}: a lazy answer with nodes");
+                        assert_eq!(nodes, vec![node_status; 3], "round {round}");
+                    }
+                }
+            }
+            let change = if round.is_multiple_of(2) {
+                "stopenv"
+            } else {
+                "startenv"
+            };
+            // Readers keep asking while the change is made: each answer is the old
+            // status or the new one, never anything else.
+            let path = format!("{ENV}/{change}");
+            let params = [("session", session.as_str()), ("envName", "kept-env")];
+            let (during, changed) = tokio::join!(burst(round + 1), api.get(&path, &params));
+            changed.ok();
+            for (_, (env, _)) in during {
+                assert!(env == 1 || env == 2, "round {round}: status {env}");
+            }
+            let next = if round.is_multiple_of(2) { 2 } else { 1 };
+            for lazy in [false, true] {
+                let (env, _) = env_statuses(&api, &session, "kept-env", lazy).await;
+                assert_eq!(env, next, "round {round}: the answer right after {change}");
+            }
+        }
+    }
+);

@@ -224,3 +224,50 @@ async fn two_instances_change_one_environment_without_losing_a_change() {
     a.terminate().await;
     b.terminate().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_on_one_instance_replaces_the_kept_env_info_answers_of_another() {
+    // Instance B keeps its GetEnvInfo answers beside its cached models
+    // (`rest::env::EnvAnswers`); a change made through A must reach B's answers as soon as
+    // B's caches learn of it, and never turn back.
+    let db = TestDb::new(Backend::Postgres).await;
+    let a = ServerProcess::start(&db.url, &[]).await;
+    let b = ServerProcess::start(&db.url, &[]).await;
+    let (api_a, api_b) = (Api::new(&a.url("")), Api::new(&b.url("")));
+    web::signed_up(&a.url(""), "kept-b@example.com", PW).await;
+    let session = api_a.signin("kept-b@example.com", PW).await;
+    api_a.create_env(&session, "kept-b").await.ok();
+    let statuses_on_b = || {
+        futures::future::join_all((0..100).map(|_| {
+            let (api, session) = (api_b.clone(), session.clone());
+            async move { api.status(&session, "kept-b").await }
+        }))
+    };
+    for (change, before, after) in [("stopenv", 1, 2), ("startenv", 2, 1), ("stopenv", 1, 2)] {
+        assert!(
+            statuses_on_b().await.iter().all(|s| *s == before),
+            "{change}"
+        );
+        api_a
+            .get(
+                &format!("{ENV}/{change}"),
+                &[("session", session.as_str()), ("envName", "kept-b")],
+            )
+            .await
+            .ok();
+        let started = std::time::Instant::now();
+        while api_b.status(&session, "kept-b").await != after {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(2),
+                "B still answers the status before {change}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert!(
+            statuses_on_b().await.iter().all(|s| *s == after),
+            "B answered the status before {change} again"
+        );
+    }
+    a.terminate().await;
+    b.terminate().await;
+}

@@ -30,7 +30,7 @@ fn respond(status: StatusCode, code: i32, mut body: Value) -> Response {
 }
 
 /// A serialized JSON body with the envelope's headers (JSON, never cached).
-fn json_response(status: StatusCode, code: i32, body: String) -> Response {
+fn json_response(status: StatusCode, code: i32, body: impl IntoResponse) -> Response {
     let mut response = (status, body).into_response();
     response.extensions_mut().insert(ResultCode(code));
     response
@@ -51,17 +51,26 @@ pub fn success(fields: Fields) -> Response {
 
 /// `{"result":0, ...}` around an already serialized JSON object (no nulls in it).
 pub fn success_object(object: &str) -> Response {
+    json_response(StatusCode::OK, 0, success_body(object))
+}
+
+/// The success envelope's text around an already serialized JSON object.
+pub fn success_body(object: &str) -> String {
     let inner = object
         .trim()
         .strip_prefix('{')
         .and_then(|o| o.strip_suffix('}'))
         .unwrap_or("")
         .trim();
-    let body = if inner.is_empty() {
+    if inner.is_empty() {
         "{\"result\":0}".to_string()
     } else {
         format!("{{\"result\":0,{inner}}}")
-    };
+    }
+}
+
+/// A success envelope written before (`success_body`), shared rather than copied.
+pub fn success_written(body: bytes::Bytes) -> Response {
     json_response(StatusCode::OK, 0, body)
 }
 

@@ -37,14 +37,18 @@ use kunci_core::domain::catalog::{ApiMethod, Catalog};
 use kunci_core::services::authz::Principal;
 use params::{BodyKind, Params};
 
+pub use env::EnvAnswers;
+
 /// The fields a method answers with, beside `result`.
 pub type Fields = Map<String, Value>;
 
 /// A method's answer: fields, or (for the hot read paths) a JSON object already
-/// serialized from typed data, which the envelope extends with `"result":0`.
+/// serialized from typed data, which the envelope extends with `"result":0`, or the
+/// whole success envelope written before (GetEnvInfo's kept answers, `env::EnvAnswers`).
 pub enum Reply {
     Fields(Fields),
     Object(String),
+    Written(bytes::Bytes),
 }
 
 impl From<Fields> for Reply {
@@ -511,6 +515,7 @@ async fn answer(call: &Call<'_>) -> Response {
     let mut response = match result {
         Ok(Reply::Fields(fields)) => success(fields),
         Ok(Reply::Object(json)) => envelope::success_object(&json),
+        Ok(Reply::Written(body)) => envelope::success_written(body),
         Err(e) => return failure(&e, StatusCode::OK),
     };
     if let Some(cookie) = call
