@@ -23,7 +23,15 @@ pub fn random_hex(bytes: usize) -> String {
 
 /// Lower-case hex SHA-256 of `value`: the only form in which secrets are stored.
 pub fn sha256_hex(value: &str) -> String {
-    hex::encode(Sha256::digest(value.as_bytes()))
+    // As `hex::encode` writes it (lower case), without its one-char-at-a-time collect:
+    // this runs on every token and session lookup.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for byte in Sha256::digest(value.as_bytes()) {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
 }
 
 /// The hash of a secret, as stored. `Debug` shows the type only.
