@@ -45,7 +45,7 @@ pub struct Kunci {
     /// What operators watch; `None` without `--metrics-listen` (nothing is counted).
     pub metrics: Option<Arc<crate::metrics::Metrics>>,
     /// GetEnvInfo's answers, kept beside the cached models they were written from.
-    pub env_answers: crate::rest::EnvAnswers,
+    pub env_answers: crate::answers::KeptAnswers<kunci_core::domain::model::EnvModel>,
 }
 
 impl Kunci {

@@ -4,6 +4,7 @@
 //! The adapters around `kunci_core` (every rule and all SQL): `cli`, `web` (HTTP, pages,
 //! the dashboard's server functions, middleware) and `rest` (the platform's API).
 
+pub mod answers;
 pub mod body;
 pub mod cli;
 pub mod client;

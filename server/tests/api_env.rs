@@ -696,7 +696,7 @@ both_databases!(
     env_info_answers_each_change_at_once_under_a_burst,
     |db: TestDb| async move {
         // GetEnvInfo's answers are kept beside the cached model each was written from
-        // (`rest::env::EnvAnswers`): a change must show in the very next answer, with and
+        // (`answers::KeptAnswers`): a change must show in the very next answer, with and
         // without `lazy`, however many answers were kept before it.
         let s = TestServer::start(&db).await;
         let api = Api::new(&s.url(""));

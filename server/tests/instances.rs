@@ -228,7 +228,7 @@ async fn two_instances_change_one_environment_without_losing_a_change() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_on_one_instance_replaces_the_kept_env_info_answers_of_another() {
     // Instance B keeps its GetEnvInfo answers beside its cached models
-    // (`rest::env::EnvAnswers`); a change made through A must reach B's answers as soon as
+    // (`answers::KeptAnswers`); a change made through A must reach B's answers as soon as
     // B's caches learn of it, and never turn back.
     let db = TestDb::new(Backend::Postgres).await;
     let a = ServerProcess::start(&db.url, &[]).await;

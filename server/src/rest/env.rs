@@ -1,9 +1,6 @@
 //! `environment.control`: GetEnvs, GetEnvInfo, CreateEnvironment, StartEnv, StopEnv,
 //! SleepEnv, RestartNodes, CloneEnv, DeleteEnv.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
 use bytes::Bytes;
 use kunci_core::Error;
 use serde_json::Value;
@@ -11,7 +8,7 @@ use serde_json::Value;
 use super::env_wire::{EnvInfoWire, info_wire};
 use super::{Call, Fields, Reply, envelope};
 use kunci_core::domain::env::{EnvAction, EnvSpec};
-use kunci_core::services::envs::{EnvInfo, NodeFilter};
+use kunci_core::services::envs::NodeFilter;
 use kunci_core::services::security_log::Purpose;
 
 pub async fn get_envs(call: &Call<'_>) -> Result<Reply, Error> {
@@ -37,64 +34,16 @@ pub async fn get_env_info(call: &Call<'_>) -> Result<Reply, Error> {
     let lazy = call.params.bool("lazy")?.unwrap_or(false);
     let envs = &call.kunci.envs;
     let info = envs.info(call.owner()?, call.env_name()?).await?;
+    // Written once per cached model and shared (`answers::KeptAnswers`).
     let body = call
         .kunci
         .env_answers
-        .answer(envs.platform_domain(), &info, lazy)?;
+        .get_or_write((info.env.id, lazy), &info, || {
+            let object = serde_json::to_string(&info_wire(envs.platform_domain(), &info, lazy))
+                .map_err(kunci_core::error::internal)?;
+            Ok::<_, Error>(Bytes::from(envelope::success_body(&object)))
+        })?;
     Ok(Reply::Written(body))
-}
-
-/// GetEnvInfo's answers, each kept beside the model it was written from. An answer is a
-/// function of the model alone (and of the platform's domain, fixed for the process), and
-/// the store's cache hands out the same model (one `Arc`) until the environment changes
-/// or its entry is read again, when it hands out a new one. So an answer is reused only
-/// while the store still gives the very model it was written from (`Arc::ptr_eq`; the
-/// model is held here, so its address cannot be reused meanwhile): a change is never
-/// answered stale, on any instance. Without caches every read is a new model, and the
-/// answer is written every time, as before.
-#[derive(Default)]
-pub struct EnvAnswers {
-    kept: Mutex<HashMap<(i64, bool), Kept>>,
-}
-
-struct Kept {
-    model: EnvInfo,
-    body: Bytes,
-}
-
-/// The most answers kept; past it they are all dropped and kept again as asked.
-const KEPT_AT_MOST: usize = 1024;
-
-impl EnvAnswers {
-    /// The success envelope of GetEnvInfo on `model` (`lazy`: without the nodes).
-    pub fn answer(&self, domain: &str, model: &EnvInfo, lazy: bool) -> Result<Bytes, Error> {
-        let key = (model.env.id, lazy);
-        if let Some(kept) = self.lock().get(&key)
-            && Arc::ptr_eq(&kept.model, model)
-        {
-            return Ok(kept.body.clone());
-        }
-        let object = serde_json::to_string(&info_wire(domain, model, lazy))
-            .map_err(kunci_core::error::internal)?;
-        let body = Bytes::from(envelope::success_body(&object));
-        let mut kept = self.lock();
-        if kept.len() >= KEPT_AT_MOST && !kept.contains_key(&key) {
-            kept.clear();
-        }
-        let model = model.clone();
-        kept.insert(
-            key,
-            Kept {
-                model,
-                body: body.clone(),
-            },
-        );
-        Ok(body)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(i64, bool), Kept>> {
-        self.kept.lock().unwrap_or_else(|e| e.into_inner())
-    }
 }
 
 pub async fn create_environment(call: &Call<'_>) -> Result<Reply, Error> {

@@ -37,14 +37,12 @@ use kunci_core::domain::catalog::{ApiMethod, Catalog};
 use kunci_core::services::authz::Principal;
 use params::{BodyKind, Params};
 
-pub use env::EnvAnswers;
-
 /// The fields a method answers with, beside `result`.
 pub type Fields = Map<String, Value>;
 
 /// A method's answer: fields, or (for the hot read paths) a JSON object already
 /// serialized from typed data, which the envelope extends with `"result":0`, or the
-/// whole success envelope written before (GetEnvInfo's kept answers, `env::EnvAnswers`).
+/// whole success envelope written before (GetEnvInfo's kept answers, `answers::KeptAnswers`).
 pub enum Reply {
     Fields(Fields),
     Object(String),
