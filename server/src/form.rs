@@ -3,8 +3,7 @@
 
 /// Decodes one `application/x-www-form-urlencoded` component: `+` is a space, `%XX` a byte.
 pub fn decode(raw: &str) -> Option<String> {
-    // Most components hold neither: they are already what they say (and UTF-8).
-    if !raw.bytes().any(|b| b == b'+' || b == b'%') {
+    if is_plain(raw) {
         return Some(raw.to_string());
     }
     let spaced = raw.replace('+', " ");
@@ -18,10 +17,16 @@ pub fn decode(raw: &str) -> Option<String> {
 /// request log decides what to redact by it (`telemetry::redact_query`): the two cannot
 /// disagree about which parameter a spelling is.
 pub fn canonical_name(raw: &str) -> Option<String> {
-    if !raw.bytes().any(|b| b == b'+' || b == b'%') {
+    if is_plain(raw) {
         return Some(normalize_name(raw));
     }
     decode(raw).map(|name| normalize_name(&name))
+}
+
+/// Whether `raw` has nothing to decode (no `+`, no `%`): most components are already
+/// what they say, and UTF-8.
+fn is_plain(raw: &str) -> bool {
+    !raw.bytes().any(|b| b == b'+' || b == b'%')
 }
 
 /// A decoded name (a JSON body's, or one a handler asks for) in canonical form.
