@@ -319,7 +319,8 @@ both_databases!(
 );
 
 /// A session made by one server process works on another process sharing the
-/// PostgreSQL database, and a sign-out on the second ends it for the first.
+/// PostgreSQL database, and a sign-out on the second ends it there at once and for the
+/// first as soon as the change reaches it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_from_one_process_is_accepted_by_another_on_postgres() {
     let db = TestDb::new(Backend::Postgres).await;
@@ -331,7 +332,14 @@ async fn session_from_one_process_is_accepted_by_another_on_postgres() {
         Some("two@example.com")
     );
     assert_eq!(web::sign_out(&b.url(""), &cookie).await.status, 200);
-    assert_eq!(web::me(&a.url(""), &cookie).await, None);
+    assert_eq!(web::me(&b.url(""), &cookie).await, None);
+    let base_a = a.url("");
+    common::seen_on_another_instance(
+        "a session signed out on B, on A",
+        || web::me(&base_a, &cookie),
+        Option::is_none,
+    )
+    .await;
     assert!(a.terminate().await.success());
     assert!(b.terminate().await.success());
 }

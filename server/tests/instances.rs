@@ -4,7 +4,7 @@
 mod common;
 
 use common::api::{AUTH, Api, ENV};
-use common::{Backend, ServerProcess, TestDb, web};
+use common::{Backend, ServerProcess, TestDb, seen_on_another_instance, web};
 
 const PW: &str = "correct horse battery staple";
 
@@ -118,18 +118,23 @@ async fn two_instances_share_sessions_tokens_and_environments() {
         )
         .await
         .ok();
-    let after = common::client()
-        .get(a.url("/ui/envs"))
-        .header("cookie", format!("kunci_session={cookie}"))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
-    assert_eq!(after[0]["status"], 2);
+    let envs_on_a = || {
+        let request = common::client()
+            .get(a.url("/ui/envs"))
+            .header("cookie", format!("kunci_session={cookie}"));
+        async move {
+            let answer = request.send().await.unwrap();
+            answer.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    seen_on_another_instance(
+        "an environment stopped through B, in A's dashboard data",
+        envs_on_a,
+        |envs| envs[0]["status"] == 2,
+    )
+    .await;
 
-    // Deleted on B, refused by A on the very next request.
+    // Deleted on B: refused by B at its next request, by A once the change reaches it.
     api_b
         .post(
             &format!("{AUTH}/deletetokens"),
@@ -137,22 +142,44 @@ async fn two_instances_share_sessions_tokens_and_environments() {
         )
         .await
         .ok();
-    api_a
-        .get(
-            &format!("{ENV}/getenvinfo"),
-            &[("session", &live), ("envName", "multi-env")],
-        )
-        .await
-        .fails(702);
-    // Signed out on A, dead on B.
+    let env_info = |api: &Api| {
+        let (api, live) = (api.clone(), live.clone());
+        async move {
+            api.get(
+                &format!("{ENV}/getenvinfo"),
+                &[("session", &live), ("envName", "multi-env")],
+            )
+            .await
+        }
+    };
+    env_info(&api_b).await.fails(702);
+    seen_on_another_instance(
+        "a token deleted through B, on A",
+        || env_info(&api_a),
+        |r| r.result() != 0,
+    )
+    .await
+    .fails(702);
+    // Signed out on A: dead on A at once, and on B once the change reaches it.
     api_a
         .post(&format!("{AUTH}/signout"), &[("session", &session)])
         .await
         .ok();
-    api_b
-        .get(&format!("{AUTH}/checksign"), &[("session", &session)])
-        .await
-        .fails(702);
+    let check_sign = |api: &Api| {
+        let (api, session) = (api.clone(), session.clone());
+        async move {
+            api.get(&format!("{AUTH}/checksign"), &[("session", &session)])
+                .await
+        }
+    };
+    check_sign(&api_a).await.fails(702);
+    seen_on_another_instance(
+        "a session signed out on A, on B",
+        || check_sign(&api_b),
+        |r| r.result() != 0,
+    )
+    .await
+    .fails(702);
     a.terminate().await;
     b.terminate().await;
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::api::{AUTH, Api, ENV, Reply, user_with_session};
-use common::{Backend, ServerProcess, TestDb, TestServer, web};
+use common::{Backend, ServerProcess, TestDb, TestServer, seen_on_another_instance, web};
 use serde_json::{Value, json};
 
 const PW: &str = "correct horse battery staple";
@@ -469,7 +469,9 @@ both_databases!(token_cannot_manage_tokens, |db: TestDb| async move {
 });
 
 /// Two server processes on one PostgreSQL database: a token deleted or regenerated
-/// through one is refused by the other on the very next request.
+/// through one is refused by that one at the very next request, and by the other as
+/// soon as the change's notification reaches it (`ANOTHER_INSTANCE_LEARNS_WITHIN`), for
+/// good.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleted_token_dies_on_every_instance() {
     let db = TestDb::new(Backend::Postgres).await;
@@ -498,9 +500,17 @@ async fn deleted_token_dies_on_every_instance() {
         )
         .await;
     let fresh = r.ok()["token"]["key"].as_str().unwrap().to_string();
-    env_call(&api_a, "getenvinfo", &value, "multi-env")
+    env_call(&api_b, "getenvinfo", &value, "multi-env")
         .await
         .fails(702);
+    // A had the old value cached.
+    seen_on_another_instance(
+        "the old value of a token regenerated on B, on A",
+        || env_call(&api_a, "getenvinfo", &value, "multi-env"),
+        |r| r.result() != 0,
+    )
+    .await
+    .fails(702);
     env_call(&api_a, "getenvinfo", &fresh, "multi-env")
         .await
         .ok();
@@ -516,12 +526,16 @@ async fn deleted_token_dies_on_every_instance() {
         )
         .await
         .ok();
-    env_call(&api_a, "getenvinfo", &fresh, "multi-env")
-        .await
-        .fails(702);
     env_call(&api_b, "getenvinfo", &fresh, "multi-env")
         .await
         .fails(702);
+    seen_on_another_instance(
+        "a token deleted on B, on A",
+        || env_call(&api_a, "getenvinfo", &fresh, "multi-env"),
+        |r| r.result() != 0,
+    )
+    .await
+    .fails(702);
     a.terminate().await;
     b.terminate().await;
 }
