@@ -241,6 +241,16 @@ async function suite(kind, port) {
     out.session = oha(`${info}&session=${session}`);
     log(kind, 'GetEnvInfo with a token');
     out.token = oha(`${info}&session=${s.token}`);
+    // The token/healthz ratio of one pair of runs moves by ±0.07 from run to run on a
+    // 2-core VM (the same build, started afresh): two more pairs, each run back to back,
+    // and the figure is the median of the three pairs, shown with their range.
+    out.ratio_pairs = [ratio(out.token.rps, out.healthz.rps)];
+    for (let pair = 2; pair <= 3; pair++) {
+      log(kind, `/healthz, then GetEnvInfo with a token (pair ${pair} of 3)`);
+      const healthz = oha(`${base}/healthz`);
+      const token = oha(`${info}&session=${s.token}`);
+      out.ratio_pairs.push(ratio(token.rps, healthz.rps));
+    }
     // Issue 15: a token with a 50-entry address allowlist (the client's range last) and
     // a 20-environment scope (the bench environment last): the worst case of both checks.
     log(kind, 'GetEnvInfo with a limited token (50 addresses, 20 environments)');
@@ -424,7 +434,13 @@ lines.push('');
 lines.push('| figure | target | SQLite | PostgreSQL |');
 lines.push('|---|---|---|---|');
 const both = (f, d = 2) => `${fmt(f('sqlite'), d)} | ${fmt(f('postgres'), d)}`;
-lines.push(`| token GetEnvInfo / healthz throughput | ≥ 0.7 SQLite, ≥ 0.4 PostgreSQL | ${both((k) => ratio(results[k].token.rps, results[k].healthz.rps))} |`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pairs = (k) => {
+  const xs = results[k].ratio_pairs;
+  return xs ? `${fmt(median(xs), 2)} (${fmt(Math.min(...xs), 2)}–${fmt(Math.max(...xs), 2)})` : 'n/a';
+};
+lines.push(`| token GetEnvInfo / healthz throughput: median of 3 pairs of runs (their range) | ≥ 0.7 SQLite, ≥ 0.4 PostgreSQL | ${pairs('sqlite')} | ${pairs('postgres')} |`);
+lines.push(`| … the first pair alone (the rows above) | — | ${both((k) => ratio(results[k].token.rps, results[k].healthz.rps))} |`);
 lines.push(`| limited token (50 addresses, 20 environments) GetEnvInfo / healthz | ≥ 0.5 | ${both((k) => ratio(results[k].token_limited.rps, results[k].healthz.rps))} |`);
 lines.push(`| p99 at half max rate (ms) | ≤ 2 | ${both((k) => results[k].token_half.p99)} |`);
 lines.push(`| /healthz p99 at that same rate (ms): the floor | — | ${both((k) => results[k].healthz_half.p99)} |`);
