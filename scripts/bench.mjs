@@ -204,7 +204,8 @@ async function fetchRetry(url, init) {
   try {
     return await fetch(url, init);
   } catch (e) {
-    if (e?.cause?.code !== 'UND_ERR_SOCKET' && e?.cause?.code !== 'ECONNRESET') throw e;
+    // Reading the close, or writing (EPIPE: a POST's body) to the closed connection.
+    if (!['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'].includes(e?.cause?.code)) throw e;
     return fetch(url, init);
   }
 }
