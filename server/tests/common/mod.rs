@@ -17,8 +17,8 @@ use tokio::io::AsyncBufReadExt;
 /// instance (several instances on PostgreSQL): until the change's notification reaches
 /// its listening connection. The instance that made the change sees it at its very next
 /// request; the others within moments (the benchmark's p99 over 500 revocations is in
-/// BENCHMARKS.md, against the 100 ms). Half the caches' one-second age limit, so
-/// a pass means the notification did it, not an entry's expiry.
+/// BENCHMARKS.md, against the 100 ms). The bound is generous for a loaded CI
+/// machine; `instance_caches.rs` shows the notification (not an entry's age) does it.
 pub const ANOTHER_INSTANCE_LEARNS_WITHIN: Duration = Duration::from_millis(500);
 
 /// Asks `ask` (of an instance other than the one that made a change) until `seen` holds
