@@ -315,9 +315,12 @@ pub fn is_implemented(api: &ApiMethod) -> bool {
 /// The catalog method a path names: `/1.0/{service}/{class}/rest/{method}`, any case.
 pub fn method_of_path(path: &str) -> Option<&'static ApiMethod> {
     let rest = path.strip_prefix("/1.0/")?.trim_end_matches('/');
-    let parts: Vec<&str> = rest.split('/').collect();
-    match parts.as_slice() {
-        [service, class, r, method] if r.eq_ignore_ascii_case("rest") => {
+    let mut parts = rest.split('/');
+    let parts: [Option<&str>; 5] = std::array::from_fn(|_| parts.next());
+    match parts {
+        [Some(service), Some(class), Some(r), Some(method), None]
+            if r.eq_ignore_ascii_case("rest") =>
+        {
             Catalog::get()
                 .find_parts(service, class, method)
                 .or_else(|| {

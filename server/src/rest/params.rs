@@ -144,7 +144,22 @@ impl Params {
 
     /// The raw value, if the parameter was sent (possibly empty).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(&normalize_name(name)).map(String::as_str)
+        // The names handlers ask for are short ASCII words: lower-cased on the stack
+        // (for ASCII, the same as `normalize_name`), without a copy on the heap.
+        let mut buf = [0u8; 32];
+        let ascii = match buf.get_mut(..name.len()) {
+            Some(lower) if name.is_ascii() && name.trim() == name => {
+                lower.copy_from_slice(name.as_bytes());
+                lower.make_ascii_lowercase();
+                std::str::from_utf8(lower).ok()
+            }
+            _ => None,
+        };
+        match ascii {
+            Some(key) => self.values.get(key),
+            None => self.values.get(&normalize_name(name)),
+        }
+        .map(String::as_str)
     }
 
     /// The value, trimmed, if sent and not blank.
@@ -584,6 +599,25 @@ mod fuzz {
                 Ok(None) => {}
                 Err(e) => prop_assert_eq!(e.parameter(), Some("x")),
             }
+        }
+
+        /// A parameter is found under any spelling of its name a handler may ask with
+        /// (any case, ASCII or not, short or long, padded or not), exactly as the
+        /// canonical name's lookup finds it.
+        #[test]
+        fn get_finds_what_the_canonical_name_finds(
+            sent in "[a-zA-Z\u{c0}-\u{17f}\u{212a}]{1,40}",
+            asked in prop_oneof!["[a-zA-Z\u{c0}-\u{17f}\u{212a}]{1,40}", " ?[a-zA-Z]{1,36} ?"],
+            same in any::<bool>(),
+        ) {
+            let mut p = Params::default();
+            p.insert(normalize_name(&sent), "v".to_string()).unwrap();
+            let asked = if same { sent.to_uppercase() } else { asked };
+            prop_assert_eq!(
+                p.get(&asked),
+                p.values.get(&normalize_name(&asked)).map(String::as_str)
+            );
+            prop_assert_eq!(p.get(&sent), Some("v"));
         }
 
         /// Whatever bytes arrive, parsing answers a value or result 3, never a panic; and

@@ -117,7 +117,21 @@ fn short_service(service: &str) -> &str {
 
 /// The lookup key of `service.class.method` in any form and case.
 pub fn key_of(service: &str, class: &str, method: &str) -> String {
-    format!("{}.{}.{}", short_service(service), class, method).to_lowercase()
+    let service = short_service(service);
+    let mut key = String::with_capacity(service.len() + class.len() + method.len() + 2);
+    key.push_str(service);
+    key.push('.');
+    key.push_str(class);
+    key.push('.');
+    key.push_str(method);
+    // Every catalog name is ASCII: lower-cased in place. Other text keeps the full
+    // Unicode lower-casing (U+212A, the Kelvin sign, lower-cases to an ASCII `k`).
+    if key.is_ascii() {
+        key.make_ascii_lowercase();
+        key
+    } else {
+        key.to_lowercase()
+    }
 }
 
 /// The key prefix of a pattern's `service` or `service.class` part (`environment.control`
