@@ -59,6 +59,18 @@ pub struct Version {
     files: u64,
 }
 
+/// A SQLite database's files, as this process last saw them.
+struct DbFiles {
+    paths: [PathBuf; 2],
+    last: Mutex<FileWatch>,
+    /// `last.epoch`, read without the lock while the last look is recent.
+    epoch: AtomicU64,
+    /// Until when (nanoseconds after `origin`) the last look counts as recent: a request
+    /// before then takes `epoch` as it is, without the lock every thread would take.
+    fresh_until: AtomicU64,
+    origin: Instant,
+}
+
 /// What this process last saw of the database files.
 struct FileWatch {
     checked: Instant,
@@ -74,8 +86,7 @@ struct FileWatch {
 /// A cache-keeping write of this process under way on a SQLite file, from the moment it
 /// holds the write lock until it is adopted ([`OwnWrite::adopt`]) or given up.
 pub struct OwnWrite<'a> {
-    last: &'a Mutex<FileWatch>,
-    paths: &'a [PathBuf; 2],
+    files: &'a DbFiles,
     /// The files' stamp when the write took the lock.
     before: FileStamp,
 }
@@ -92,20 +103,73 @@ impl OwnWrite<'_> {
     /// this one's: its effect then waits for the entries' one-second life, or this
     /// process's next write.
     pub fn adopt(self) {
-        let after = stamp_of(self.paths);
-        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let after = stamp_of(&self.files.paths);
+        let mut last = self.files.lock();
         if last.stamp != self.before {
             last.epoch += 1;
         }
         last.stamp = after;
-        last.checked = Instant::now();
+        self.files.looked(&mut last);
     }
 }
 
 impl Drop for OwnWrite<'_> {
     fn drop(&mut self) {
-        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let mut last = self.files.lock();
         last.own_writes = last.own_writes.saturating_sub(1);
+    }
+}
+
+impl DbFiles {
+    fn new(paths: [PathBuf; 2]) -> DbFiles {
+        DbFiles {
+            paths,
+            last: Mutex::new(FileWatch {
+                checked: Instant::now() - FILE_CHECK_EVERY * 2,
+                stamp: [(0, None); 2],
+                epoch: 0,
+                own_writes: 0,
+            }),
+            epoch: AtomicU64::new(0),
+            fresh_until: AtomicU64::new(0),
+            origin: Instant::now(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FileWatch> {
+        self.last.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn nanos(&self, at: Instant) -> u64 {
+        u64::try_from(at.duration_since(self.origin).as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// Records a look at the files made now (under the lock), for the lock-free path.
+    fn looked(&self, last: &mut FileWatch) {
+        last.checked = Instant::now();
+        self.epoch.store(last.epoch, Ordering::Release);
+        let until = self.nanos(last.checked + FILE_CHECK_EVERY);
+        self.fresh_until.store(until, Ordering::Release);
+    }
+
+    /// The files' epoch, looked at again when the last look is older than
+    /// `FILE_CHECK_EVERY`: a changed stamp moves it on. Between two looks, the epoch is
+    /// read from an atomic (written before `fresh_until` moves on, so a reader that sees
+    /// the new deadline sees the epoch of that look).
+    fn epoch(&self) -> u64 {
+        if self.nanos(Instant::now()) < self.fresh_until.load(Ordering::Acquire) {
+            return self.epoch.load(Ordering::Acquire);
+        }
+        let mut last = self.lock();
+        if last.own_writes == 0 && last.checked.elapsed() >= FILE_CHECK_EVERY {
+            let now = stamp_of(&self.paths);
+            if now != last.stamp {
+                last.stamp = now;
+                last.epoch += 1;
+            }
+            self.looked(&mut last);
+        }
+        last.epoch
     }
 }
 
@@ -243,10 +307,7 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
 /// What tells this process that another one wrote.
 enum Source {
     /// A SQLite file: its size and modification time, and its WAL's.
-    Files {
-        paths: [PathBuf; 2],
-        last: Mutex<FileWatch>,
-    },
+    Files(DbFiles),
     /// PostgreSQL: the change notifications ([`Store::follow_changes`]).
     Notifications {
         /// The listening connection is up and nothing was missed since the caches were
@@ -296,15 +357,10 @@ impl Caches {
     pub fn for_file(database_file: PathBuf) -> Caches {
         let mut wal = database_file.clone().into_os_string();
         wal.push("-wal");
-        Caches::with_source(Source::Files {
-            paths: [database_file, PathBuf::from(wal)],
-            last: Mutex::new(FileWatch {
-                checked: Instant::now() - FILE_CHECK_EVERY * 2,
-                stamp: [(0, None); 2],
-                epoch: 0,
-                own_writes: 0,
-            }),
-        })
+        Caches::with_source(Source::Files(DbFiles::new([
+            database_file,
+            PathBuf::from(wal),
+        ])))
     }
 
     /// The caches of a PostgreSQL store: off until [`Store::follow_changes`] listens.
@@ -322,9 +378,9 @@ impl Caches {
     /// off.
     pub fn version(&self) -> Option<Version> {
         match &self.source {
-            Source::Files { paths, last } => Some(Version {
+            Source::Files(files) => Some(Version {
                 generation: self.generation.load(Ordering::Acquire),
-                files: files_epoch(paths, last),
+                files: files.epoch(),
             }),
             Source::Notifications { following, .. } => {
                 if !following.load(Ordering::Acquire) {
@@ -341,7 +397,7 @@ impl Caches {
     /// On a SQLite file: the version of the files and of this process's writes.
     pub fn files_version(&self) -> Option<Version> {
         match &self.source {
-            Source::Files { .. } => self.version(),
+            Source::Files(_) => self.version(),
             Source::Notifications { .. } => None,
         }
     }
@@ -352,12 +408,11 @@ impl Caches {
     /// changes there meanwhile is this write, which holds the lock).
     pub fn begin_own_write(&self) -> Option<OwnWrite<'_>> {
         match &self.source {
-            Source::Files { paths, last } => {
-                last.lock().unwrap_or_else(|e| e.into_inner()).own_writes += 1;
+            Source::Files(files) => {
+                files.lock().own_writes += 1;
                 Some(OwnWrite {
-                    last,
-                    paths,
-                    before: stamp_of(paths),
+                    files,
+                    before: stamp_of(&files.paths),
                 })
             }
             Source::Notifications { .. } => None,
@@ -392,7 +447,7 @@ impl Caches {
 
     pub fn state(&self) -> CacheState {
         match &self.source {
-            Source::Files { .. } => CacheState::Files,
+            Source::Files(_) => CacheState::Files,
             Source::Notifications { off, .. } => {
                 match off.lock().unwrap_or_else(|e| e.into_inner()).clone() {
                     None => CacheState::Following,
@@ -411,21 +466,6 @@ fn stamp_of(paths: &[PathBuf; 2]) -> FileStamp {
             .unwrap_or((0, None))
     };
     [stamp(&paths[0]), stamp(&paths[1])]
-}
-
-/// The files' epoch, looked at again when the last look is older than
-/// `FILE_CHECK_EVERY`: a changed stamp moves it on.
-fn files_epoch(paths: &[PathBuf; 2], last: &Mutex<FileWatch>) -> u64 {
-    let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-    if last.own_writes == 0 && last.checked.elapsed() >= FILE_CHECK_EVERY {
-        let now = stamp_of(paths);
-        if now != last.stamp {
-            last.stamp = now;
-            last.epoch += 1;
-        }
-        last.checked = Instant::now();
-    }
-    last.epoch
 }
 
 impl Store {
@@ -605,6 +645,45 @@ mod tests {
         c.get(a, &0);
         c.put(a, 0, 1);
         assert_eq!(c.get(b, &0), None);
+    }
+
+    #[test]
+    fn every_thread_sees_another_process_write_within_the_check_period() {
+        // Between two looks at the files, readers take the epoch without the lock: a
+        // change must still reach every one of them once a look is due.
+        let dir = std::env::temp_dir().join(format!("kunci-threads-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("k.db");
+        std::fs::write(&db, b"v1").unwrap();
+        let c = Caches::for_file(db.clone());
+        let before = c.version().unwrap();
+        let (read, written) = (std::sync::Barrier::new(9), std::sync::Barrier::new(9));
+        std::thread::scope(|s| {
+            let readers: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        // Reading hard, before and after the write.
+                        for _ in 0..10_000 {
+                            assert_eq!(c.version().unwrap(), before);
+                        }
+                        read.wait();
+                        written.wait();
+                        let seen_by = Instant::now() + FILE_CHECK_EVERY * 2;
+                        while Instant::now() < seen_by {
+                            c.version().unwrap();
+                        }
+                        c.version().unwrap()
+                    })
+                })
+                .collect();
+            read.wait();
+            std::fs::write(&db, b"v2 by another process").unwrap();
+            written.wait();
+            for r in readers {
+                assert_ne!(r.join().unwrap(), before);
+            }
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
