@@ -63,20 +63,18 @@ pub struct Version {
 struct DbFiles {
     paths: [PathBuf; 2],
     last: Mutex<FileWatch>,
-    /// `last.epoch`, read without the lock while the last look is recent.
+    /// Moves on with every change of the files' stamp not adopted; written only under
+    /// `last`'s lock, read without it.
     epoch: AtomicU64,
-    /// Until when (nanoseconds after `origin`) the last look counts as recent: a request
+    /// When (nanoseconds after `origin`) the next look at the files is due: a request
     /// before then takes `epoch` as it is, without the lock every thread would take.
-    fresh_until: AtomicU64,
+    next_look: AtomicU64,
     origin: Instant,
 }
 
 /// What this process last saw of the database files.
 struct FileWatch {
-    checked: Instant,
     stamp: FileStamp,
-    /// Moves on with every change of `stamp` not adopted.
-    epoch: u64,
     /// Cache-keeping writes of this process under way ([`OwnWrite`]): while one is, the
     /// files are not looked at, since the change they would show is that write's, not
     /// yet adopted.
@@ -106,10 +104,10 @@ impl OwnWrite<'_> {
         let after = stamp_of(&self.files.paths);
         let mut last = self.files.lock();
         if last.stamp != self.before {
-            last.epoch += 1;
+            self.files.epoch.fetch_add(1, Ordering::AcqRel);
         }
         last.stamp = after;
-        self.files.looked(&mut last);
+        self.files.looked();
     }
 }
 
@@ -125,13 +123,12 @@ impl DbFiles {
         DbFiles {
             paths,
             last: Mutex::new(FileWatch {
-                checked: Instant::now() - FILE_CHECK_EVERY * 2,
                 stamp: [(0, None); 2],
-                epoch: 0,
                 own_writes: 0,
             }),
             epoch: AtomicU64::new(0),
-            fresh_until: AtomicU64::new(0),
+            // Due at once: the first request looks.
+            next_look: AtomicU64::new(0),
             origin: Instant::now(),
         }
     }
@@ -140,36 +137,38 @@ impl DbFiles {
         self.last.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn nanos(&self, at: Instant) -> u64 {
-        u64::try_from(at.duration_since(self.origin).as_nanos()).unwrap_or(u64::MAX)
+    /// Now, in nanoseconds after `origin`.
+    fn now(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
 
-    /// Records a look at the files made now (under the lock), for the lock-free path.
-    fn looked(&self, last: &mut FileWatch) {
-        last.checked = Instant::now();
-        self.epoch.store(last.epoch, Ordering::Release);
-        let until = self.nanos(last.checked + FILE_CHECK_EVERY);
-        self.fresh_until.store(until, Ordering::Release);
+    /// A look at the files was made now (under the lock): the next is due in
+    /// `FILE_CHECK_EVERY`. Stored after `epoch` moved on, so a reader that sees the new
+    /// deadline sees the epoch of that look.
+    fn looked(&self) {
+        let next = self
+            .now()
+            .saturating_add(FILE_CHECK_EVERY.as_nanos() as u64);
+        self.next_look.store(next, Ordering::Release);
     }
 
-    /// The files' epoch, looked at again when the last look is older than
-    /// `FILE_CHECK_EVERY`: a changed stamp moves it on. Between two looks, the epoch is
-    /// read from an atomic (written before `fresh_until` moves on, so a reader that sees
-    /// the new deadline sees the epoch of that look).
+    /// The files' epoch, looked at again when a look is due (every `FILE_CHECK_EVERY`):
+    /// a changed stamp moves it on. Between two looks it is read without the lock.
     fn epoch(&self) -> u64 {
-        if self.nanos(Instant::now()) < self.fresh_until.load(Ordering::Acquire) {
+        if self.now() < self.next_look.load(Ordering::Acquire) {
             return self.epoch.load(Ordering::Acquire);
         }
         let mut last = self.lock();
-        if last.own_writes == 0 && last.checked.elapsed() >= FILE_CHECK_EVERY {
+        // Another thread may have looked while this one waited for the lock.
+        if last.own_writes == 0 && self.now() >= self.next_look.load(Ordering::Acquire) {
             let now = stamp_of(&self.paths);
             if now != last.stamp {
                 last.stamp = now;
-                last.epoch += 1;
+                self.epoch.fetch_add(1, Ordering::AcqRel);
             }
-            self.looked(&mut last);
+            self.looked();
         }
-        last.epoch
+        self.epoch.load(Ordering::Acquire)
     }
 }
 
@@ -647,14 +646,20 @@ mod tests {
         assert_eq!(c.get(b, &0), None);
     }
 
+    /// A directory of this test's own holding a stand-in database file (`v1`).
+    fn database_file(test: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("kunci-{test}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("k.db");
+        std::fs::write(&db, b"v1").unwrap();
+        (dir, db)
+    }
+
     #[test]
     fn every_thread_sees_another_process_write_within_the_check_period() {
         // Between two looks at the files, readers take the epoch without the lock: a
         // change must still reach every one of them once a look is due.
-        let dir = std::env::temp_dir().join(format!("kunci-threads-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("k.db");
-        std::fs::write(&db, b"v1").unwrap();
+        let (dir, db) = database_file("threads");
         let c = Caches::for_file(db.clone());
         let before = c.version().unwrap();
         let (read, written) = (std::sync::Barrier::new(9), std::sync::Barrier::new(9));
@@ -688,10 +693,7 @@ mod tests {
 
     #[test]
     fn own_cache_keeping_writes_are_adopted_and_others_are_not() {
-        let dir = std::env::temp_dir().join(format!("kunci-adopt-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("k.db");
-        std::fs::write(&db, b"v1").unwrap();
+        let (dir, db) = database_file("adopt");
         let c = Caches::for_file(db.clone());
         let wait = || std::thread::sleep(FILE_CHECK_EVERY * 2);
         let first = c.version().unwrap();
