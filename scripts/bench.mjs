@@ -196,17 +196,21 @@ function unknownToken() {
 }
 
 /**
- * fetch, tried again once on a connection the server closed while it sat idle: the
+ * fetch, tried again on a connection the server closed while it sat idle: the
  * synchronous oha runs block this process's event loop, so it may reuse a keep-alive
- * connection whose close (the server's 10 s idle limit) it has not read yet.
+ * connection whose close (the server's 10 s idle limit) it has not read yet. The pool
+ * can hold more than one such connection (one try met two in a row), and each failed
+ * try drops the one it used, so a few tries reach a fresh connection.
  */
 async function fetchRetry(url, init) {
-  try {
-    return await fetch(url, init);
-  } catch (e) {
-    // Reading the close, or writing (EPIPE: a POST's body) to the closed connection.
-    if (!['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'].includes(e?.cause?.code)) throw e;
-    return fetch(url, init);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (e) {
+      // Reading the close, or writing (EPIPE: a POST's body) to the closed connection.
+      const stale = ['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'].includes(e?.cause?.code);
+      if (!stale || attempt === 5) throw e;
+    }
   }
 }
 

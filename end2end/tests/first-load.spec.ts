@@ -146,8 +146,10 @@ interface Run {
  * a user's would, and is handled the moment the thread is free. Between clicks the loop
  * waits at most 50 ms for the effect. (It used Playwright's `click()` with a 250 ms
  * wait: its actionability checks and that wait put 0.3–0.4 s of the harness's own
- * between hydration and the first click handled; see BENCHMARKS.md.) The element does
- * not move once the page has laid it out; a click that lands after the effect hits the
+ * between hydration and the first click handled; see BENCHMARKS.md.) The element's box
+ * is read again before every click: the page is visible before its stylesheet has
+ * arrived, and a box read then (the button 200 px from where the styled header puts it)
+ * sent every later click to empty space. A click that lands after the effect hits the
  * backdrop of the frame it opened, which takes no clicks.
  */
 async function clickUntil(page: Page, selector: string, done: string): Promise<number> {
@@ -156,13 +158,12 @@ async function clickUntil(page: Page, selector: string, done: string): Promise<n
   const seen = async () => (await page.evaluate((k) => (window as any).__firstLoad?.[k] !== undefined, done));
   const target = page.locator(selector);
   await target.waitFor({ state: 'visible', timeout: 60_000 });
-  const box = await target.boundingBox();
-  if (!box) throw new Error(`${selector} has no box to click`);
-  const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
   while (!(await seen())) {
     if (Date.now() > deadline) throw new Error(`${done}: no effect after ${clicks} clicks on ${selector}`);
+    const box = await target.boundingBox();
+    if (!box) throw new Error(`${selector} has no box to click`);
     clicks++;
-    await page.mouse.click(x, y);
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     await page.waitForFunction((k) => (window as any).__firstLoad?.[k] !== undefined, done, { timeout: 50 }).catch(() => {});
   }
   return clicks;
